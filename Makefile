@@ -1,0 +1,31 @@
+# The course's commands. `make course` and `make test` are the two in the README.
+PY := .venv/bin/python
+NOTEBOOKS := chapters solutions
+
+.PHONY: env course test solutions students bench lock clean
+
+env:                      ## create/refresh .venv with pinned dependencies
+	@scripts/bootstrap.sh
+
+course: env               ## execute every solution notebook and build the HTML course in build/site
+	$(PY) scripts/course.py build
+
+test: env                 ## every test: package tests, notebook sync, every notebook under nbval
+	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax
+
+solutions: env            ## re-execute solution notebooks in place, then regenerate chapters/
+	$(PY) scripts/course.py execute
+	$(PY) scripts/course.py students
+
+students: env             ## regenerate chapters/ from solutions/ (after editing a solution)
+	$(PY) scripts/course.py badges
+	$(PY) scripts/course.py students
+
+bench: env                ## the inference benchmark (minutes; not part of `make test`)
+	$(PY) benchmarks/run.py
+
+lock: env                 ## re-pin requirements/lock.txt from the current .venv
+	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions the course is tested with (Python 3.12, CPU). Used as a pip constraints\n# file by scripts/bootstrap.sh; regenerate with `make lock` after changing dependencies.' > requirements/lock.txt
+
+clean:
+	rm -rf build .venv

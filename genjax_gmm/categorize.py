@@ -1,0 +1,96 @@
+"""Categorization with known parameters: which component produced x?
+
+For a mixture with weights w_k, means μ_k and standard deviations σ_k, Bayes' rule gives
+
+    P(c = k | x) = w_k N(x; μ_k, σ_k²) / Σ_j w_j N(x; μ_j, σ_j²),
+
+and the law of total probability gives the mixture density p(x) = Σ_j w_j N(x; μ_j, σ_j²).
+Both are computed from log w_k + log N(x; μ_k, σ_k²) with log-sum-exp, so they stay exact and
+finite for x far from every component (where each density underflows to 0).
+
+The public functions validate concrete inputs and broadcast over arrays of x: the result has
+shape ``x.shape + (K,)`` for posteriors and ``x.shape`` for densities. Inside ``jax.jit``
+(traced inputs) validation is skipped.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import logsumexp
+
+from .validation import check_finite, check_mixture_parameters, is_traced
+
+__all__ = [
+    "log_joint_by_component",
+    "category_posterior",
+    "log_marginal_density",
+    "marginal_density",
+    "decision_boundaries",
+]
+
+
+def _validated(x, weights, means, stds):
+    if not is_traced(x, weights, means, stds):
+        check_finite(x, "x")
+        check_mixture_parameters(weights, means, stds)
+    return (jnp.asarray(v, dtype=float) for v in (x, weights, means, stds))
+
+
+def log_joint_by_component(x, weights, means, stds) -> jax.Array:
+    """log w_k + log N(x; μ_k, σ_k²) for every k, shape ``x.shape + (K,)``."""
+    x, weights, means, stds = _validated(x, weights, means, stds)
+    z = (x[..., None] - means) / stds
+    return jnp.log(weights) - jnp.log(stds) - 0.5 * jnp.log(2 * jnp.pi) - 0.5 * z**2
+
+
+def category_posterior(x, weights, means, stds) -> jax.Array:
+    """P(c = k | x) = w_k N(x; μ_k, σ_k²) / p(x), shape ``x.shape + (K,)``; rows sum to 1."""
+    log_joint = log_joint_by_component(x, weights, means, stds)
+    return jnp.exp(log_joint - logsumexp(log_joint, axis=-1, keepdims=True))
+
+
+def log_marginal_density(x, weights, means, stds) -> jax.Array:
+    """log p(x) = log Σ_k w_k N(x; μ_k, σ_k²), shape ``x.shape``."""
+    return logsumexp(log_joint_by_component(x, weights, means, stds), axis=-1)
+
+
+def marginal_density(x, weights, means, stds) -> jax.Array:
+    """The mixture density p(x) = Σ_k w_k N(x; μ_k, σ_k²), shape ``x.shape``."""
+    return jnp.exp(log_marginal_density(x, weights, means, stds))
+
+
+def decision_boundaries(weights, means, stds) -> np.ndarray:
+    """The x where P(c = 1 | x) = 1/2 for two categories, sorted (closed form).
+
+    Category 1 is index 0. Setting log w₁N(x; μ₁, σ₁²) = log w₂N(x; μ₂, σ₂²) gives
+    a x² + b x + c = 0 with
+
+        a = 1/(2σ₂²) − 1/(2σ₁²),   b = μ₁/σ₁² − μ₂/σ₂²,
+        c = μ₂²/(2σ₂²) − μ₁²/(2σ₁²) + log(w₁/w₂) + log(σ₂/σ₁).
+
+    Equal variances (a = 0): one boundary, −c/b, which is the midpoint (μ₁+μ₂)/2 shifted by
+    σ² log(w₁/w₂)/(μ₂−μ₁) toward the less likely category. Unequal variances: zero or two
+    boundaries (the wider category wins in both tails). Returns an empty array when one
+    category always wins (including a zero weight or identical components).
+    """
+    weights, means, stds = check_mixture_parameters(weights, means, stds)
+    if weights.size != 2:
+        raise ValueError(f"decision_boundaries needs exactly K = 2 components, got K = {weights.size}")
+    (w1, w2), (m1, m2), (s1, s2) = weights, means, stds
+    if w1 == 0 or w2 == 0:
+        return np.array([])
+    v1, v2 = s1**2, s2**2
+    a = 1 / (2 * v2) - 1 / (2 * v1)
+    b = m1 / v1 - m2 / v2
+    c = m2**2 / (2 * v2) - m1**2 / (2 * v1) + np.log(w1 / w2) + np.log(s2 / s1)
+    if a == 0:
+        return np.array([]) if b == 0 else np.array([-c / b])
+    discriminant = b**2 - 4 * a * c
+    if discriminant < 0:
+        return np.array([])
+    # Stable quadratic roots: q = -(b + sign(b)√D)/2, roots q/a and c/q.
+    q = -0.5 * (b + np.copysign(np.sqrt(discriminant), b))
+    roots = {q / a, c / q} if q != 0 else {0.0}
+    return np.sort(np.array(sorted(roots), dtype=np.float64))

@@ -1,0 +1,151 @@
+"""Generative models of the course, written in GenJAX 1.0.
+
+Addresses (the names under which each random choice is recorded in a trace):
+
+* ``bento()``: ``"kind"`` (0 = tonkatsu, 1 = hamburger), then ``"weight"`` in grams.
+* ``mixture_point(weights, means, stds)``: ``"component"`` (0 … K-1), then ``"x"``.
+* ``gaussian_mixture(n)``: ``mixture_point`` repeated n times; its choices are
+  ``{"component": (n,), "x": (n,)}`` arrays.
+* ``bayesian_gmm(n, K)(prior)``: ``"weights"`` (K,), ``"means"`` (K,),
+  ``"variances"`` (K,), then ``"points"``: ``{"component": (n,), "x": (n,)}``.
+
+Randomness is explicit, as everywhere in GenJAX: ``genjax.seed(model.simulate)(key, *args)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from genjax import categorical, dirichlet, gen, inverse_gamma, normal, seed
+
+from .validation import check_finite, check_positive, check_positive_int, is_traced
+
+__all__ = [
+    "MixtureParameters",
+    "BENTO",
+    "COFFEE",
+    "TONKATSU",
+    "HAMBURGER",
+    "bento",
+    "mixture_point",
+    "gaussian_mixture",
+    "coffee_cups",
+    "GMMPrior",
+    "bayesian_gmm",
+]
+
+
+class MixtureParameters(NamedTuple):
+    """Known parameters of a 1-D Gaussian mixture: ``p(x) = Σ_k weights[k] N(x; means[k], stds[k]²)``."""
+
+    weights: tuple[float, ...]
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+
+
+TONKATSU, HAMBURGER = 0, 1
+BENTO = MixtureParameters(weights=(0.7, 0.3), means=(500.0, 350.0), stds=(2.0, 2.0))
+"""Chibany's bentos: 70 % tonkatsu at 500 g, 30 % hamburger at 350 g, σ = 2 g."""
+
+COFFEE = MixtureParameters(weights=(1 / 3, 1 / 3, 1 / 3), means=(81.0, 119.0, 157.0), stds=(2.0, 2.0, 2.0))
+"""The café's three blends, equally often, near 81, 119 and 157 mg of caffeine per cup."""
+
+
+@gen
+def bento():
+    """One bento: its kind, then its weight given the kind.
+
+    kind ~ Categorical(0.7, 0.3) at ``"kind"`` (TONKATSU = 0, HAMBURGER = 1);
+    weight ~ Normal(mean[kind], 2 g) at ``"weight"``. Returns the weight.
+    """
+    kind = categorical(jnp.log(jnp.array(BENTO.weights))) @ "kind"
+    weight = normal(jnp.array(BENTO.means)[kind], jnp.array(BENTO.stds)[kind]) @ "weight"
+    return weight
+
+
+@gen
+def mixture_point(weights, means, stds):
+    """One draw from a K-component Gaussian mixture with known parameters.
+
+    component ~ Categorical(weights) at ``"component"``;
+    x ~ Normal(means[component], stds[component]) at ``"x"``. Returns x.
+    """
+    component = categorical(jnp.log(weights)) @ "component"
+    x = normal(means[component], stds[component]) @ "x"
+    return x
+
+
+@functools.cache
+def gaussian_mixture(num_points: int):
+    """``mixture_point`` vectorised over ``num_points`` independent observations.
+
+    The result is a generative function of ``(weights, means, stds)`` whose choices are
+    ``{"component": (n,), "x": (n,)}``; constrain ``"x"`` in ``generate`` to condition on data.
+    """
+    return mixture_point.repeat(check_positive_int(num_points, "num_points"))
+
+
+def coffee_cups(key: jax.Array, num_cups: int):
+    """Simulate ``num_cups`` cups from the three blends (``COFFEE``); returns the trace."""
+    weights, means, stds = (jnp.array(v) for v in COFFEE)
+    return seed(gaussian_mixture(num_cups).simulate)(key, weights, means, stds)
+
+
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class GMMPrior:
+    """Conjugate prior of the Bayesian Gaussian mixture model.
+
+    π ~ Dirichlet(concentration · 1_K);
+    μ_k ~ Normal(mean_loc, mean_scale²)  (mean_scale is a standard deviation);
+    σ²_k ~ InverseGamma(var_shape, var_scale), density ∝ v^-(var_shape+1) exp(-var_scale / v).
+    """
+
+    concentration: float
+    mean_loc: float
+    mean_scale: float
+    var_shape: float
+    var_scale: float
+
+    def __post_init__(self):
+        values = dataclasses.astuple(self)
+        if is_traced(*values):
+            return
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "mean_loc":
+                check_finite(value, "prior.mean_loc")
+            else:
+                check_positive(value, f"prior.{field.name}")
+
+
+@functools.cache
+def bayesian_gmm(num_points: int, num_components: int):
+    """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
+
+    Returns a generative function of one argument, a ``GMMPrior``::
+
+        π ~ Dirichlet(concentration · 1_K)                      at "weights"
+        μ_k ~ Normal(mean_loc, mean_scale)         k = 1..K      at "means"
+        σ²_k ~ InverseGamma(var_shape, var_scale)  k = 1..K      at "variances"
+        z_i ~ Categorical(π), x_i ~ Normal(μ_{z_i}, σ_{z_i})     at "points" / "component", "x"
+
+    Condition on data with ``model.generate({"points": {"x": data}}, prior)``; score a
+    full choice map with ``model.assess(choices, prior)``.
+    """
+    num_points = check_positive_int(num_points, "num_points")
+    num_components = check_positive_int(num_components, "num_components")
+    points = gaussian_mixture(num_points)
+
+    @gen
+    def model(prior: GMMPrior):
+        weights = dirichlet(jnp.full(num_components, prior.concentration)) @ "weights"
+        means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
+        variances = inverse_gamma.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
+        return points(weights, means, jnp.sqrt(variances)) @ "points"
+
+    return model

@@ -1,0 +1,90 @@
+"""Input checks shared by the public functions.
+
+Each check raises ``ValueError`` (or ``TypeError`` for non-numeric input) with a
+message that names the argument. Checks run only on concrete values: inside
+``jax.jit`` the arguments are tracers and are passed through unchanged, so the
+numerical cores stay jit-able.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+__all__ = [
+    "is_traced",
+    "as_float_array",
+    "check_finite",
+    "check_positive",
+    "check_positive_int",
+    "check_mixture_parameters",
+]
+
+WEIGHT_SUM_TOLERANCE = 1e-6
+
+
+def is_traced(*values) -> bool:
+    """True if any value is a JAX tracer (we are inside jit/vmap/grad)."""
+    return any(isinstance(v, jax.core.Tracer) for v in values)
+
+
+def as_float_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 NumPy array; ``TypeError`` naming ``name`` if not numeric."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be numeric, got {type(value).__name__}: {error}") from None
+    return array
+
+
+def check_finite(value, name: str) -> np.ndarray:
+    """Reject NaN and ±inf anywhere in ``value``."""
+    array = as_float_array(value, name)
+    if not np.all(np.isfinite(array)):
+        bad = array[~np.isfinite(array)].ravel()[0]
+        raise ValueError(f"{name} must be finite, but contains {bad}")
+    return array
+
+
+def check_positive(value, name: str) -> np.ndarray:
+    """Reject values that are not finite and strictly positive."""
+    array = check_finite(value, name)
+    if np.any(array <= 0):
+        raise ValueError(f"{name} must be positive, got {array.ravel()[np.argmax(array.ravel() <= 0)]}")
+    return array
+
+
+def check_positive_int(value, name: str) -> int:
+    """An integer >= 1 (bools rejected), returned as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
+def check_mixture_parameters(weights, means, stds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate the parameters of a K-component 1-D Gaussian mixture.
+
+    ``weights``: K non-negative numbers summing to 1; ``means``: K finite numbers;
+    ``stds``: K positive standard deviations. K must be at least 1.
+    """
+    weights = check_finite(weights, "weights")
+    means = check_finite(means, "means")
+    stds = check_finite(stds, "stds")
+    for name, array in (("weights", weights), ("means", means), ("stds", stds)):
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of length K, got shape {array.shape}")
+    if weights.size < 1:
+        raise ValueError("weights must hold at least one component (K >= 1), got an empty array")
+    if not weights.size == means.size == stds.size:
+        raise ValueError(
+            "weights, means and stds must have the same length K, got "
+            f"{weights.size}, {means.size} and {stds.size}"
+        )
+    if np.any(weights < 0):
+        raise ValueError(f"weights must be non-negative, got {weights}")
+    if abs(weights.sum() - 1.0) > WEIGHT_SUM_TOLERANCE:
+        raise ValueError(f"weights must sum to 1, but sum to {weights.sum():.6g}")
+    check_positive(stds, "stds")
+    return weights, means, stds
