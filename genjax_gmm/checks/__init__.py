@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import Literal
 
 import numpy as np
@@ -58,6 +59,21 @@ def _as_float(answer) -> float | None:
     except (TypeError, ValueError):
         return None
     return value if math.isfinite(value) else None
+
+
+def targeted_hint(answer, mistakes: Mapping[float, str], default: str, *, rel: float = 1e-3, abs: float = 0.0) -> str:
+    """The hint for the known mistake ``answer`` reproduces, else ``default``.
+
+    ``mistakes`` maps a typical wrong value to its hint; ``answer`` reproduces it when
+    ``|answer - wrong| <= max(rel·|wrong|, abs)`` (the first such mistake wins).
+    """
+    value = _as_float(answer)
+    if value is None:
+        return default
+    for wrong, hint in mistakes.items():
+        if math.fabs(value - wrong) <= max(rel * math.fabs(wrong), abs):
+            return hint
+    return default
 
 
 def check_number(

@@ -1,0 +1,114 @@
+"""Chapter 2 checks: right answers pass, None is "not answered", usual mistakes fail with a hint.
+
+The expected values are written down here independently of the check module (by hand for
+the uniform waiting time, by a NumPy simulation for the two arrivals), so a check that
+computed the wrong target would fail these tests.
+"""
+
+import numpy as np
+import pytest
+
+from genjax_gmm.checks import chapter2 as check
+
+ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, check.exercise_2_4, check.exercise_2_5]
+
+
+def assert_correct(feedback):
+    assert feedback, feedback
+    assert feedback.status == "correct"
+    assert repr(feedback).startswith("✅")
+
+
+def assert_unanswered(feedback):
+    assert not feedback
+    assert feedback.status == "unanswered"
+    assert repr(feedback).startswith("⏳") and "not answered yet" in repr(feedback)
+
+
+def assert_incorrect(feedback, hint_fragment: str):
+    assert not feedback
+    assert feedback.status == "incorrect"
+    assert repr(feedback).startswith("❌")
+    assert "Hint:" in feedback.message and hint_fragment in feedback.message, feedback.message
+
+
+@pytest.mark.parametrize(
+    "exercise, right",
+    [
+        (check.exercise_2_1, 1 / 30),
+        (check.exercise_2_1, 0.03333),
+        (check.exercise_2_2, 1 / 3),
+        (check.exercise_2_2, 0.33),
+        (check.exercise_2_2, np.float32(1 / 3)),
+        (check.exercise_2_3, 15),
+        (check.exercise_2_3, np.array(15.0)),
+        (check.exercise_2_4, 5 / 9),
+        (check.exercise_2_5, "b"),
+        (check.exercise_2_5, " B "),
+        (check.exercise_2_5, "(b)"),
+    ],
+)
+def test_right_answers_pass(exercise, right):
+    assert_correct(exercise(right))
+
+
+def test_simulated_estimate_passes():
+    """An honest estimate from 100,000 draws lands well within the tolerance."""
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(0, 30, size=(2, 100_000))
+    assert_correct(check.exercise_2_4(np.mean(np.abs(a - b) <= 10)))
+
+
+def test_estimate_tolerance_is_four_standard_errors_at_10000_draws():
+    p = 5 / 9
+    standard_error = np.sqrt(p * (1 - p) / 10_000)
+    assert_correct(check.exercise_2_4(p + 3.9 * standard_error))
+    assert_correct(check.exercise_2_4(p - 3.9 * standard_error))
+    assert not check.exercise_2_4(p + 4.1 * standard_error)
+    assert not check.exercise_2_4(p - 4.1 * standard_error)
+
+
+@pytest.mark.parametrize("exercise", ALL_EXERCISES)
+def test_none_is_not_answered(exercise):
+    assert_unanswered(exercise(None))
+
+
+@pytest.mark.parametrize(
+    "exercise, wrong, hint_fragment",
+    [
+        (check.exercise_2_1, 30, "width of the window"),
+        (check.exercise_2_1, 2, "per hour"),
+        (check.exercise_2_1, 1, "not a probability"),
+        (check.exercise_2_1, 0.05, "1/(b − a)"),  # the coffee's density, not the delivery's
+        (check.exercise_2_1, "one thirtieth", "1/(b − a)"),
+        (check.exercise_2_2, 2 / 3, "1 − F(20)"),
+        (check.exercise_2_2, 1 / 30, "density"),
+        (check.exercise_2_2, 10, "width of the interval"),
+        (check.exercise_2_2, 100 / 3, "not a percentage"),
+        (check.exercise_2_2, 0, "whole interval"),
+        (check.exercise_2_2, 0.5, "12:20 and 12:30"),
+        (check.exercise_2_3, 0.25, "in hours"),
+        (check.exercise_2_3, 30, "longest possible wait"),
+        (check.exercise_2_3, 1 / 30, "density"),
+        (check.exercise_2_3, 20, "balance point"),
+        (check.exercise_2_4, 4 / 9, "MORE than 10 minutes"),
+        (check.exercise_2_4, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
+        (check.exercise_2_4, 1 / 3, "fixed time"),
+        (check.exercise_2_4, 2 / 3, "12:15"),
+        (check.exercise_2_4, 0.75, "two independent uniform"),
+        (check.exercise_2_5, "a", "probability 0 cannot mean impossible"),
+        (check.exercise_2_5, "c", "density"),
+        (check.exercise_2_5, "d", "positive width"),
+        (check.exercise_2_5, "e", "one of the letters"),
+        (check.exercise_2_5, True, "one of the letters"),
+    ],
+)
+def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
+    assert_incorrect(exercise(wrong), hint_fragment)
+
+
+@pytest.mark.parametrize("exercise", ALL_EXERCISES[:4])
+def test_non_numbers_and_nan_are_incorrect_not_errors(exercise):
+    for bad in ("a lot", float("nan"), [1.0, 2.0]):
+        feedback = exercise(bad)
+        assert feedback.status == "incorrect", (bad, feedback)
