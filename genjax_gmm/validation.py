@@ -17,6 +17,8 @@ __all__ = [
     "check_finite",
     "check_positive",
     "check_positive_int",
+    "check_observations",
+    "check_instance",
     "check_mixture_parameters",
 ]
 
@@ -61,6 +63,23 @@ def check_positive_int(value, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
     return int(value)
+
+
+def check_observations(value, name: str = "data") -> np.ndarray:
+    """A non-empty 1-D array of finite observations, as float64."""
+    array = check_finite(value, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of observations, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} must hold at least one observation, got an empty array")
+    return array
+
+
+def check_instance(value, expected: type, name: str):
+    """``value`` itself if it is an instance of ``expected``, else ``TypeError`` naming ``name``."""
+    if not isinstance(value, expected):
+        raise TypeError(f"{name} must be a {expected.__name__}, got {type(value).__name__}")
+    return value
 
 
 def check_mixture_parameters(weights, means, stds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
