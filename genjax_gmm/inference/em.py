@@ -38,7 +38,7 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from ..categorize import log_joint_by_component
-from ..validation import check_finite, check_positive, check_positive_int
+from ..validation import check_observations, check_positive, check_positive_int
 
 __all__ = ["EMResult", "KMeansResult", "em", "kmeans"]
 
@@ -160,11 +160,7 @@ def _initial_means(data: np.ndarray, num_components: int, restart: int, seed: in
 
 
 def _validated_data(data, num_components) -> tuple[np.ndarray, int]:
-    data = check_finite(data, "data")
-    if data.ndim != 1:
-        raise ValueError(f"data must be a 1-D array of observations, got shape {data.shape}")
-    if data.size == 0:
-        raise ValueError("data must hold at least one observation, got an empty array")
+    data = check_observations(data, "data")
     num_components = check_positive_int(num_components, "num_components")
     num_distinct = np.unique(data).size
     if num_components > num_distinct:
