@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from . import Feedback, check_number, correct, incorrect, unanswered
+from . import Feedback, _as_float, check_number, correct, incorrect, unanswered
 
 __all__ = ["exercise_3_1", "exercise_3_2", "exercise_3_3", "exercise_3_4"]
 
@@ -37,12 +37,9 @@ STANDARD_NORMAL = NormalDist()
 
 def _targeted_hint(answer, mistakes: dict[float, str], default: str, rel: float) -> str:
     """The hint for the known mistake ``answer`` matches (within ``rel``), else ``default``."""
-    try:
-        value = float(np.asarray(answer, dtype=float))
-    except (TypeError, ValueError):
-        return default
+    value = _as_float(answer)
     for wrong, hint in mistakes.items():
-        if math.isclose(value, wrong, rel_tol=rel):
+        if value is not None and math.isclose(value, wrong, rel_tol=rel):
             return hint
     return default
 
