@@ -19,7 +19,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from . import Feedback, _as_float, check_number, correct, incorrect, unanswered
+from . import Feedback, check_number, correct, incorrect, targeted_hint, unanswered
 
 __all__ = ["exercise_3_1", "exercise_3_2", "exercise_3_3", "exercise_3_4"]
 
@@ -35,21 +35,12 @@ TOLERANCE_COVERAGE = 0.99
 STANDARD_NORMAL = NormalDist()
 
 
-def _targeted_hint(answer, mistakes: dict[float, str], default: str, rel: float) -> str:
-    """The hint for the known mistake ``answer`` matches (within ``rel``), else ``default``."""
-    value = _as_float(answer)
-    for wrong, hint in mistakes.items():
-        if value is not None and math.isclose(value, wrong, rel_tol=rel):
-            return hint
-    return default
-
-
 def exercise_3_1(probability) -> Feedback:
     """P(65 < X < 85) for X ~ N(75, 10²): F(85) − F(65) = Φ(1) − Φ(−1)."""
     low, high = SCORE_INTERVAL
     expected = TEST_SCORES.cdf(high) - TEST_SCORES.cdf(low)
     rel = 1e-3
-    hint = _targeted_hint(
+    hint = targeted_hint(
         probability,
         {
             TEST_SCORES.cdf(high): "that is P(X < 85); subtract P(X ≤ 65), the part below the interval.",
@@ -57,7 +48,7 @@ def exercise_3_1(probability) -> Feedback:
             0.68: "0.68 is the rounded rule of thumb; compute the exact area from the CDF.",
         },
         "P(a < X < b) = F(b) − F(a), with F the CDF of N(75, 10²): norm.cdf(b, 75, 10) − norm.cdf(a, 75, 10).",
-        rel,
+        rel=rel,
     )
     return check_number("3.1", probability, expected, rel=rel, hint=hint, what="a probability")
 
@@ -67,7 +58,7 @@ def exercise_3_2(percentile) -> Feedback:
     expected = TEST_SCORES.inv_cdf(SCORE_PERCENTILE)
     z = STANDARD_NORMAL.inv_cdf(SCORE_PERCENTILE)
     rel = 1e-3
-    hint = _targeted_hint(
+    hint = targeted_hint(
         percentile,
         {
             z: "that is the z-score of the 90th percentile; convert it back to a score, x = μ + σ z.",
@@ -75,7 +66,7 @@ def exercise_3_2(percentile) -> Feedback:
             TEST_SCORES.inv_cdf(1 - SCORE_PERCENTILE): "that is the 10th percentile: 90 % of scores lie below the 90th.",
         },
         "the percentile inverts the CDF: norm.ppf(0.9, 75, 10), or 75 + 10 z with z = norm.ppf(0.9).",
-        rel,
+        rel=rel,
     )
     return check_number("3.2", percentile, expected, rel=rel, hint=hint, what="a test score")
 
@@ -150,7 +141,7 @@ def exercise_3_4(max_sigma) -> Feedback:
     z = STANDARD_NORMAL.inv_cdf(1 - tail)
     expected = TOLERANCE_GRAMS / z
     rel = 2e-3
-    hint = _targeted_hint(
+    hint = targeted_hint(
         max_sigma,
         {
             TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(TOLERANCE_COVERAGE): (
@@ -161,6 +152,6 @@ def exercise_3_4(max_sigma) -> Feedback:
             TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(0.975): "±1.96σ covers 95 %; you need 99 %.",
         },
         "99 % within ±1 g means 1 g = z·σ with z the 99.5th percentile of the standard normal.",
-        rel,
+        rel=rel,
     )
     return check_number("3.4", max_sigma, expected, rel=rel, hint=hint, what="a standard deviation in grams")
