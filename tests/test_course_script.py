@@ -1,0 +1,310 @@
+"""scripts/course.py on the stand-in notebook: student generation, Colab cells, README table,
+execution and the HTML build."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import types
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from pipeline_helpers import FIXTURE, ROOT, course, figure_outputs, site_problems, stand_in_course
+
+
+@pytest.fixture
+def tmp_course(tmp_path) -> course.Course:
+    return stand_in_course(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def solution() -> nbformat.NotebookNode:
+    return course.read_notebook(FIXTURE)
+
+
+def cell(nb, cell_id: str):
+    return next(c for c in nb.cells if c.id == cell_id)
+
+
+def run_cli(the_course: course.Course, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "course.py"), "--root", str(the_course.root), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+# --- solution blocks -----------------------------------------------------------------------
+
+
+def test_solution_blocks_become_prompts_at_their_indentation():
+    source = (
+        "answer = None\n### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION\n"
+        "def f(x):\n    y = None\n    ### BEGIN SOLUTION\n    y = 2 * x\n    ### END SOLUTION\n    return y"
+    )
+    assert course.strip_solution_code(source) == (
+        "answer = None\n# ✏️ Your code here\n"
+        "def f(x):\n    y = None\n    # ✏️ Your code here\n    return y"
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("### BEGIN SOLUTION\nx = 1", "without a matching"),
+        ("x = 1\n### END SOLUTION", "line 2: ### END SOLUTION without"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "line 2: ### BEGIN SOLUTION inside"),
+    ],
+)
+def test_unbalanced_solution_markers_are_refused(source, problem):
+    with pytest.raises(ValueError, match=problem):
+        course.strip_solution_code(source)
+
+
+def test_a_code_cell_tagged_solution_is_refused():
+    with pytest.raises(ValueError, match="code cell is tagged 'solution'"):
+        course.student_cell(new_code_cell("x = 1", metadata={"tags": ["solution"]}))
+
+
+def test_solution_markers_in_markdown_are_refused():
+    with pytest.raises(ValueError, match="markdown cell"):
+        course.student_cell(new_markdown_cell("### BEGIN SOLUTION\nThe answer.\n### END SOLUTION"))
+
+
+def test_errors_name_the_notebook_and_the_cell(tmp_course):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    nb = course.read_notebook(path)
+    nb.cells.append(new_code_cell("### BEGIN SOLUTION\nx = 1", id="broken"))
+    course.write_notebook(nb, path)
+    with pytest.raises(ValueError, match=r"solutions/01_stand_in.ipynb, cell \d+ \(id broken\)"):
+        course.generate_student(tmp_course, path)
+
+
+# --- the student notebook ------------------------------------------------------------------
+
+
+def test_student_notebook_hides_every_answer(tmp_course, solution):
+    student = course.student_notebook(solution, tmp_course, tmp_course.chapters / "01_stand_in.ipynb")
+    text = "\n".join(c.source for c in student.cells)
+    for answer in ("0.7 * 500 + 0.3 * 350", "455.0 * np.asarray", 'typical_weight = "500 g"', "empty valley"):
+        assert answer in "\n".join(c.source for c in solution.cells)
+        assert answer not in text
+    assert "SOLUTION" not in text
+    assert course.CHECK_OUTPUT_MARKER not in text
+    assert cell(student, "answer-0-3-words").source == course.ANSWER_PROMPT
+    assert all(course.SOLUTION_TAG not in course.tags(c) for c in student.cells)  # the tag goes too
+    assert "expected_weight = None\n# ✏️ Your code here" in cell(student, "answer-0-1").source
+    assert "    totals = None\n    # ✏️ Your code here\n    return totals" in cell(student, "answer-0-2").source
+
+
+def test_student_notebook_has_no_outputs_and_keeps_the_cell_ids(tmp_course, solution):
+    student = course.student_notebook(solution, tmp_course, tmp_course.chapters / "01_stand_in.ipynb")
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert [c.id for c in student.cells] == [course.BADGE_TAG, course.SETUP_TAG] + [c.id for c in solution.cells]
+
+
+def test_student_generation_is_deterministic(tmp_course):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    first = course.notebook_text(course.generate_student(tmp_course, path))
+    assert course.notebook_text(course.generate_student(tmp_course, path)) == first
+
+
+def test_untouched_student_notebook_runs_and_says_not_answered(tmp_path, tmp_course, solution):
+    student = course.student_notebook(solution, tmp_course, tmp_course.chapters / "01_stand_in.ipynb")
+    executed = course.execute_notebook(student, tmp_path, "student copy")
+    checks = [c for c in executed.cells if c.id.startswith("check-")]
+    assert len(checks) == 3
+    for check in checks:
+        (output,) = check.outputs
+        assert output.data["text/plain"].startswith("⏳") and "not answered yet" in output.data["text/plain"]
+
+
+# --- Colab cells ---------------------------------------------------------------------------
+
+
+def colab_tagged(nb) -> list[str]:
+    return [tag for c in nb.cells for tag in course.tags(c) if tag in (course.BADGE_TAG, course.SETUP_TAG)]
+
+
+def test_colab_cells_go_on_top_once_and_rerunning_changes_nothing(tmp_course, solution):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    once = course.with_colab_cells(solution, tmp_course, path)
+    assert colab_tagged(once) == [course.BADGE_TAG, course.SETUP_TAG]
+    assert [c.id for c in once.cells[:2]] == [course.BADGE_TAG, course.SETUP_TAG]
+    assert once.cells[2:] == solution.cells
+    assert course.notebook_text(course.with_colab_cells(once, tmp_course, path)) == course.notebook_text(once)
+
+
+def test_stale_and_duplicated_colab_cells_are_replaced(tmp_course, solution):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    old_home = dataclasses.replace(tmp_course, repository="someone/old-home", ref="v0")
+    stale = course.with_colab_cells(solution, old_home, path)
+    stale.cells.insert(5, nbformat.from_dict(dict(stale.cells[0], id="badge-copy")))
+    refreshed = course.with_colab_cells(stale, tmp_course, path)
+    assert colab_tagged(refreshed) == [course.BADGE_TAG, course.SETUP_TAG]
+    assert "old-home" not in course.notebook_text(refreshed)
+    assert refreshed == course.with_colab_cells(solution, tmp_course, path)
+
+
+def test_an_executed_setup_cell_is_kept_with_its_execution_count(tmp_course, solution):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    nb = course.with_colab_cells(solution, tmp_course, path)
+    nb.cells[1].execution_count = 1
+    assert course.with_colab_cells(nb, tmp_course, path) == nb
+
+
+def test_badges_link_their_own_folder_and_follow_the_configured_repository(tmp_course):
+    fork = dataclasses.replace(tmp_course, repository="a-fork/course", ref="teaching-2025")
+    solution_path = tmp_course.solutions / "01_stand_in.ipynb"
+    chapter_path = tmp_course.chapters / "01_stand_in.ipynb"
+    prefix = "https://colab.research.google.com/github/a-fork/course/blob/teaching-2025/"
+    badge, setup = course.colab_cells(fork, solution_path)
+    assert f"({prefix}solutions/01_stand_in.ipynb)" in badge.source
+    assert f"({prefix}chapters/01_stand_in.ipynb)" in course.colab_cells(fork, chapter_path)[0].source
+    assert '"genjax-gmm @ git+https://github.com/a-fork/course@teaching-2025"' in setup.source
+
+
+def test_course_settings_come_from_pyproject_and_the_lock(tmp_course):
+    text = (tmp_course.root / "pyproject.toml").read_text()
+    (tmp_course.root / "pyproject.toml").write_text(
+        text.replace('repository = "genjax-gmm/genjax-gmm-course"', 'repository = "fork/elsewhere"')
+    )
+    assert course.Course.load(tmp_course.root).repository == "fork/elsewhere"
+    (tmp_course.root / "pyproject.toml").write_text(text.replace('ref = "main"', 'ref = "not a ref"'))
+    with pytest.raises(ValueError, match="ref must be a branch or tag"):
+        course.Course.load(tmp_course.root)
+
+
+def test_pins_are_read_from_the_lock(tmp_path):
+    lock = tmp_path / "lock.txt"
+    lock.write_text("# comment\nGenJAX==1.0.14\njax==0.11.2\njaxlib==0.11.2\nnumpy==2.0.0\n")
+    assert course.locked_pins(lock, ("genjax", "jax", "jaxlib")) == ("genjax==1.0.14", "jax==0.11.2", "jaxlib==0.11.2")
+    with pytest.raises(ValueError, match="no pinned version for scipy"):
+        course.locked_pins(lock, ("jax", "scipy"))
+
+
+def run_setup_cell(source: str, monkeypatch) -> list[list[str]]:
+    """Execute the setup cell's code with pip replaced by a recorder; the commands it ran."""
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda command, check: calls.append(command))
+    exec(compile(source, "<colab-setup>", "exec"), {})
+    return calls
+
+
+def test_setup_cell_installs_pinned_packages_in_colab_only(tmp_course, monkeypatch):
+    _, setup = course.colab_cells(tmp_course, tmp_course.solutions / "01_stand_in.ipynb")
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert run_setup_cell(setup.source, monkeypatch) == []
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    (command,) = run_setup_cell(setup.source, monkeypatch)
+    lock = (ROOT / "requirements" / "lock.txt").read_text().splitlines()
+    pins = [line for line in lock if line.split("==")[0] in ("genjax", "jax", "jaxlib")]
+    assert len(pins) == 3
+    assert command == [
+        sys.executable, "-m", "pip", "install", "--quiet", *pins,
+        "genjax-gmm @ git+https://github.com/genjax-gmm/genjax-gmm-course@main",
+    ]  # fmt: skip
+
+
+# --- README table --------------------------------------------------------------------------
+
+
+def test_readme_table_lists_each_chapter_with_its_badges_and_is_idempotent(tmp_course):
+    table = course.readme_table(tmp_course)
+    row = table.splitlines()[2]
+    assert "[**Chapter 0: A stand-in chapter**](chapters/01_stand_in.ipynb)" in row
+    assert "A tiny notebook that exercises the course pipeline" in row
+    assert "blob/main/chapters/01_stand_in.ipynb" in row and "blob/main/solutions/01_stand_in.ipynb" in row
+    readme = "# Course\n\nIntro.\n\n<!-- chapters:start -->\nold table\n<!-- chapters:end -->\n\nMore.\n"
+    filled = course.with_readme_table(readme, table)
+    assert filled == f"# Course\n\nIntro.\n\n<!-- chapters:start -->\n{table}\n<!-- chapters:end -->\n\nMore.\n"
+    assert course.with_readme_table(filled, table) == filled
+
+
+def test_readme_without_markers_is_refused():
+    with pytest.raises(ValueError, match="chapters:start"):
+        course.with_readme_table("# Course\n", "| table |")
+
+
+def test_title_and_description_come_from_the_first_markdown_cell():
+    nb = new_notebook(cells=[new_markdown_cell("# Chapter 9: Title\n\nFirst line\nsecond line.\n\nGoals.")])
+    assert course.chapter_summary(nb, "x") == ("Chapter 9: Title", "First line second line.")
+    for source in ("No title here.", "# Title only", "# Title\n\n- a list is not a description"):
+        with pytest.raises(ValueError, match="x: "):
+            course.chapter_summary(new_notebook(cells=[new_markdown_cell(source)]), "x")
+
+
+# --- the command line, end to end ----------------------------------------------------------
+
+
+def test_badges_students_and_readme_table_are_idempotent_and_make_check_pass(tmp_course):
+    assert run_cli(tmp_course, "check").returncode == 1
+    for command in ("badges", "students", "readme-table"):
+        assert run_cli(tmp_course, command).returncode == 0
+    texts = {p: p.read_text() for p in tmp_course.root.rglob("*") if p.suffix in (".ipynb", ".md")}
+    for command in ("badges", "students", "readme-table"):
+        assert "unchanged" in run_cli(tmp_course, command).stdout
+    assert {p: p.read_text() for p in texts} == texts
+    result = run_cli(tmp_course, "check")
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_reports_a_hand_edited_chapter_and_an_orphan(tmp_course):
+    for command in ("badges", "students", "readme-table"):
+        run_cli(tmp_course, command)
+    chapter = tmp_course.chapters / "01_stand_in.ipynb"
+    chapter.write_text(chapter.read_text().replace("Your code here", "My code here"))
+    (tmp_course.chapters / "02_orphan.ipynb").write_text(chapter.read_text())
+    result = run_cli(tmp_course, "check")
+    assert result.returncode == 1
+    assert "chapters/01_stand_in.ipynb is not what `make students` generates" in result.stderr
+    assert "chapters/02_orphan.ipynb has no solutions/02_orphan.ipynb" in result.stderr
+    run_cli(tmp_course, "students")
+    assert not (tmp_course.chapters / "02_orphan.ipynb").exists()
+    assert run_cli(tmp_course, "check").returncode == 0
+
+
+def test_badly_named_solutions_are_refused(tmp_course):
+    (tmp_course.solutions / "Chapter 2.ipynb").write_text(FIXTURE.read_text())
+    result = run_cli(tmp_course, "students")
+    assert result.returncode == 1 and "name it NN_slug.ipynb" in result.stderr
+
+
+def test_execute_stores_the_same_outputs_and_build_embeds_every_figure(tmp_course):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    path.write_text(path.read_text().replace("✅ Exercise 0.1: correct.", "stale output"))
+    result = run_cli(tmp_course, "execute", "01_stand_in")
+    assert result.returncode == 0, result.stderr
+    assert "executed solutions/01_stand_in.ipynb in" in result.stdout
+    executed, stored = course.read_notebook(path), course.read_notebook(FIXTURE)
+    for cell_id in ("mean", "check-0-1", "check-0-2", "check-0-3"):
+        assert cell(executed, cell_id).outputs == cell(stored, cell_id).outputs
+    site = tmp_course.root / "site"
+    result = run_cli(tmp_course, "build", "--no-execute", "--out", str(site))
+    assert result.returncode == 0, result.stderr
+    assert figure_outputs(executed) == 1
+    assert site_problems(tmp_course, site) == []
+    page = (site / "01_stand_in.html").read_text()
+    assert "<title>Chapter 0: A stand-in chapter</title>" in page
+    assert "google.colab" not in page  # the setup cell is Colab's business, not the reader's
+
+
+def test_build_refuses_a_notebook_that_fails(tmp_course):
+    nb = new_notebook(cells=[new_markdown_cell("# Chapter 2: Broken\n\nIt divides by zero."), new_code_cell("1 / 0")])
+    course.write_notebook(nb, tmp_course.solutions / "02_broken.ipynb")
+    result = run_cli(tmp_course, "build", "--out", str(tmp_course.root / "site"))
+    assert result.returncode == 1
+    assert "solutions/02_broken.ipynb failed" in result.stderr and "ZeroDivisionError" in result.stderr
+
+
+def test_build_refuses_stored_error_outputs(tmp_course):
+    path = tmp_course.solutions / "01_stand_in.ipynb"
+    nb = course.read_notebook(path)
+    cell(nb, "mean").outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="x", traceback=[])]
+    course.write_notebook(nb, path)
+    with pytest.raises(course.NotebookError, match=r"01_stand_in.ipynb: cells \[3\] hold error outputs"):
+        course.build_site(tmp_course, tmp_course.root / "site", execute=False)

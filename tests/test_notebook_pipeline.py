@@ -1,0 +1,203 @@
+"""The committed notebooks obey the pipeline's rules, and the notebook tests can fail.
+
+* chapters/ is exactly what ``scripts/course.py students`` generates from solutions/, the
+  solutions carry the current Colab cells and the README table is current;
+* every solution has at least three check cells, all saying ✅ in their stored outputs;
+* no notebook reads a data file by a relative path;
+* the HTML course builds from the stored outputs with every figure embedded;
+* nbval with ``--nbval-lax`` fails on a wrong number in a ``# NBVAL_CHECK_OUTPUT`` cell, and
+  the notebook time budget of tests/conftest.py fails a slow notebook (both run pytest in a
+  subprocess on a copy of the stand-in notebook).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from pipeline_helpers import FIXTURE, ROOT, course, site_problems
+
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+NOTEBOOKS = [*SOLUTIONS, *sorted((ROOT / "chapters").glob("*.ipynb")), FIXTURE]
+MIN_CHECK_CELLS = 3
+
+
+def relative_name(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_chapters_badges_and_readme_are_generated_from_the_solutions():
+    problems = course.sync_problems(course.Course.load(ROOT))
+    assert problems == [], "\n".join(problems)
+
+
+# --- check cells ---------------------------------------------------------------------------
+
+CHECK_CALL = re.compile(r"\bcheck\.exercise_\d+_\d+\(")
+
+
+def check_cell_problems(nb) -> list[str]:
+    """Why the check cells of a solution notebook fall short (empty when they are fine)."""
+    checks = [c for c in nb.cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
+    problems = [] if len(checks) >= MIN_CHECK_CELLS else [f"{len(checks)} check cells, need {MIN_CHECK_CELLS}"]
+    for check in checks:
+        name = CHECK_CALL.search(check.source)[0].rstrip("(")
+        text = "".join(
+            str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", "")) for output in check.outputs
+        )
+        if not any(course.is_check_output_marker(line) for line in check.source.splitlines()):
+            problems.append(f"{name}: no # NBVAL_CHECK_OUTPUT, so nbval would not compare its output")
+        if check.execution_count is None or "✅" not in text or "❌" in text or "⏳" in text:
+            problems.append(f"{name}: stored output is {text.strip()!r}, not ✅")
+    return problems
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=relative_name)
+def test_solution_check_cells_all_say_correct(solution):
+    problems = check_cell_problems(course.read_notebook(solution))
+    assert problems == [], "\n".join(problems)
+
+
+def check_cell(source: str, text: str | None):
+    cell = new_code_cell(source, execution_count=None if text is None else 1)
+    cell.outputs = [] if text is None else [new_output("execute_result", {"text/plain": text}, execution_count=1)]
+    return cell
+
+
+def test_check_cell_problems_catches_wrong_unanswered_unmarked_and_too_few():
+    marked = "# NBVAL_CHECK_OUTPUT\ncheck.exercise_1_{}(x)"
+    good = [check_cell(marked.format(n), f"✅ Exercise 1.{n}: correct.") for n in (1, 2, 3)]
+    assert check_cell_problems(new_notebook(cells=good)) == []
+    for bad, problem in [
+        (check_cell(marked.format(4), "❌ Exercise 1.4: 3 is too large."), "check.exercise_1_4: stored output"),
+        (check_cell(marked.format(4), "⏳ Exercise 1.4: not answered yet."), "check.exercise_1_4: stored output"),
+        (check_cell(marked.format(4), None), "check.exercise_1_4: stored output"),
+        (check_cell("check.exercise_1_4(x)", "✅ Exercise 1.4: correct."), "check.exercise_1_4: no # NBVAL_CHECK_OUTPUT"),
+    ]:
+        (found,) = check_cell_problems(new_notebook(cells=[*good, bad]))
+        assert found.startswith(problem)
+    assert check_cell_problems(new_notebook(cells=good[:2])) == ["2 check cells, need 3"]
+
+
+# --- data come from genjax_gmm, never from a relative path ---------------------------------
+
+FILE_READ = re.compile(
+    r"\b(?:open|read_csv|read_table|read_json|read_excel|read_parquet|load|loadtxt|genfromtxt|fromfile|imread|Path)"
+    r"\(\s*[rRbBfFuU]{0,2}(?P<quote>['\"])(?P<path>[^'\"]*)(?P=quote)"
+)
+
+
+def relative_data_reads(source: str) -> list[str]:
+    """The calls in ``source`` that read a file by a relative path."""
+    return [
+        match[0]
+        for match in FILE_READ.finditer(source)
+        if not match["path"].startswith(("/", "http://", "https://"))
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'weights = np.loadtxt("data/bentos.csv")',
+        "df = pd.read_csv('bentos.csv')",
+        'with open("../data/x.txt") as f: pass',
+        "arr = np.load(f'cache/{name}.npy')",
+        'weights = np.genfromtxt(r"weights.txt", delimiter=",")',
+        'path = Path("data") / "bentos.csv"',
+    ],
+)
+def test_relative_data_reads_are_spotted(line):
+    assert relative_data_reads(line) != []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["weights = gg.MYSTERY_BENTO_WEIGHTS", "state = json.load(handle)", 'reader = open(path, "rb")'],
+)
+def test_package_data_and_non_literal_paths_pass(line):
+    assert relative_data_reads(line) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=relative_name)
+def test_no_notebook_reads_a_relative_path(notebook):
+    nb = course.read_notebook(notebook)
+    reads = [read for cell in nb.cells if cell.cell_type == "code" for read in relative_data_reads(cell.source)]
+    assert reads == [], f"take data from genjax_gmm instead: {reads}"
+
+
+# --- the HTML course -----------------------------------------------------------------------
+
+
+def test_course_builds_from_the_stored_outputs(tmp_path):
+    the_course = course.Course.load(ROOT)
+    pages = course.build_site(the_course, tmp_path, execute=False)
+    assert len(pages) == 1 + len(SOLUTIONS)
+    assert site_problems(the_course, tmp_path) == []
+
+
+# --- nbval really compares numbers; the budget really fails slow notebooks -----------------
+
+
+def nbval_run(folder: Path, nb, budget: float | None = None) -> subprocess.CompletedProcess:
+    """``pytest --nbval-lax`` on ``nb`` alone, in ``folder`` beside a copy of tests/conftest.py."""
+    course.write_notebook(nb, folder / "stand_in.ipynb")
+    shutil.copy(ROOT / "tests" / "conftest.py", folder / "conftest.py")
+    environment = {key: value for key, value in os.environ.items() if key != "NOTEBOOK_BUDGET_SECONDS"}
+    if budget is not None:
+        environment["NOTEBOOK_BUDGET_SECONDS"] = str(budget)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "stand_in.ipynb"],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def fixture_with(cell_id: str, old: str, new: str, *, in_output: bool = False):
+    """The stand-in notebook with ``old`` replaced by ``new`` in one cell's source or stored output."""
+    nb = course.read_notebook(FIXTURE)
+    (cell,) = [c for c in nb.cells if c.id == cell_id]
+    target = cell.outputs[0] if in_output else cell
+    key = "text" if in_output else "source"
+    assert target[key].count(old) == 1
+    target[key] = target[key].replace(old, new)
+    return nb
+
+
+def test_unaltered_stand_in_passes_and_its_time_is_reported(tmp_path):
+    result = nbval_run(tmp_path, course.read_notebook(FIXTURE))
+    assert result.returncode == 0, result.stdout
+    assert "notebook times (budget 60 s each)" in result.stdout
+    assert re.search(r"\d+\.\d s  stand_in\.ipynb\n", result.stdout)
+    assert re.search(r"\d+\.\d s  total, 1 notebook\n", result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("altered", "shown"),
+    [
+        (lambda: fixture_with("answer-0-1", "0.3 * 350", "0.3 * 351"), "❌ Exercise 0.1: 455.3 is too large."),
+        (lambda: fixture_with("mean", "440.1", "440.2", in_output=True), "mean weight = 440.2 g"),
+    ],
+    ids=["wrong answer in the code", "wrong number in the stored output"],
+)
+def test_a_wrong_number_in_a_checked_cell_fails_nbval(tmp_path, altered, shown):
+    result = nbval_run(tmp_path, altered())
+    assert result.returncode == 1, result.stdout
+    assert "Cell outputs differ" in result.stdout and shown in result.stdout
+    assert "1 failed" in result.stdout
+
+
+def test_a_notebook_over_the_time_budget_fails_the_run(tmp_path):
+    result = nbval_run(tmp_path, course.read_notebook(FIXTURE), budget=0.5)
+    assert result.returncode == 1, result.stdout
+    assert re.search(r"stand_in\.ipynb took \d+\.\d s, over the budget of 0\.5 s per notebook", result.stdout)
+    assert "OVER BUDGET" in result.stdout and "1 error" in result.stdout and " failed" not in result.stdout
