@@ -5,6 +5,7 @@ the uniform waiting time, by a NumPy simulation for the two arrivals), so a chec
 computed the wrong target would fail these tests.
 """
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -43,6 +44,7 @@ def assert_incorrect(feedback, hint_fragment: str):
         (check.exercise_2_3, 15),
         (check.exercise_2_3, np.array(15.0)),
         (check.exercise_2_4, 5 / 9),
+        (check.exercise_2_4, jnp.asarray(0.5548)),  # a jnp.mean(...) of 100,000 simulated Saturdays
         (check.exercise_2_5, "b"),
         (check.exercise_2_5, " B "),
         (check.exercise_2_5, "(b)"),
