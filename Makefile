@@ -11,15 +11,18 @@ course: env               ## execute every solution notebook and build the HTML 
 	$(PY) scripts/course.py build
 
 test: env                 ## every test: package tests, notebook sync, every notebook under nbval
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax
+	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
 
 solutions: env            ## re-execute solution notebooks in place, then regenerate chapters/
+	$(PY) scripts/course.py badges
 	$(PY) scripts/course.py execute
 	$(PY) scripts/course.py students
+	$(PY) scripts/course.py readme-table
 
 students: env             ## regenerate chapters/ from solutions/ (after editing a solution)
 	$(PY) scripts/course.py badges
 	$(PY) scripts/course.py students
+	$(PY) scripts/course.py readme-table
 
 bench: env                ## the inference benchmark (minutes; not part of `make test`)
 	$(PY) benchmarks/run.py
