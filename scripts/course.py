@@ -196,16 +196,15 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-{requirements}],
-        check=True,
-    )"""
+    requirements = [
+{requirements}
+    ]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *requirements], check=True)"""
 
 
 def colab_cells(course: Course, path: Path) -> list[NotebookNode]:
     """The badge cell (opening ``path`` in Colab) and the Colab-only install cell."""
-    requirements = "\n".join(f"         {json.dumps(r)}," for r in course.colab_requirements())
+    requirements = "\n".join(f"        {json.dumps(r)}," for r in course.colab_requirements())
     return [
         nbformat.v4.new_markdown_cell(course.colab_badge(path), id=BADGE_TAG, metadata={"tags": [BADGE_TAG]}),
         nbformat.v4.new_code_cell(
@@ -542,20 +541,33 @@ def sync_problems(course: Course) -> list[str]:
 # --- command line --------------------------------------------------------------------------
 
 
+def selected_solutions(course: Course, names: list[str]) -> list[Path]:
+    """The solution notebooks named in ``names`` (``03_gaussians`` or a path to it); all if none."""
+    paths = course.solution_paths()
+    if not names:
+        return paths
+    wanted = {Path(name).stem for name in names}
+    unknown = wanted - {path.stem for path in paths}
+    if unknown:
+        raise ValueError(f"no solution notebook named {', '.join(sorted(unknown))}")
+    return [path for path in paths if path.stem in wanted]
+
+
 def command_badges(course: Course, args: argparse.Namespace) -> int:
-    for path in course.solution_paths():
+    for path in selected_solutions(course, args.notebooks):
         changed = write_notebook(with_colab_cells(read_notebook(path), course, path), path)
         print(f"{'updated' if changed else 'unchanged'} {course.relative(path)}")
     return 0
 
 
 def command_students(course: Course, args: argparse.Namespace) -> int:
-    solutions = course.solution_paths()
-    for solution in solutions:
+    for solution in selected_solutions(course, args.notebooks):
         chapter = course.chapter_path(solution)
         changed = write_notebook(generate_student(course, solution), chapter)
         print(f"{'wrote' if changed else 'unchanged'} {course.relative(chapter)}")
-    names = {path.name for path in solutions}
+    if args.notebooks:
+        return 0
+    names = {path.name for path in course.solution_paths()}
     for orphan in sorted(course.chapters.glob("*.ipynb")):
         if orphan.name not in names:
             orphan.unlink()
@@ -583,17 +595,11 @@ def command_check(course: Course, args: argparse.Namespace) -> int:
 
 
 def command_execute(course: Course, args: argparse.Namespace) -> int:
-    paths = course.solution_paths()
-    if args.notebooks:
-        wanted = {Path(name).stem for name in args.notebooks}
-        unknown = wanted - {path.stem for path in paths}
-        if unknown:
-            raise ValueError(f"no solution notebook named {', '.join(sorted(unknown))}")
-        paths = [path for path in paths if path.stem in wanted]
+    paths = selected_solutions(course, args.notebooks)
     start = time.perf_counter()
     for path in paths:
         write_notebook(timed_execution(course, path), path)
-    print(f"total {time.perf_counter() - start:.1f} s for {len(paths)} notebooks")
+    print(f"total {time.perf_counter() - start:.1f} s for {len(paths)} notebook(s)")
     return 0
 
 
@@ -622,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         command = commands.add_parser(name, help=help_text, description=help_text)
-        if name == "execute":
+        if name in ("badges", "students", "execute"):
             command.add_argument("notebooks", nargs="*", help="names like 03_gaussians (default: all)")
         if name == "build":
             command.add_argument(
