@@ -467,6 +467,8 @@ def index_html(course_title: str, chapters: list[ChapterPage], course: Course) -
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(course_title)}</title>\n<style>{SITE_CSS}</style>\n</head>\n"
         f'<body>\n<main class="course-index">\n<h1>{html.escape(course_title)}</h1>\n'
+        "<p>Each chapter is rendered from its solution notebook, with the outputs it computes. "
+        "The Colab badge opens the chapter's exercises.</p>\n"
         f"<ol>\n{items}\n</ol>\n</main>\n</body>\n</html>\n"
     )
 
