@@ -23,6 +23,7 @@ from .categorize import (  # noqa: E402
     marginal_density,
 )
 from .data import COFFEE_CAFFEINE, MYSTERY_BENTO_WEIGHTS  # noqa: E402
+from .inference.em import EMResult, KMeansResult, em, kmeans  # noqa: E402
 from .models import (  # noqa: E402
     BENTO,
     COFFEE,
@@ -56,4 +57,8 @@ __all__ = [
     "log_marginal_density",
     "marginal_density",
     "decision_boundaries",
+    "EMResult",
+    "KMeansResult",
+    "em",
+    "kmeans",
 ]
