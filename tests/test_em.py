@@ -7,7 +7,7 @@ from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
 import genjax_gmm as gg
-from genjax_gmm.inference.em import em, kmeans
+from genjax_gmm import em, kmeans
 
 
 def _synthetic(seed: int, num_points: int, means, stds, weights) -> np.ndarray:
