@@ -4,10 +4,18 @@
   parameters (0.7·N(499; 500, 2²) + 0.3·N(499; 350, 2²) ≈ 0.1235 per gram).
 * 5.2: the effective sample size 1 / Σᵢ w̄ᵢ² of five importance log weights near −1000, where
   w̄ᵢ = exp(ℓᵢ − logsumexp(ℓ)) (exponentiating ℓᵢ directly underflows to 0/0).
+* 5.3: label switching (multiple choice): chains whose "component 0" has mean 500 g and 350 g
+  found the same two kinds with swapped labels.
+* 5.4: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
+* 5.5: every cup's posterior blend probabilities, shape (30, 3), blends from weakest to
+  strongest. The blends are about 19 standard deviations apart, so the posterior agrees with
+  Bayes' rule at the café's known blend parameters (``COFFEE``) to far better than 0.02.
+* 5.6: a posterior probability of 0.62 versus a hard k-means label (multiple choice).
 
-Each check computes its expected answer itself with the standard library, from the exercise's
-numbers (stated here as constants), independently of the notebook and of the JAX code it uses.
-A wrong answer that reproduces a common mistake gets a hint about that mistake.
+Each check computes its expected answer itself, with the standard library from the exercise's
+numbers (stated here as constants) for 5.1 and 5.2, by refitting EM for 5.4 and by Bayes' rule
+with the known blends for 5.5, independently of the notebook. A wrong answer that reproduces a
+common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
@@ -15,14 +23,25 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ..models import BENTO
-from . import Feedback, check_number, targeted_hint
+import numpy as np
+
+from ..categorize import category_posterior
+from ..data import COFFEE_CAFFEINE
+from ..inference.em import em
+from ..models import BENTO, COFFEE
+from . import Feedback, check_array, check_choice, check_number, incorrect, targeted_hint, unanswered
 
 __all__ = [
     "DENSITY_POINT",
     "LOG_WEIGHTS",
+    "BLEND_COUNTS",
+    "BLEND_PROBABILITY_TOLERANCE",
     "exercise_5_1",
     "exercise_5_2",
+    "exercise_5_3",
+    "exercise_5_4",
+    "exercise_5_5",
+    "exercise_5_6",
 ]
 
 DENSITY_POINT = 499.0
@@ -30,6 +49,14 @@ DENSITY_POINT = 499.0
 
 LOG_WEIGHTS = (-1002.0, -1000.0, -1001.0, -1003.5, -1000.5)
 """Exercise 5.2: unnormalised log importance weights of five particles."""
+
+BLEND_COUNTS = (1, 2, 3, 4, 5)
+"""Exercise 5.4: the numbers of blends K to compare by BIC."""
+
+BLEND_PROBABILITY_TOLERANCE = 0.02
+"""Exercise 5.5: largest accepted difference from P(blend | cup) at the known blends."""
+
+_CHOICES = ("a", "b", "c", "d")
 
 
 def _normal_pdf(x: float, mean: float, sd: float) -> float:
@@ -87,3 +114,71 @@ def exercise_5_2(effective_sample_size) -> Feedback:
         "then ESS = 1 / Σᵢ w̄ᵢ².",
     )
     return check_number("5.2", effective_sample_size, expected, rel=1e-6, hint=hint, what="a number of particles")
+
+
+def exercise_5_3(answer) -> Feedback:
+    """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the labels are swapped ("b")."""
+    hints = {
+        "a": "both chains' log joint densities agree (R-hat ≈ 1); look at what the label '0' refers to in each.",
+        "c": "each chain still sees two kinds, one near 350 g and one near 500 g; compare the two chains' μ₁.",
+        "d": "the model is symmetric in its labels whatever the prior on the means; which kind is "
+        "'component 0' depends only on where a chain started.",
+    }
+    return check_choice("5.3", answer, "b", options=_CHOICES, hint=hints.get(answer, ""))
+
+
+def _bic_by_blend_count() -> dict[int, float]:
+    return {k: em(COFFEE_CAFFEINE, k).bic for k in BLEND_COUNTS}
+
+
+def exercise_5_4(num_blends) -> Feedback:
+    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee data has the smallest BIC."""
+    if num_blends is None:
+        return unanswered("5.4", "the number of blends")
+    bic = _bic_by_blend_count()
+    expected = min(bic, key=bic.get)
+    hints = {
+        max(bic, key=bic.get): "that K has the largest BIC; smaller BIC is better.",
+        max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
+    }
+    hint = hints.get(num_blends, "compute gg.em(coffee, k).bic for every k from 1 to 5 and take the smallest.")
+    return check_choice("5.4", num_blends, expected, options=BLEND_COUNTS, hint=hint)
+
+
+def exercise_5_5(blend_probabilities) -> Feedback:
+    """P(blend k | data) for every cup, shape (30, 3), blends ordered by mean caffeine."""
+    expected = np.asarray(category_posterior(COFFEE_CAFFEINE, *COFFEE))
+    if blend_probabilities is None:
+        return unanswered("5.5", f"an array of shape {expected.shape}")
+    try:
+        answer = np.asarray(blend_probabilities, dtype=float)
+    except (TypeError, ValueError):
+        return incorrect("5.5", f"expected an array of shape {expected.shape}, got {type(blend_probabilities).__name__}.")
+    if answer.shape == expected.T.shape:
+        return incorrect("5.5", f"shape {answer.shape} is transposed.", "one row per cup, one column per blend.")
+    if answer.shape == expected.shape and not np.allclose(answer.sum(axis=1), 1, atol=1e-6):
+        return incorrect(
+            "5.5", "the rows do not sum to 1.", "each row is one cup's distribution over the three blends."
+        )
+    if answer.shape == expected.shape and np.allclose(
+        np.sort(answer, axis=1), np.sort(expected, axis=1), atol=BLEND_PROBABILITY_TOLERANCE
+    ):
+        hint = "the blends are in a different order in different draws or chains; relabel by mean first " \
+            "(gg.assignment_probabilities does it), so that column 0 is the weakest blend."
+    else:
+        hint = "use gg.assignment_probabilities on the Gibbs result for K = 3."
+    return check_array(
+        "5.5", answer, expected, abs=BLEND_PROBABILITY_TOLERANCE, hint=hint, what=f"an array of shape {expected.shape}"
+    )
+
+
+def exercise_5_6(answer) -> Feedback:
+    """A posterior probability of 0.62 keeps a 38 % risk that a hard label hides ("b")."""
+    hints = {
+        "a": "k-means agrees with the most probable kind, but it cannot say how probable: 0.62 is far from sure.",
+        "c": "a converged sampler reports the posterior probability itself; for a bento in the overlap it is "
+        "between 0 and 1, however long the chains run.",
+        "d": "k-means is a point estimate with built-in assumptions (equal weights and spreads) and no "
+        "measure of doubt at all.",
+    }
+    return check_choice("5.6", answer, "b", options=_CHOICES, hint=hints.get(answer, ""))
