@@ -1,0 +1,88 @@
+"""Convergence diagnostics for several Markov chains of one scalar quantity.
+
+``samples`` has shape (num_chains, num_draws): draw t of chain j is θ_jt. Both diagnostics
+follow Gelman et al., *Bayesian Data Analysis* (3rd ed., §11.4–11.5).
+
+* Split R-hat. Cut every chain in half (dropping the middle draw of an odd length), giving
+  M chains of n draws, with chain means θ̄_j, their mean θ̄ and within-chain variances s_j².
+  With W = mean_j s_j² and B = n/(M−1) Σ_j (θ̄_j − θ̄)²,
+
+      var⁺ = (n−1)/n · W + B/n,      R̂ = sqrt(var⁺ / W).
+
+  R̂ → 1 when all halves sample the same distribution; R̂ > 1.01 means "keep sampling" (the
+  halves still disagree, e.g. one chain has not left its starting region).
+
+* Effective sample size. With the autocovariance γ_j(t) of chain j (computed by FFT),
+  ρ_t = 1 − (W − mean_j γ_j(t)) / var⁺ combines the chains (the W and var⁺ of the unsplit
+  chains). Geyer's initial monotone sequence sums pairs P_t = ρ_2t + ρ_2t+1 while they stay
+  positive, each pair capped by the one before, and
+
+      ESS = M n / τ,    τ = −1 + 2 Σ_t P_t,
+
+  the number of independent draws that would estimate the mean as precisely. As in Stan, τ is
+  floored at 1/log₁₀(M n), so anti-correlated chains report at most M n log₁₀(M n).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import check_finite
+
+__all__ = ["split_rhat", "effective_sample_size"]
+
+MIN_DRAWS = 4
+
+
+def _chains(samples) -> np.ndarray:
+    """``samples`` as a float64 (num_chains, num_draws) array with at least ``MIN_DRAWS`` draws."""
+    array = check_finite(samples, "samples")
+    if array.ndim != 2:
+        raise ValueError(f"samples must have shape (num_chains, num_draws), got shape {array.shape}")
+    if array.shape[0] < 1 or array.shape[1] < MIN_DRAWS:
+        raise ValueError(f"samples must hold at least 1 chain of {MIN_DRAWS} draws, got shape {array.shape}")
+    if np.all(array.var(axis=1) == 0):
+        raise ValueError("samples are constant within every chain; R-hat and ESS are undefined")
+    return array
+
+
+def _within_and_pooled_variance(chains: np.ndarray) -> tuple[float, float]:
+    """W (mean within-chain variance) and var⁺ (the pooled estimate of the marginal variance)."""
+    num_draws = chains.shape[1]
+    within = chains.var(axis=1, ddof=1).mean()
+    between = num_draws * chains.mean(axis=1).var(ddof=1) if chains.shape[0] > 1 else 0.0
+    return within, (num_draws - 1) / num_draws * within + between / num_draws
+
+
+def split_rhat(samples) -> float:
+    """Split R̂ of a scalar from (num_chains, num_draws) samples (see the module docstring)."""
+    chains = _chains(samples)
+    half = chains.shape[1] // 2
+    halves = np.concatenate([chains[:, :half], chains[:, -half:]])
+    within, pooled = _within_and_pooled_variance(halves)
+    return float(np.sqrt(pooled / within))
+
+
+def _autocovariance(chains: np.ndarray) -> np.ndarray:
+    """γ_j(t) = (1/n) Σ_s (θ_js − θ̄_j)(θ_j,s+t − θ̄_j) for every chain j and lag t, by FFT."""
+    num_draws = chains.shape[1]
+    centred = chains - chains.mean(axis=1, keepdims=True)
+    size = 2 ** int(np.ceil(np.log2(2 * num_draws)))
+    spectrum = np.fft.rfft(centred, n=size, axis=1)
+    return np.fft.irfft(spectrum * np.conj(spectrum), n=size, axis=1)[:, :num_draws] / num_draws
+
+
+def effective_sample_size(samples) -> float:
+    """Multi-chain effective sample size of a scalar (see the module docstring)."""
+    chains = _chains(samples)
+    num_chains, num_draws = chains.shape
+    within, pooled = _within_and_pooled_variance(chains)
+    # γ_j(t) uses 1/n; rescale its mean to the ddof=1 convention of W so that ρ_0 = 1 when B = 0.
+    mean_autocovariance = _autocovariance(chains).mean(axis=0) * num_draws / (num_draws - 1)
+    rho = 1.0 - (within - mean_autocovariance) / pooled
+    pairs = rho[: 2 * (num_draws // 2)].reshape(-1, 2).sum(axis=1)
+    positive = np.flatnonzero(pairs <= 0)
+    pairs = pairs[: positive[0] if positive.size else pairs.size]
+    tau = -1.0 + 2.0 * np.minimum.accumulate(pairs).sum()
+    total_draws = num_chains * num_draws
+    return float(total_draws / max(tau, 1.0 / np.log10(total_draws)))
