@@ -8,6 +8,7 @@ Modules, one idea each:
 * ``data``: the mystery bento weights and the coffee caffeine levels.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
+* ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -23,6 +24,17 @@ from .categorize import (  # noqa: E402
     marginal_density,
 )
 from .data import COFFEE_CAFFEINE, MYSTERY_BENTO_WEIGHTS  # noqa: E402
+from .inference import (  # noqa: E402
+    GibbsResult,
+    ImportanceResult,
+    assignment_probabilities,
+    co_assignment_matrix,
+    effective_sample_size,
+    gibbs,
+    importance_resampling,
+    relabel_by_mean,
+    split_rhat,
+)
 from .inference.em import EMResult, KMeansResult, em, kmeans  # noqa: E402
 from .models import (  # noqa: E402
     BENTO,
@@ -61,4 +73,13 @@ __all__ = [
     "KMeansResult",
     "em",
     "kmeans",
+    "ImportanceResult",
+    "importance_resampling",
+    "GibbsResult",
+    "gibbs",
+    "relabel_by_mean",
+    "co_assignment_matrix",
+    "assignment_probabilities",
+    "split_rhat",
+    "effective_sample_size",
 ]
