@@ -1,0 +1,398 @@
+"""The inference benchmark: ``make bench`` (several minutes), ``--quick`` for a smoke run.
+
+Every measurement is printed beside its reference and its target, with PASS/MISS:
+
+1. Gibbs throughput, in point-updates per second (N × sweeps / s, after compilation), of
+   ``genjax_gmm``'s Gibbs sweep for N ∈ {10³ … 10⁶} and K ∈ {2, 3, 8}, beside the same sweep
+   written directly in ``jax.numpy`` (``bare_jax_sweep``) and in vectorised NumPy
+   (``numpy_sweep``), both below (same maths, same dtype; ``gibbs`` runs one chain without
+   keeping assignments). Targets: ≥ 5·10⁷ at N = 10⁵, K = 3 (float64); within 1.25× of bare JAX;
+   ≥ 5× NumPy; compilation ≤ 5 s. Extra float32 rows use ``gibbs(..., dtype=jnp.float32)``.
+2. Effective samples per second of Gibbs against NumPyro's NUTS on the marginalised model
+   (assignments summed out with log-sum-exp), on the coffee data and on 10⁴ simulated cups.
+   The ESS is that of the log-likelihood log p(x | π, μ, σ²) = Σ_i log Σ_k π_k N(x_i; μ_k, σ_k²),
+   computed the same way from both samplers' draws: it is label-invariant (a relabelling of the
+   components leaves it unchanged, so label switching neither inflates nor deflates it) and it
+   is defined for NUTS, which has no assignments (the Gibbs log joint includes them). Time is
+   wall time of a whole second run (burn-in/warm-up included, compilation excluded). Target ≥ 10×.
+3. EM seconds per fit: ``genjax_gmm.em`` (one restart) beside scikit-learn's GaussianMixture
+   (one init) with the same stopping rule (mean log-likelihood gain ≤ 10⁻³).
+4. Importance resampling from the prior: particles per second on the bento data.
+
+Timings take the best of a few repeats (the machine may be shared); compile time is the first
+call's time minus the best steady call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import platform
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import genjax_gmm as gg
+from genjax_gmm.inference import effective_sample_size, gibbs, importance_resampling, split_rhat
+from genjax_gmm.inference.gibbs import initial_state
+
+COFFEE_PRIOR = gg.GMMPrior(concentration=1.0, mean_loc=125.0, mean_scale=40.0, var_shape=2.0, var_scale=10.0)
+"""Blends known to lie in 50–200 mg; variances around var_scale / (var_shape − 1) = 10 mg²."""
+BENTO_PRIOR = gg.GMMPrior(concentration=1.0, mean_loc=425.0, mean_scale=100.0, var_shape=2.0, var_scale=10.0)
+
+THROUGHPUT_TARGET = 5e7  # point-updates / s at N = 10⁵, K = 3
+BARE_JAX_SLOWDOWN = 1.25  # Gibbs at most this much slower than the bare JAX sweep
+NUMPY_SPEEDUP = 5.0  # Gibbs at least this much faster than the NumPy sweep
+NUTS_SPEEDUP = 10.0  # Gibbs at least this many times NUTS's effective samples per second
+COMPILE_SECONDS = 5.0
+
+
+class Config(NamedTuple):
+    sizes: tuple[int, ...]
+    components: tuple[int, ...]
+    points_per_timing: int  # N × sweeps in one timed run
+    repeats: int
+    ess_sizes: tuple[int, ...]  # N of the simulated coffee data (besides the 30 real cups)
+    gibbs_sweeps: int
+    nuts_warmup: int
+    nuts_samples: int
+    em_sizes: tuple[int, ...]
+    particles: tuple[int, ...]
+
+
+FULL = Config((10**3, 10**4, 10**5, 10**6), (2, 3, 8), 10**7, 3, (10**4,), 2000, 500, 1000,
+              (10**3, 10**4, 10**5, 10**6), (10**4, 10**5))
+QUICK = Config((10**3, 10**5), (3,), 10**6, 2, (), 400, 200, 200, (10**3,), (10**4,))
+
+
+# ---------------------------------------------------------------------------------------------
+# The reference sweeps: one blocked Gibbs sweep of the conjugate GMM, written without GenJAX.
+# The order of genjax_gmm.inference.gibbs: z, then μ, σ², π, each given the latest others.
+#   z_i | π, μ, σ², x ~ Categorical(∝ π_k N(x_i; μ_k, σ_k²))   (inverse CDF, one uniform per point)
+#   μ_k | z, σ², x ~ Normal(m_k, 1/λ_k),  λ_k = 1/s₀² + n_k/σ_k²,  m_k = (m₀/s₀² + Σ_{z_i=k} x_i/σ_k²)/λ_k
+#   σ_k² | z, μ, x ~ InverseGamma(a + n_k/2, b + ½ Σ_{z_i=k} (x_i − μ_k)²)
+#   π | z ~ Dirichlet(α + n_k)
+# ---------------------------------------------------------------------------------------------
+
+
+class State(NamedTuple):
+    weights: jax.Array
+    means: jax.Array
+    variances: jax.Array
+
+
+def bare_jax_sweep(key, data, state: State, prior: gg.GMMPrior) -> State:
+    """One sweep in plain jax.numpy, in the dtype of ``data``; z by inverse CDF (one uniform per point)."""
+    num_components = state.weights.shape[0]
+    key_z, key_mu, key_var, key_pi = jax.random.split(key, 4)
+    logits = (
+        jnp.log(state.weights)
+        - 0.5 * jnp.log(state.variances)
+        - 0.5 * (data[:, None] - state.means) ** 2 / state.variances
+    )
+    cumulative = jnp.cumsum(jnp.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
+    uniforms = jax.random.uniform(key_z, data.shape, data.dtype) * cumulative[:, -1]
+    assignments = jnp.sum(cumulative[:, :-1] < uniforms[:, None], axis=1)
+    one_hot = jax.nn.one_hot(assignments, num_components, dtype=data.dtype)
+    counts = one_hot.sum(axis=0)
+    precision = 1 / prior.mean_scale**2 + counts / state.variances
+    centre = (prior.mean_loc / prior.mean_scale**2 + data @ one_hot / state.variances) / precision
+    means = centre + jax.random.normal(key_mu, (num_components,), data.dtype) / jnp.sqrt(precision)
+    squares = jnp.sum(one_hot * (data[:, None] - means) ** 2, axis=0)
+    shape = prior.var_shape + 0.5 * counts
+    variances = (prior.var_scale + 0.5 * squares) / jax.random.gamma(key_var, shape, dtype=data.dtype)
+    weights = jax.random.dirichlet(key_pi, prior.concentration + counts, dtype=data.dtype)
+    return State(weights, means, variances)
+
+
+@functools.partial(jax.jit, static_argnames="num_sweeps")
+def bare_jax_chain(key, data, state: State, prior: gg.GMMPrior, num_sweeps: int) -> State:
+    def sweep(state, key):
+        return bare_jax_sweep(key, data, state, prior), None
+
+    return jax.lax.scan(sweep, state, jax.random.split(key, num_sweeps))[0]
+
+
+def numpy_sweep(rng: np.random.Generator, data: np.ndarray, state: State, prior: gg.GMMPrior) -> State:
+    """The same sweep in vectorised NumPy, in the dtype of ``data``."""
+    num_components = state.weights.shape[0]
+    logits = (
+        np.log(state.weights)
+        - 0.5 * np.log(state.variances)
+        - 0.5 * (data[:, None] - state.means) ** 2 / state.variances
+    ).astype(data.dtype)
+    cumulative = np.cumsum(np.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
+    uniforms = rng.random(data.size, dtype=data.dtype) * cumulative[:, -1]
+    assignments = np.sum(cumulative[:, :-1] < uniforms[:, None], axis=1)
+    counts = np.bincount(assignments, minlength=num_components)
+    precision = 1 / prior.mean_scale**2 + counts / state.variances
+    sums = np.bincount(assignments, weights=data, minlength=num_components)
+    centre = (prior.mean_loc / prior.mean_scale**2 + sums / state.variances) / precision
+    means = centre + rng.standard_normal(num_components) / np.sqrt(precision)
+    squares = np.bincount(assignments, weights=(data - means[assignments]) ** 2, minlength=num_components)
+    variances = (prior.var_scale + 0.5 * squares) / rng.gamma(prior.var_shape + 0.5 * counts)
+    weights = rng.dirichlet(prior.concentration + counts)
+    return State(weights, means, variances)
+
+
+def numpy_chain(seed: int, data: np.ndarray, state: State, prior: gg.GMMPrior, num_sweeps: int) -> State:
+    rng = np.random.default_rng(seed)
+    for _ in range(num_sweeps):
+        state = numpy_sweep(rng, data, state, prior)
+    return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------------------------
+
+
+def timed(run: Callable[[], object], repeats: int) -> tuple[float, float, object]:
+    """(first call, best of ``repeats`` later calls) in seconds, and the last result (JAX results
+    are waited for)."""
+    start = time.perf_counter()
+    result = jax.block_until_ready(run())
+    first = time.perf_counter() - start
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = jax.block_until_ready(run())
+        best = min(best, time.perf_counter() - start)
+    return first, best, result
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "MISS"
+
+
+def simulated_mixture(num_points: int, num_components: int, seed: int = 0) -> tuple[np.ndarray, gg.GMMPrior]:
+    """Well-separated unit-variance components at 0, 10, 20, … and a prior that covers them."""
+    rng = np.random.default_rng(seed)
+    centres = 10.0 * np.arange(num_components)
+    data = rng.normal(centres[rng.integers(num_components, size=num_points)], 1.0)
+    prior = gg.GMMPrior(1.0, mean_loc=float(centres.mean()), mean_scale=10.0 * num_components, var_shape=2.0,
+                        var_scale=1.0)
+    return data, prior
+
+
+def starting_state(data: np.ndarray, num_components: int) -> State:
+    return State(
+        np.full(num_components, 1.0 / num_components),
+        np.quantile(data, (np.arange(num_components) + 0.5) / num_components),
+        np.full(num_components, data.var()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# NUTS on the marginalised model, and the label-invariant log-likelihood
+# ---------------------------------------------------------------------------------------------
+
+
+def marginal_gmm(data, num_components: int, prior: gg.GMMPrior) -> None:
+    """The Bayesian GMM with z summed out: log p(x | π, μ, σ²) = Σ_i logsumexp_k(log π_k + log N)."""
+    import numpyro
+    import numpyro.distributions as dist
+
+    weights = numpyro.sample("weights", dist.Dirichlet(jnp.full(num_components, prior.concentration)))
+    with numpyro.plate("components", num_components):
+        means = numpyro.sample("means", dist.Normal(prior.mean_loc, prior.mean_scale))
+        variances = numpyro.sample("variances", dist.InverseGamma(prior.var_shape, prior.var_scale))
+    numpyro.factor("data", log_likelihood(data, weights, means, jnp.sqrt(variances)))
+
+
+def log_likelihood(data, weights, means, stds) -> jax.Array:
+    """Σ_i log Σ_k π_k N(x_i; μ_k, σ_k²) for one parameter draw (the quantity whose ESS we report)."""
+    return jnp.sum(gg.log_marginal_density(data, weights, means, stds))
+
+
+@jax.jit
+def log_likelihood_of_draws(data, weights, means, stds) -> jax.Array:
+    """``log_likelihood`` over leading (chain, draw) axes of the parameter arrays."""
+    per_draw = functools.partial(log_likelihood, data)
+    return jax.vmap(jax.vmap(per_draw))(weights, means, stds)
+
+
+def nuts_draws(key, data, num_components, prior, config: Config, num_chains: int):
+    """A function running NUTS (chains vectorised) → (weights, means, stds), each (chains, draws, K).
+
+    Every chain starts where a Gibbs chain would (``gibbs.initial_state``: k-means++ means, prior
+    mode variances, equal weights), so both samplers get the same kind of data-based start.
+    """
+    from numpyro.infer import MCMC, NUTS
+    from numpyro.infer.util import unconstrain_fn
+
+    model = functools.partial(marginal_gmm, num_components=num_components, prior=prior)
+    data = jnp.asarray(data)
+    starts = [initial_state(chain_key, data, num_components, prior) for chain_key in jax.random.split(key, num_chains)]
+    init_params = jax.tree.map(
+        lambda *values: jnp.stack(values),
+        *(unconstrain_fn(model, (data,), {}, {"weights": s.weights, "means": s.means, "variances": s.variances})
+          for s in starts),
+    )
+    mcmc = MCMC(NUTS(model), num_warmup=config.nuts_warmup, num_samples=config.nuts_samples,
+                num_chains=num_chains, chain_method="vectorized", progress_bar=False, jit_model_args=True)
+
+    def run():
+        mcmc.run(key, data, init_params=init_params)
+        draws = mcmc.get_samples(group_by_chain=True)
+        return draws["weights"], draws["means"], jnp.sqrt(draws["variances"])
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# The four measurements
+# ---------------------------------------------------------------------------------------------
+
+
+def gibbs_throughput(config: Config) -> list[str]:
+    """Table 1: point-updates per second of gibbs, the bare JAX sweep and the NumPy sweep."""
+    rows = ["| N | K | dtype | Gibbs (point-updates/s) | compile (s) | bare JAX | Gibbs ÷ bare JAX "
+            "| NumPy | Gibbs ÷ NumPy | verdict |", "|" + "---|" * 10]
+    cases = [(n, k, jnp.float64) for n in config.sizes for k in config.components]
+    cases += [(n, 3, jnp.float32) for n in config.sizes if n >= 10**5]
+    for num_points, num_components, dtype in cases:
+        data, prior = simulated_mixture(num_points, num_components)
+        num_sweeps = max(8, config.points_per_timing // num_points)
+        key = jax.random.key(0)
+
+        def run_gibbs():
+            return gibbs(key, data, num_components, prior, num_sweeps, num_chains=1, burn_in=num_sweeps - 4,
+                         keep_assignments=False, dtype=dtype).log_joint
+
+        first, gibbs_seconds, _ = timed(run_gibbs, config.repeats)
+        compile_seconds = first - gibbs_seconds
+        typed = functools.partial(jnp.asarray, dtype=dtype)
+        start = jax.tree.map(typed, starting_state(data, num_components))
+        jax_data, jax_prior = typed(data), jax.tree.map(typed, prior)
+        _, bare_seconds, _ = timed(lambda: bare_jax_chain(key, jax_data, start, jax_prior, num_sweeps), config.repeats)
+        numpy_sweeps = max(2, num_sweeps // 10)
+        numpy_data = data.astype(dtype)
+        _, numpy_seconds, _ = timed(
+            lambda: numpy_chain(0, numpy_data, starting_state(data, num_components), prior, numpy_sweeps),
+            config.repeats,
+        )
+        rate = num_points * num_sweeps / gibbs_seconds
+        bare_rate = num_points * num_sweeps / bare_seconds
+        numpy_rate = num_points * numpy_sweeps / numpy_seconds
+        checks = [
+            f"{verdict(rate >= bare_rate / BARE_JAX_SLOWDOWN)} ≥ bare/{BARE_JAX_SLOWDOWN}",
+            f"{verdict(rate >= NUMPY_SPEEDUP * numpy_rate)} ≥ {NUMPY_SPEEDUP:g}× NumPy",
+            f"{verdict(compile_seconds <= COMPILE_SECONDS)} compile ≤ {COMPILE_SECONDS:g} s",
+        ]
+        if (num_points, num_components, dtype) == (10**5, 3, jnp.float64):
+            checks.insert(0, f"{verdict(rate >= THROUGHPUT_TARGET)} ≥ {THROUGHPUT_TARGET:.0e}/s")
+        rows.append(
+            f"| {num_points:.0e} | {num_components} | {jnp.dtype(dtype).name} | {rate:.3g} | {compile_seconds:.2f} "
+            f"| {bare_rate:.3g} | {rate / bare_rate:.2f} | {numpy_rate:.3g} | {rate / numpy_rate:.1f} "
+            f"| {'; '.join(checks)} |"
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def effective_samples_per_second(config: Config) -> list[str]:
+    """Table 2: ESS/s of the log-likelihood, Gibbs against NUTS on the marginalised model."""
+    rows = ["| data | N | sampler | draws | seconds | ESS | R-hat | ESS/s | Gibbs ÷ NUTS | verdict |",
+            "|" + "---|" * 10]
+    num_chains, num_components = 4, 3
+    datasets = [("coffee", gg.COFFEE_CAFFEINE)]
+    datasets += [("simulated coffee", np.asarray(gg.coffee_cups(jax.random.key(1), n).get_choices()["x"]))
+                 for n in config.ess_sizes]
+    for name, data in datasets:
+        key = jax.random.key(2)
+
+        def run_gibbs():
+            result = gibbs(key, data, num_components, COFFEE_PRIOR, config.gibbs_sweeps, num_chains=num_chains,
+                           keep_assignments=False)
+            return result.weights, result.means, result.stds
+
+        samplers = {"Gibbs": run_gibbs, "NUTS": nuts_draws(key, data, num_components, COFFEE_PRIOR, config, num_chains)}
+        measured = {}
+        for sampler, run in samplers.items():
+            _, seconds, draws = timed(run, 1)
+            log_likelihoods = np.asarray(log_likelihood_of_draws(jnp.asarray(data), *draws))
+            ess = effective_sample_size(log_likelihoods)
+            measured[sampler] = (log_likelihoods.size, seconds, ess, split_rhat(log_likelihoods), ess / seconds)
+        ratio = measured["Gibbs"][4] / measured["NUTS"][4]
+        for sampler, (draws, seconds, ess, rhat, per_second) in measured.items():
+            comparison = (f"{ratio:.1f} | {verdict(ratio >= NUTS_SPEEDUP)} ≥ {NUTS_SPEEDUP:g}×"
+                          if sampler == "Gibbs" else " | reference")
+            rows.append(f"| {name} | {data.size} | {sampler} | {draws} | {seconds:.2f} | {ess:.0f} | {rhat:.3f} "
+                        f"| {per_second:.3g} | {comparison} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
+def em_seconds_per_fit(config: Config) -> list[str]:
+    """Table 3: seconds per EM fit, genjax_gmm.em against scikit-learn (reference, no target)."""
+    from sklearn.mixture import GaussianMixture
+
+    rows = ["| N | K | em (s/fit) | em log L | scikit-learn (s/fit) | scikit-learn log L |", "|" + "---|" * 6]
+    num_components = 3
+    for num_points in config.em_sizes:
+        data, _ = simulated_mixture(num_points, num_components)
+        fit = functools.partial(gg.em, data, num_components, num_restarts=1, tolerance=1e-3)
+        _, em_seconds, result = timed(fit, config.repeats)
+        reference = GaussianMixture(num_components, covariance_type="spherical", tol=1e-3, max_iter=500,
+                                    reg_covar=1e-6, random_state=0)
+        _, sklearn_seconds, _ = timed(lambda: reference.fit(data[:, None]), config.repeats)
+        rows.append(f"| {num_points:.0e} | {num_components} | {em_seconds:.4f} | {result.log_likelihood:.6g} "
+                    f"| {sklearn_seconds:.4f} | {reference.score(data[:, None]) * num_points:.6g} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def importance_particles_per_second(config: Config) -> list[str]:
+    """Table 4: importance resampling from the prior on the 20 bentos (no target)."""
+    rows = ["| particles | seconds | particles/s | ESS | log p̂(x) |", "|" + "---|" * 5]
+    data = gg.MYSTERY_BENTO_WEIGHTS
+    for num_particles in config.particles:
+        key = jax.random.key(3)
+        run = functools.partial(importance_resampling, key, data, 2, BENTO_PRIOR, num_particles, 100)
+        _, seconds, result = timed(run, config.repeats)
+        rows.append(f"| {num_particles:.0e} | {seconds:.3f} | {num_particles / seconds:.3g} "
+                    f"| {result.effective_sample_size:.2f} | {result.log_marginal_likelihood:.3f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    import numpyro
+    import sklearn
+
+    return (f"{os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}, jax {jax.__version__}, "
+            f"numpy {np.__version__}, numpyro {numpyro.__version__}, scikit-learn {sklearn.__version__}; "
+            f"load average {os.getloadavg()[0]:.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer sizes, shorter chains)")
+    config = QUICK if parser.parse_args().quick else FULL
+    print(f"Machine at start: {machine()}\n")
+    sections = [
+        ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
+        ("Effective samples per second of the log-likelihood", effective_samples_per_second),
+        ("EM seconds per fit", em_seconds_per_fit),
+        ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
+    ]
+    tables = []
+    for title, measure in sections:
+        print(f"## {title}\n", flush=True)
+        tables.append((title, measure(config)))
+        print()
+    print(f"Machine at end: {machine()}\n")
+    for title, rows in tables:
+        print(f"## {title}\n\n" + "\n".join(rows) + "\n")
+
+
+if __name__ == "__main__":
+    main()
