@@ -1,7 +1,8 @@
 """Exact posterior of the Bayesian GMM on tiny data, by enumeration (float64 NumPy/SciPy).
 
 Written independently of ``genjax_gmm``. Model (the course's ``bayesian_gmm``):
-π ~ Dirichlet(α·1_K), μ_k ~ N(m₀, s₀²), σ²_k ~ InvGamma(a, b), z_i ~ Cat(π), x_i ~ N(μ_{z_i}, σ²_{z_i}).
+π ~ Dirichlet(α·1_K), μ_k ~ N(m₀, s₀²), σ²_k ~ InvGamma(a, b), z_i ~ Cat(π),
+x_i ~ N(μ_{z_i}, σ²_{z_i}).
 
 Given z, the components are independent, so
 
@@ -67,12 +68,19 @@ def log_component_marginal(x: np.ndarray, prior: Prior) -> float:
 
     def log_integrand(u: float) -> float:  # the density in u = log v includes the Jacobian v
         v = np.exp(u)
-        return log_inverse_gamma(v, prior.var_shape, prior.var_scale) + log_component_marginal_given_variance(x, v, prior) + u
+        log_prior = log_inverse_gamma(v, prior.var_shape, prior.var_scale)
+        return log_prior + log_component_marginal_given_variance(x, v, prior) + u
 
     peak = optimize.minimize_scalar(lambda u: -log_integrand(u), bounds=(-30.0, 30.0), method="bounded").x
     height = log_integrand(peak)
     value, _ = integrate.quad(
-        lambda u: np.exp(log_integrand(u) - height), peak - 30.0, peak + 30.0, points=[peak], limit=200, epsabs=0, epsrel=1e-11
+        lambda u: np.exp(log_integrand(u) - height),
+        peak - 30.0,
+        peak + 30.0,
+        points=[peak],
+        limit=200,
+        epsabs=0,
+        epsrel=1e-11,
     )
     return height + np.log(value)
 
@@ -94,13 +102,13 @@ def exact_posterior(data, num_components: int, prior: Prior) -> ExactPosterior:
     num_points = x.size
     if num_points > 10:
         raise ValueError("enumeration is meant for tiny data (N <= 10)")
-    subset_log_marginal = np.array(
-        [log_component_marginal(x[[(mask >> i) & 1 == 1 for i in range(num_points)]], prior) for mask in range(2**num_points)]
-    )
+    members = [[(mask >> i) & 1 == 1 for i in range(num_points)] for mask in range(2**num_points)]
+    subset_log_marginal = np.array([log_component_marginal(x[member], prior) for member in members])
     assignments = np.array(list(itertools.product(range(num_components), repeat=num_points)))
     in_component = assignments[:, None, :] == np.arange(num_components)[None, :, None]  # (Z, K, N)
     masks = (in_component * (2 ** np.arange(num_points))).sum(axis=-1)
-    log_joint = log_dirichlet_multinomial(in_component.sum(axis=-1), prior.concentration) + subset_log_marginal[masks].sum(axis=-1)
+    log_prior = log_dirichlet_multinomial(in_component.sum(axis=-1), prior.concentration)
+    log_joint = log_prior + subset_log_marginal[masks].sum(axis=-1)
     log_evidence = logsumexp(log_joint)
     probabilities = np.exp(log_joint - log_evidence)
     same = assignments[:, :, None] == assignments[:, None, :]

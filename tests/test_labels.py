@@ -47,8 +47,8 @@ def test_relabelling_sorts_means_and_keeps_every_point_with_its_component():
     assert np.all(np.diff(np.asarray(relabelled.means), axis=-1) > 0)
     # The component a point belongs to keeps its mean, weight and std under relabelling.
     for name in ("means", "weights", "stds"):
-        before = np.take_along_axis(np.asarray(getattr(result, name)), np.asarray(result.assignments), axis=-1)
-        after = np.take_along_axis(np.asarray(getattr(relabelled, name)), np.asarray(relabelled.assignments), axis=-1)
+        before = np.take_along_axis(np.asarray(getattr(result, name)), np.asarray(result.assignments), -1)
+        after = np.take_along_axis(np.asarray(getattr(relabelled, name)), np.asarray(relabelled.assignments), -1)
         np.testing.assert_array_equal(before, after)
     np.testing.assert_array_equal(relabelled.log_joint, result.log_joint)
 
@@ -60,7 +60,8 @@ def test_label_switched_chains_agree_after_relabelling():
     for name in ("weights", "means", "stds", "assignments"):
         np.testing.assert_array_equal(getattr(relabelled, name)[0], getattr(relabelled, name)[1])
     # The co-assignment matrix needs no relabelling at all.
-    np.testing.assert_allclose(co_assignment_matrix(result.assignments[0]), co_assignment_matrix(result.assignments[1]))
+    first, second = (co_assignment_matrix(result.assignments[chain]) for chain in (0, 1))
+    np.testing.assert_allclose(first, second)
 
 
 def test_co_assignment_matrix_by_brute_force():

@@ -45,6 +45,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from genjax import categorical, dirichlet, inverse_gamma, normal
+from jax.scipy.special import xlogy
 
 from ..models import GMMPrior
 from ..validation import check_instance, check_observations, check_positive_int
@@ -89,13 +90,16 @@ class ComponentStatistics(NamedTuple):
     squared_deviation_sums: jax.Array  # Σ_{i: z_i = k} (x_i − c_k)²
 
     def squared_deviations_from(self, means: jax.Array) -> jax.Array:
-        """Σ_{i: z_i = k} (x_i − μ_k)² = Σ(x_i − c_k)² − 2 d_k Σ(x_i − c_k) + n_k d_k², d_k = μ_k − c_k."""
+        """Σ_{i: z_i = k} (x_i − μ_k)² = Σ(x_i − c_k)² − 2 d_k Σ(x_i − c_k) + n_k d_k²,
+        with d_k = μ_k − c_k."""
         shift = means - self.reference
         total = self.squared_deviation_sums - 2 * shift * self.deviation_sums + self.counts * shift**2
         return jnp.maximum(total, 0.0)  # ≥ 0 exactly; rounding could leave −1e-16
 
 
-def component_statistics(data: jax.Array, assignments: jax.Array, reference: jax.Array) -> ComponentStatistics:
+def component_statistics(
+    data: jax.Array, assignments: jax.Array, reference: jax.Array
+) -> ComponentStatistics:
     """n_k, Σ(x_i − c_k) and Σ(x_i − c_k)² over the points with z_i = k, c = ``reference``.
 
     One masked sum per component and statistic (K is small and static): this is faster on CPU
@@ -137,8 +141,11 @@ def _sample_categorical(key: jax.Array, logits: jax.Array) -> jax.Array:
     return sum(below, start=jnp.zeros(largest.shape, jnp.int32))
 
 
-def assignments_conditional(data: jax.Array, weights: jax.Array, means: jax.Array, variances: jax.Array) -> Conditional:
-    """z_i | π, μ, σ², x ~ Categorical(p_i), log p_ik = log π_k − ½ log σ²_k − (x_i − μ_k)²/(2σ²_k) + const."""
+def assignments_conditional(
+    data: jax.Array, weights: jax.Array, means: jax.Array, variances: jax.Array
+) -> Conditional:
+    """z_i | π, μ, σ², x ~ Categorical(p_i), independently for every point, with
+    log p_ik = log π_k − ½ log σ²_k − (x_i − μ_k)²/(2σ²_k) + const."""
     logits = jnp.log(weights) - 0.5 * jnp.log(variances) - 0.5 * (data[:, None] - means) ** 2 / variances
     return Conditional(
         sample=lambda key: _sample_categorical(key, logits),
@@ -147,14 +154,16 @@ def assignments_conditional(data: jax.Array, weights: jax.Array, means: jax.Arra
 
 
 def means_conditional(stats: ComponentStatistics, variances: jax.Array, prior: GMMPrior) -> Conditional:
-    """μ_k | z, σ², x ~ Normal(m_k, 1/λ_k), λ_k = 1/s₀² + n_k/σ²_k, m_k = (m₀/s₀² + S_k/σ²_k)/λ_k.
+    """μ_k | z, σ², x ~ Normal(m_k, 1/λ_k) with precision λ_k = 1/s₀² + n_k/σ²_k and mean
+    m_k = (m₀/s₀² + S_k/σ²_k) / λ_k.
 
     m_k is computed as c_k + ((m₀ − c_k)/s₀² + Σ(x_i − c_k)/σ²_k)/λ_k, the same number without
     cancellation.
     """
     prior_precision = prior.mean_scale**-2
     precision = prior_precision + stats.counts / variances
-    loc = stats.reference + ((prior.mean_loc - stats.reference) * prior_precision + stats.deviation_sums / variances) / precision
+    pull = (prior.mean_loc - stats.reference) * prior_precision + stats.deviation_sums / variances
+    loc = stats.reference + pull / precision
     scale = jax.lax.rsqrt(precision)
     return Conditional(
         sample=lambda key: loc + scale * jax.random.normal(key, loc.shape, loc.dtype),
@@ -198,7 +207,7 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
         + jnp.sum(normal.logpdf(state.means, prior.mean_loc, prior.mean_scale))
         + jnp.sum(inverse_gamma.logpdf(state.variances, prior.var_shape, prior.var_scale))
     )
-    log_assignments = jnp.sum(stats.counts * jnp.log(state.weights))
+    log_assignments = jnp.sum(xlogy(stats.counts, state.weights))  # 0 · log 0 = 0 for an empty component
     log_likelihood = jnp.sum(
         -0.5 * stats.counts * jnp.log(2 * jnp.pi * state.variances)
         - 0.5 * stats.squared_deviations_from(state.means) / state.variances
@@ -213,15 +222,15 @@ def make_sweep(conditionals: Conditionals = Conditionals()) -> Sweep:
     """A Gibbs sweep ``(key, state, data, prior) -> (new state, its log joint)``: z, then μ, σ², π,
     each drawn from ``conditionals`` given the latest values of the others."""
 
-    def sweep(key: jax.Array, state: GibbsState, data: jax.Array, prior: GMMPrior) -> tuple[GibbsState, jax.Array]:
+    def sweep(key: jax.Array, old: GibbsState, data: jax.Array, prior: GMMPrior):
         key_z, key_means, key_variances, key_weights = jax.random.split(key, 4)
-        assignments = conditionals.assignments(data, state.weights, state.means, state.variances).sample(key_z)
-        stats = component_statistics(data, assignments, reference=state.means)
-        means = conditionals.means(stats, state.variances, prior).sample(key_means)
+        assignments = conditionals.assignments(data, old.weights, old.means, old.variances).sample(key_z)
+        stats = component_statistics(data, assignments, reference=old.means)
+        means = conditionals.means(stats, old.variances, prior).sample(key_means)
         variances = conditionals.variances(stats, means, prior).sample(key_variances)
         weights = conditionals.weights(stats, prior).sample(key_weights)
-        new_state = GibbsState(weights, means, variances, assignments)
-        return new_state, log_joint(new_state, stats, prior)
+        new = GibbsState(weights, means, variances, assignments)
+        return new, log_joint(new, stats, prior)
 
     return sweep
 
@@ -245,14 +254,11 @@ def initial_state(key: jax.Array, data: jax.Array, num_components: int, prior: G
     return GibbsState(weights, means, variances, jnp.argmax(logits, axis=-1).astype(jnp.int32))
 
 
-@functools.partial(
-    jax.jit, static_argnames=("num_components", "num_sweeps", "burn_in", "num_chains", "keep_assignments")
-)
-def _run_chains(key, data, prior, num_components, num_sweeps, burn_in, num_chains, keep_assignments):
+@functools.partial(jax.jit, static_argnames=("num_components", "num_draws", "num_chains", "keep_assignments"))
+def _run_chains(key, data, prior, burn_in, *, num_components, num_draws, num_chains, keep_assignments):
     """``num_chains`` independent chains (vmap). Each is a scan over its draws; draw 0 follows
     ``burn_in + 1`` sweeps, every later draw one more sweep (one compiled sweep in a fori_loop)."""
-    num_draws = num_sweeps - burn_in
-    sweeps_before_draw = jnp.full(num_draws, 1).at[0].add(burn_in)
+    sweeps_before_draw = jnp.ones(num_draws, jnp.int32).at[0].add(burn_in)
 
     def run_chain(key):
         init_key, draws_key = jax.random.split(key)
@@ -263,7 +269,8 @@ def _run_chains(key, data, prior, num_components, num_sweeps, burn_in, num_chain
             def sweep(t, carry):
                 return _exact_sweep(jax.random.fold_in(key, t), carry[0], data, prior)
 
-            state, log_joint_value = jax.lax.fori_loop(0, num_sweeps_now, sweep, (state, jnp.zeros((), data.dtype)))
+            no_log_joint_yet = jnp.zeros((), data.dtype)
+            state, log_joint_value = jax.lax.fori_loop(0, num_sweeps_now, sweep, (state, no_log_joint_yet))
             kept = (state.weights, state.means, jnp.sqrt(state.variances), log_joint_value)
             return state, kept + ((state.assignments,) if keep_assignments else ())
 
@@ -317,7 +324,8 @@ def gibbs(
         burn_in = num_sweeps // 4
     if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
         raise ValueError(f"burn_in must be a non-negative integer, got {burn_in!r}")
-    num_draws = num_sweeps - int(burn_in)
+    burn_in = int(burn_in)
+    num_draws = num_sweeps - burn_in
     if num_draws < MIN_DRAWS:
         raise ValueError(
             f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
@@ -332,9 +340,9 @@ def gibbs(
         key,
         jnp.asarray(data, dtype),
         jax.tree.map(lambda value: jnp.asarray(value, dtype), prior),
+        burn_in,
         num_components=num_components,
-        num_sweeps=num_sweeps,
-        burn_in=int(burn_in),
+        num_draws=num_draws,
         num_chains=num_chains,
         keep_assignments=bool(keep_assignments),
     )
@@ -346,7 +354,7 @@ def gibbs(
         stds=stds,
         assignments=draws[4] if keep_assignments else None,
         log_joint=log_joint_draws,
-        burn_in=int(burn_in),
+        burn_in=burn_in,
         rhat=split_rhat(log_joint_host),
         ess=effective_sample_size(log_joint_host),
     )

@@ -29,7 +29,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from genjax import seed
-from jax.scipy.special import logsumexp
 
 from ..models import GMMPrior, bayesian_gmm
 from ..validation import check_instance, check_observations, check_positive_int
@@ -75,9 +74,9 @@ def _particles(key, indices, data, prior, num_components):
     return log_weights, (choices["weights"], choices["means"], stds, choices["points"]["component"])
 
 
-def _batches(indices: jax.Array, batch_size: int) -> jax.Array:
+def _batches(indices: np.ndarray, batch_size: int) -> np.ndarray:
     """``indices`` as rows of ``batch_size`` (the last row padded with index 0)."""
-    return jnp.pad(indices, (0, -indices.shape[0] % batch_size)).reshape(-1, batch_size)
+    return np.pad(indices, (0, -indices.size % batch_size)).reshape(-1, batch_size)
 
 
 def importance_resampling(
@@ -93,28 +92,33 @@ def importance_resampling(
     batch_size = _batch_size(data.shape[0], max(num_particles, num_samples))
     particles_key, resample_key = jax.random.split(key)
 
-    # First pass: keep only the log weights of each batch.
-    log_weights = jnp.concatenate(
+    # First pass: keep only the log weights of each batch. The bookkeeping below is O(P) NumPy.
+    log_weights = np.concatenate(
         [
-            _particles(particles_key, batch, data, prior, num_components)[0]
-            for batch in _batches(jnp.arange(num_particles), batch_size)
+            np.asarray(_particles(particles_key, batch, data, prior, num_components)[0])
+            for batch in _batches(np.arange(num_particles), batch_size)
         ]
     )[:num_particles]
-    log_total = logsumexp(log_weights)
+    largest = log_weights.max()
+    log_total = largest + np.log(np.sum(np.exp(log_weights - largest)))
+    normalised = np.exp(log_weights - log_total)
 
     # Multinomial resampling by inverse CDF: index p with F_{p-1} ≤ u F_{P-1} < F_p.
-    cumulative = jnp.cumsum(jnp.exp(log_weights - log_total))
-    targets = jax.random.uniform(resample_key, (num_samples,), cumulative.dtype) * cumulative[-1]
-    chosen = jnp.minimum(jnp.searchsorted(cumulative, targets, side="right"), num_particles - 1)
+    cumulative = np.cumsum(normalised)
+    targets = np.asarray(jax.random.uniform(resample_key, (num_samples,))) * cumulative[-1]
+    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
     # Second pass: regenerate the chosen particles from their keys.
-    resampled = [_particles(particles_key, batch, data, prior, num_components)[1] for batch in _batches(chosen, batch_size)]
+    resampled = [
+        _particles(particles_key, batch, data, prior, num_components)[1]
+        for batch in _batches(chosen, batch_size)
+    ]
     weights, means, stds, assignments = (jnp.concatenate(parts)[:num_samples] for parts in zip(*resampled))
     return ImportanceResult(
         weights=weights,
         means=means,
         stds=stds,
         assignments=assignments,
-        log_weights=log_weights,
+        log_weights=jnp.asarray(log_weights),
         log_marginal_likelihood=float(log_total - np.log(num_particles)),
-        effective_sample_size=float(jnp.exp(-logsumexp(2 * (log_weights - log_total)))),
+        effective_sample_size=float(1.0 / np.sum(normalised**2)),
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TypeVar
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -42,42 +41,46 @@ def relabel_by_mean(result: Result) -> Result:
     """
     _check_result(result)
     order = jnp.argsort(result.means, axis=-1)
-    relabelled = {name: jnp.take_along_axis(getattr(result, name), order, axis=-1) for name in ("weights", "means", "stds")}
+    relabelled = {
+        name: jnp.take_along_axis(getattr(result, name), order, axis=-1)
+        for name in ("weights", "means", "stds")
+    }
     if result.assignments is not None:
         rank = jnp.argsort(order, axis=-1).astype(result.assignments.dtype)
         relabelled["assignments"] = jnp.take_along_axis(rank, result.assignments, axis=-1)
     return dataclasses.replace(result, **relabelled)
 
 
-def _draws_by_point(assignments) -> jax.Array:
+def _draws_by_point(assignments) -> np.ndarray:
     """``assignments`` (…, N) as an integer (draws, N) array; ``TypeError``/``ValueError`` otherwise."""
     array = np.asarray(assignments)
     if not np.issubdtype(array.dtype, np.integer):
         raise TypeError(f"assignments must be an integer array, got dtype {array.dtype}")
     if array.ndim < 1 or array.size == 0:
-        raise ValueError(f"assignments must have shape (..., num_draws, N) with N >= 1, got shape {array.shape}")
+        raise ValueError(
+            f"assignments must have shape (..., num_draws, N) with N >= 1, got shape {array.shape}"
+        )
     if np.any(array < 0):
         raise ValueError("assignments must be non-negative component indices")
-    return jnp.asarray(array.reshape(-1, array.shape[-1]))
+    return array.reshape(-1, array.shape[-1])
 
 
-def co_assignment_matrix(assignments) -> jax.Array:
+def co_assignment_matrix(assignments) -> np.ndarray:
     """P(z_i = z_j | x) (N, N), the fraction of draws in which points i and j share a component.
 
     ``assignments`` has shape (…, num_draws, N); all leading axes (e.g. chains) are pooled.
     Computed as Σ_k A_kᵀ A_k / M with A_k the (M draws × N) indicator of z = k.
     """
     draws = _draws_by_point(assignments)
-    indicators = [(draws == k).astype(float) for k in range(int(draws.max()) + 1)]
+    indicators = [(draws == k).astype(np.float64) for k in range(draws.max() + 1)]
     return sum(indicator.T @ indicator for indicator in indicators) / draws.shape[0]
 
 
-def assignment_probabilities(result: GibbsResult | ImportanceResult) -> jax.Array:
+def assignment_probabilities(result: GibbsResult | ImportanceResult) -> np.ndarray:
     """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled)
     in which point i belongs to the component with the k-th smallest mean."""
     _check_result(result)
     if result.assignments is None:
         raise ValueError("result holds no assignments; run gibbs(..., keep_assignments=True)")
-    relabelled = relabel_by_mean(result).assignments
-    draws = relabelled.reshape(-1, relabelled.shape[-1])
-    return jnp.stack([jnp.mean(draws == k, axis=0) for k in range(result.means.shape[-1])], axis=-1)
+    draws = _draws_by_point(relabel_by_mean(result).assignments)
+    return np.stack([np.mean(draws == k, axis=0) for k in range(result.means.shape[-1])], axis=-1)
