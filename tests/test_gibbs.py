@@ -9,7 +9,6 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from exact_posterior import Prior, exact_posterior
-from genjax import seed
 from scipy import stats
 
 import genjax_gmm as gg
@@ -245,6 +244,9 @@ def test_geweke_the_sweep_leaves_the_joint_invariant(marginal_conditional):
 
 
 def test_geweke_detects_a_wrong_variance_update(marginal_conditional):
+    # The control is a wrong conditional. Keeping stale parameters for an empty component would
+    # not be one: keeping a value is the identity kernel, which leaves every distribution
+    # invariant, so that sampler still targets the posterior (it only explores more slowly).
     def variances_without_the_half(stats_, means, prior):  # InvGamma(a + n/2, b + Σ(x−μ)²): wrong
         shape = prior.var_shape + 0.5 * stats_.counts
         scale = prior.var_scale + stats_.squared_deviations_from(means)
