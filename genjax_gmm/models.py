@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from genjax import categorical, dirichlet, gen, inverse_gamma, normal, seed
 
 from .validation import check_finite, check_positive, check_positive_int, is_traced
@@ -95,7 +96,6 @@ def coffee_cups(key: jax.Array, num_cups: int):
     return seed(gaussian_mixture(num_cups).simulate)(key, weights, means, stds)
 
 
-@jax.tree_util.register_dataclass
 @dataclasses.dataclass(frozen=True)
 class GMMPrior:
     """Conjugate prior of the Bayesian Gaussian mixture model.
@@ -103,6 +103,9 @@ class GMMPrior:
     π ~ Dirichlet(concentration · 1_K);
     μ_k ~ Normal(mean_loc, mean_scale²)  (mean_scale is a standard deviation);
     σ²_k ~ InverseGamma(var_shape, var_scale), density ∝ v^-(var_shape+1) exp(-var_scale / v).
+
+    Constructing one checks that every field is a scalar, ``mean_loc`` finite and the others
+    positive. It is a JAX pytree, so it passes through ``jit``/``vmap`` as an argument.
     """
 
     concentration: float
@@ -112,15 +115,29 @@ class GMMPrior:
     var_scale: float
 
     def __post_init__(self):
-        values = dataclasses.astuple(self)
-        if is_traced(*values):
+        if is_traced(*dataclasses.astuple(self)):
             return
         for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            if field.name == "mean_loc":
-                check_finite(value, "prior.mean_loc")
-            else:
-                check_positive(value, f"prior.{field.name}")
+            name, value = f"prior.{field.name}", getattr(self, field.name)
+            if np.ndim(value) != 0:
+                raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
+            check_finite(value, name) if field.name == "mean_loc" else check_positive(value, name)
+
+
+def _flatten_prior(prior: GMMPrior):
+    return dataclasses.astuple(prior), None
+
+
+def _unflatten_prior(_, values) -> GMMPrior:
+    # JAX rebuilds priors from tracers and placeholders: bypass validation, which
+    # already ran when the user constructed the prior.
+    prior = object.__new__(GMMPrior)
+    for field, value in zip(dataclasses.fields(GMMPrior), values):
+        object.__setattr__(prior, field.name, value)
+    return prior
+
+
+jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
 
 
 @functools.cache

@@ -151,3 +151,19 @@ def test_sizes_must_be_positive_integers():
         gaussian_mixture(0)
     with pytest.raises(TypeError, match="num_points must be an integer"):
         bayesian_gmm(2.5, 2)
+
+
+def test_prior_fields_must_be_scalars():
+    with pytest.raises(ValueError, match="prior.mean_loc must be a scalar"):
+        GMMPrior(concentration=1.0, mean_loc=[0.0, 1.0], mean_scale=1.0, var_shape=2.0, var_scale=1.0)
+
+
+def test_prior_is_a_pytree_that_jit_can_lower_and_vmap_can_batch():
+    def prior_mean_of_variance(prior: GMMPrior):
+        return prior.var_scale / (prior.var_shape - 1)
+
+    assert float(jax.jit(prior_mean_of_variance)(PRIOR)) == pytest.approx(8.0)
+    jax.jit(prior_mean_of_variance).lower(PRIOR)  # lowering rebuilds the prior from placeholders
+    batch = jax.tree_util.tree_map(lambda v: jnp.array([v, 2 * v]), PRIOR)
+    # Second prior: var_scale 16, var_shape 4, so the mean variance is 16 / 3.
+    np.testing.assert_allclose(jax.vmap(prior_mean_of_variance)(batch), [8.0, 16.0 / 3.0])
