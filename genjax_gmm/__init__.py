@@ -36,6 +36,7 @@ from .inference import (  # noqa: E402
     split_rhat,
 )
 from .inference.em import EMResult, KMeansResult, em, kmeans  # noqa: E402
+from .inference.marginal import marginal_importance_resampling  # noqa: E402
 from .models import (  # noqa: E402
     BENTO,
     COFFEE,
@@ -73,6 +74,7 @@ __all__ = [
     "KMeansResult",
     "em",
     "kmeans",
+    "marginal_importance_resampling",
     "ImportanceResult",
     "importance_resampling",
     "GibbsResult",

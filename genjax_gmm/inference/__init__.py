@@ -7,6 +7,7 @@ from .em import EMResult, KMeansResult, em, kmeans
 from .gibbs import GibbsResult, gibbs
 from .importance import ImportanceResult, importance_resampling
 from .labels import assignment_probabilities, co_assignment_matrix, relabel_by_mean
+from .marginal import gaussian_mixture_distribution, marginal_gmm, marginal_importance_resampling
 
 __all__ = [
     "ImportanceResult",
@@ -22,4 +23,7 @@ __all__ = [
     "KMeansResult",
     "em",
     "kmeans",
+    "gaussian_mixture_distribution",
+    "marginal_gmm",
+    "marginal_importance_resampling",
 ]
