@@ -28,13 +28,22 @@ def cell(nb, cell_id: str):
     return next(c for c in nb.cells if c.id == cell_id)
 
 
-def run_cli(the_course: course.Course, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "course.py"), "--root", str(the_course.root), *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+@dataclasses.dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """Run ``scripts/course.py --root <course> ARGS`` in this process; its exit code and output."""
+
+    def run(the_course: course.Course, *args: str) -> CliResult:
+        returncode = course.main(["--root", str(the_course.root), *args])
+        return CliResult(returncode, *capsys.readouterr())
+
+    return run
 
 
 # --- solution blocks -----------------------------------------------------------------------
@@ -241,7 +250,7 @@ def test_title_and_description_come_from_the_first_markdown_cell():
 # --- the command line, end to end ----------------------------------------------------------
 
 
-def test_badges_students_and_readme_table_are_idempotent_and_make_check_pass(tmp_course):
+def test_badges_students_and_readme_table_are_idempotent_and_make_check_pass(tmp_course, run_cli):
     assert run_cli(tmp_course, "check").returncode == 1
     for command in ("badges", "students", "readme-table"):
         assert run_cli(tmp_course, command).returncode == 0
@@ -253,7 +262,7 @@ def test_badges_students_and_readme_table_are_idempotent_and_make_check_pass(tmp
     assert result.returncode == 0, result.stderr
 
 
-def test_check_reports_a_hand_edited_chapter_and_an_orphan(tmp_course):
+def test_check_reports_a_hand_edited_chapter_and_an_orphan(tmp_course, run_cli):
     for command in ("badges", "students", "readme-table"):
         run_cli(tmp_course, command)
     chapter = tmp_course.chapters / "01_stand_in.ipynb"
@@ -268,13 +277,13 @@ def test_check_reports_a_hand_edited_chapter_and_an_orphan(tmp_course):
     assert run_cli(tmp_course, "check").returncode == 0
 
 
-def test_badly_named_solutions_are_refused(tmp_course):
+def test_badly_named_solutions_are_refused(tmp_course, run_cli):
     (tmp_course.solutions / "Chapter 2.ipynb").write_text(FIXTURE.read_text())
     result = run_cli(tmp_course, "students")
     assert result.returncode == 1 and "name it NN_slug.ipynb" in result.stderr
 
 
-def test_execute_stores_the_same_outputs_and_build_embeds_every_figure(tmp_course):
+def test_execute_stores_the_same_outputs_and_build_embeds_every_figure(tmp_course, run_cli):
     path = tmp_course.solutions / "01_stand_in.ipynb"
     path.write_text(path.read_text().replace("✅ Exercise 0.1: correct.", "stale output"))
     result = run_cli(tmp_course, "execute", "01_stand_in")
@@ -293,8 +302,9 @@ def test_execute_stores_the_same_outputs_and_build_embeds_every_figure(tmp_cours
     assert "google.colab" not in page  # the setup cell is Colab's business, not the reader's
 
 
-def test_build_refuses_a_notebook_that_fails(tmp_course):
+def test_build_refuses_a_notebook_that_fails(tmp_course, run_cli):
     nb = new_notebook(cells=[new_markdown_cell("# Chapter 2: Broken\n\nIt divides by zero."), new_code_cell("1 / 0")])
+    (tmp_course.solutions / "01_stand_in.ipynb").unlink()  # only the broken one, to fail fast
     course.write_notebook(nb, tmp_course.solutions / "02_broken.ipynb")
     result = run_cli(tmp_course, "build", "--out", str(tmp_course.root / "site"))
     assert result.returncode == 1
@@ -308,3 +318,13 @@ def test_build_refuses_stored_error_outputs(tmp_course):
     course.write_notebook(nb, path)
     with pytest.raises(course.NotebookError, match=r"01_stand_in.ipynb: cells \[3\] hold error outputs"):
         course.build_site(tmp_course, tmp_course.root / "site", execute=False)
+
+
+def test_the_script_runs_as_a_program(tmp_course):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "course.py"), "--root", str(tmp_course.root), "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "chapters/01_stand_in.ipynb is missing" in result.stderr
