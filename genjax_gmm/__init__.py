@@ -49,6 +49,7 @@ from .models import (  # noqa: E402
     coffee_cups,
     gaussian_mixture,
     mixture_point,
+    mixture_weights,
 )
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "HAMBURGER",
     "bento",
     "mixture_point",
+    "mixture_weights",
     "gaussian_mixture",
     "coffee_cups",
     "GMMPrior",

@@ -21,7 +21,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, dirichlet, gen, inverse_gamma, normal, seed
+from genjax import categorical, gen, inverse_gamma, normal, seed, tfp_distribution
+from tensorflow_probability.substrates import jax as tfp
 
 from .validation import check_finite, check_positive, check_positive_int, is_traced
 
@@ -36,6 +37,7 @@ __all__ = [
     "gaussian_mixture",
     "coffee_cups",
     "GMMPrior",
+    "mixture_weights",
     "bayesian_gmm",
 ]
 
@@ -140,6 +142,19 @@ def _unflatten_prior(_, values) -> GMMPrior:
 jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
 
 
+def _mixture_weights_distribution(concentration):
+    if concentration.shape[-1] == 1:  # one component: π = (1) for certain
+        return tfp.distributions.VectorDeterministic(jnp.ones_like(concentration))
+    return tfp.distributions.Dirichlet(concentration)
+
+
+mixture_weights = tfp_distribution(_mixture_weights_distribution, name="MixtureWeights")
+"""Dirichlet(concentration) over the K mixture weights, for every K ≥ 1.
+
+TFP's Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point mass whose
+log density is 0 there (and −∞ elsewhere)."""
+
+
 @functools.cache
 def bayesian_gmm(num_points: int, num_components: int):
     """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
@@ -160,7 +175,7 @@ def bayesian_gmm(num_points: int, num_components: int):
 
     @gen
     def model(prior: GMMPrior):
-        weights = dirichlet(jnp.full(num_components, prior.concentration)) @ "weights"
+        weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
         variances = inverse_gamma.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
         return points(weights, means, jnp.sqrt(variances)) @ "points"

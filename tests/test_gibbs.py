@@ -374,3 +374,9 @@ def test_diagnostics_reject_bad_samples(samples, message):
     for diagnostic in (split_rhat, effective_sample_size):
         with pytest.raises(ValueError, match=message):
             diagnostic(samples)
+
+
+def test_one_component_runs_with_certain_weights():
+    result = gibbs(jax.random.key(9), np.array([1.0, 1.5, 2.5]), 1, gg.GMMPrior(1.0, 0.0, 3.0, 2.0, 1.0), 40, num_chains=2)
+    np.testing.assert_array_equal(result.weights, 1.0)
+    assert np.all(np.isfinite(result.means)) and np.all(np.isfinite(result.log_joint))

@@ -109,3 +109,11 @@ def test_bad_input_is_rejected(change, error, message):
     arguments.update(change)
     with pytest.raises(error, match=message):
         importance_resampling(jax.random.key(0), **arguments)
+
+
+def test_one_component_log_marginal_likelihood_is_exact():
+    # K = 1: π = (1) is certain, and p(x) is the single-component marginal of the data.
+    one = importance_resampling(jax.random.key(5), DATA, 1, gg.GMMPrior(*PRIOR), 2**14, num_samples=100)
+    exact = exact_posterior(DATA, 1, Prior(*PRIOR))
+    assert abs(one.log_marginal_likelihood - exact.log_marginal_likelihood) < 0.15
+    np.testing.assert_array_equal(one.weights, 1.0)

@@ -167,3 +167,26 @@ def test_prior_is_a_pytree_that_jit_can_lower_and_vmap_can_batch():
     batch = jax.tree_util.tree_map(lambda v: jnp.array([v, 2 * v]), PRIOR)
     # Second prior: var_scale 16, var_shape 4, so the mean variance is 16 / 3.
     np.testing.assert_allclose(jax.vmap(prior_mean_of_variance)(batch), [8.0, 16.0 / 3.0])
+
+
+def test_mixture_weights_is_the_dirichlet_and_a_point_mass_for_one_component():
+    from genjax_gmm import mixture_weights
+
+    log_density = mixture_weights.logpdf(jnp.array([0.3, 0.7]), jnp.array([2.0, 3.0]))
+    assert float(log_density) == pytest.approx(log_dirichlet([0.3, 0.7], [2.0, 3.0]), abs=1e-10)
+    assert float(mixture_weights.logpdf(jnp.array([1.0]), jnp.array([2.0]))) == 0.0
+
+
+def test_one_component_gmm_has_certain_weights_and_the_hand_computed_joint():
+    choices = {
+        "weights": jnp.array([1.0]),
+        "means": jnp.array([400.0]),
+        "variances": jnp.array([9.0]),
+        "points": {"component": jnp.array([0, 0]), "x": jnp.array([398.0, 404.0])},
+    }
+    log_density, _ = bayesian_gmm(2, 1).assess(choices, PRIOR)
+    expected = log_normal(400, 425, 100) + log_inverse_gamma(9.0, 2.0, 8.0)
+    expected += log_normal(398, 400, 3) + log_normal(404, 400, 3)
+    assert float(log_density) == pytest.approx(expected, abs=1e-9)
+    trace = seed(bayesian_gmm(2, 1).simulate)(jax.random.key(6), PRIOR)
+    np.testing.assert_array_equal(trace.get_choices()["weights"], [1.0])

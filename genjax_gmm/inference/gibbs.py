@@ -44,10 +44,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, dirichlet, inverse_gamma, normal
+from genjax import categorical, inverse_gamma, normal
 from jax.scipy.special import xlogy
 
-from ..models import GMMPrior
+from ..models import GMMPrior, mixture_weights
 from ..validation import check_instance, check_observations, check_positive_int
 from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat
 
@@ -186,7 +186,7 @@ def weights_conditional(stats: ComponentStatistics, prior: GMMPrior) -> Conditio
     concentration = prior.concentration + stats.counts
     return Conditional(
         sample=lambda key: jax.random.dirichlet(key, concentration, dtype=concentration.dtype),
-        log_density=lambda weights: dirichlet.logpdf(weights, concentration),
+        log_density=lambda weights: mixture_weights.logpdf(weights, concentration),
     )
 
 
@@ -203,7 +203,7 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
     """log p(π, μ, σ², z, x), with the likelihood Σ_i log N(x_i; μ_{z_i}, σ²_{z_i}) from ``stats``
     (which must summarise ``state.assignments``)."""
     log_prior = (
-        dirichlet.logpdf(state.weights, jnp.full_like(state.weights, prior.concentration))
+        mixture_weights.logpdf(state.weights, jnp.full_like(state.weights, prior.concentration))
         + jnp.sum(normal.logpdf(state.means, prior.mean_loc, prior.mean_scale))
         + jnp.sum(inverse_gamma.logpdf(state.variances, prior.var_shape, prior.var_scale))
     )
