@@ -7,27 +7,10 @@ computed the wrong target would fail here.
 
 import numpy as np
 import pytest
+from feedback_assertions import assert_correct, assert_incorrect, assert_unanswered
 from scipy import stats
 
 from genjax_gmm.checks import chapter1 as check
-
-
-def assert_correct(feedback):
-    assert feedback, feedback
-    assert repr(feedback).startswith("✅")
-
-
-def assert_unanswered(feedback):
-    assert not feedback
-    assert feedback.status == "unanswered"
-    assert repr(feedback).startswith("⏳") and "not answered yet" in repr(feedback)
-
-
-def assert_incorrect(feedback, hint_fragment: str):
-    assert not feedback
-    assert feedback.status == "incorrect"
-    assert repr(feedback).startswith("❌")
-    assert "Hint:" in feedback.message and hint_fragment in feedback.message, feedback.message
 
 
 EXACT_P_HEAVIER_THAN_450 = 0.7 * stats.norm.sf(450, 500, 2) + 0.3 * stats.norm.sf(450, 350, 2)

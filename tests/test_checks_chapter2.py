@@ -8,29 +8,11 @@ computed the wrong target would fail these tests.
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from feedback_assertions import assert_correct, assert_incorrect, assert_unanswered
 
 from genjax_gmm.checks import chapter2 as check
 
 ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, check.exercise_2_4, check.exercise_2_5]
-
-
-def assert_correct(feedback):
-    assert feedback, feedback
-    assert feedback.status == "correct"
-    assert repr(feedback).startswith("✅")
-
-
-def assert_unanswered(feedback):
-    assert not feedback
-    assert feedback.status == "unanswered"
-    assert repr(feedback).startswith("⏳") and "not answered yet" in repr(feedback)
-
-
-def assert_incorrect(feedback, hint_fragment: str):
-    assert not feedback
-    assert feedback.status == "incorrect"
-    assert repr(feedback).startswith("❌")
-    assert "Hint:" in feedback.message and hint_fragment in feedback.message, feedback.message
 
 
 @pytest.mark.parametrize(

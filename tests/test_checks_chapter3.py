@@ -6,28 +6,11 @@ normal distribution, scipy), so a check that computed the wrong target would fai
 
 import numpy as np
 import pytest
+from feedback_assertions import assert_correct, assert_incorrect, assert_unanswered
 from scipy import stats
 
 from genjax_gmm.checks import chapter3 as check
 from genjax_gmm.checks.chapter3 import _ks_distance
-
-
-def assert_correct(feedback):
-    assert feedback, feedback
-    assert repr(feedback).startswith("✅")
-
-
-def assert_unanswered(feedback):
-    assert not feedback
-    assert feedback.status == "unanswered"
-    assert repr(feedback).startswith("⏳") and "not answered yet" in repr(feedback)
-
-
-def assert_incorrect(feedback, hint_fragment: str):
-    assert not feedback
-    assert feedback.status == "incorrect"
-    assert repr(feedback).startswith("❌")
-    assert "Hint:" in feedback.message and hint_fragment in feedback.message, feedback.message
 
 
 @pytest.mark.parametrize(
