@@ -21,9 +21,8 @@ a hint about that mistake.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
-from . import Feedback, check_choice, check_number
+from . import Feedback, check_choice, check_number, targeted_hint
 
 __all__ = [
     "KARAAGE_PRIOR_MEAN",
@@ -63,38 +62,24 @@ def _normal_pdf(x: float, mean: float, variance: float) -> float:
     return math.exp(-0.5 * (x - mean) ** 2 / variance) / math.sqrt(2 * math.pi * variance)
 
 
-def _hint(answer, default: str, mistakes: Sequence[tuple[float, str]]) -> str:
-    """The hint for the first known mistake ``answer`` reproduces (to 0.1 %), else ``default``."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return default
-    for wrong_value, hint in mistakes:
-        if math.isclose(value, wrong_value, rel_tol=1e-3, abs_tol=1e-9):
-            return hint
-    return default
-
-
 def exercise_4_1(posterior_mean) -> Feedback:
     """The karaage posterior mean μₙ (g)."""
     mean, _ = _karaage_posterior()
     data_mean = sum(KARAAGE_WEIGHTS) / len(KARAAGE_WEIGHTS)
-    hint = _hint(
+    hint = targeted_hint(
         posterior_mean,
+        {
+            data_mean: "that is the data mean alone; the prior still pulls μₙ a little toward 420 g.",
+            (KARAAGE_PRIOR_MEAN + data_mean) / 2: (
+                "that is the plain average of prior mean and data mean; weight each by its precision."
+            ),
+            (KARAAGE_PRIOR_MEAN / KARAAGE_PRIOR_SD**2 + data_mean / KARAAGE_NOISE_SD**2)
+            / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2): (
+                "you counted the data as one weighing; n = 4 weighings have precision n/σ²."
+            ),
+        },
         "μₙ is the precision-weighted average of the prior mean (precision 1/τ₀²) and the data mean "
         "(precision n/σ²).",
-        [
-            (data_mean, "that is the data mean alone; the prior still pulls μₙ a little toward 420 g."),
-            (
-                (KARAAGE_PRIOR_MEAN + data_mean) / 2,
-                "that is the plain average of prior mean and data mean; weight each by its precision.",
-            ),
-            (
-                (KARAAGE_PRIOR_MEAN / KARAAGE_PRIOR_SD**2 + data_mean / KARAAGE_NOISE_SD**2)
-                / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2),
-                "you counted the data as one weighing; n = 4 weighings have precision n/σ².",
-            ),
-        ],
     )
     return check_number("4.1", posterior_mean, mean, rel=1e-4, hint=hint, what="the posterior mean in grams")
 
@@ -103,17 +88,16 @@ def exercise_4_2(posterior_sd) -> Feedback:
     """The karaage posterior standard deviation τₙ (g)."""
     _, sd = _karaage_posterior()
     n = len(KARAAGE_WEIGHTS)
-    hint = _hint(
+    hint = targeted_hint(
         posterior_sd,
-        "add precisions: 1/τₙ² = 1/τ₀² + n/σ², then τₙ = 1/√(1/τₙ²).",
-        [
-            (sd**2, "that is the posterior variance τₙ²; take its square root."),
-            (KARAAGE_NOISE_SD / math.sqrt(n), "σ/√n ignores the prior; its precision 1/τ₀² adds to n/σ²."),
-            (
-                math.sqrt(1 / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2)),
-                "you counted one weighing; n = 4 weighings have precision n/σ².",
+        {
+            sd**2: "that is the posterior variance τₙ²; take its square root.",
+            KARAAGE_NOISE_SD / math.sqrt(n): "σ/√n ignores the prior; its precision 1/τ₀² adds to n/σ².",
+            math.sqrt(1 / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2)): (
+                "you counted one weighing; n = 4 weighings have precision n/σ²."
             ),
-        ],
+        },
+        "add precisions: 1/τₙ² = 1/τ₀² + n/σ², then τₙ = 1/√(1/τₙ²).",
     )
     return check_number("4.2", posterior_sd, sd, rel=1e-3, hint=hint, what="the posterior sd in grams")
 
@@ -122,15 +106,15 @@ def exercise_4_3(predictive_sd) -> Feedback:
     """The standard deviation √(τₙ² + σ²) of the next karaage bento's weight (g)."""
     _, sd = _karaage_posterior()
     expected = math.sqrt(sd**2 + KARAAGE_NOISE_SD**2)
-    hint = _hint(
+    hint = targeted_hint(
         predictive_sd,
+        {
+            KARAAGE_NOISE_SD: "σ alone forgets that μ itself is still uncertain (variance τₙ²).",
+            sd: "τₙ is the uncertainty about μ; a new weighing adds its own noise σ.",
+            sd + KARAAGE_NOISE_SD: "standard deviations do not add; variances do.",
+            expected**2: "that is the predictive variance; take its square root.",
+        },
         "the next weight is μ plus noise: their variances τₙ² and σ² add.",
-        [
-            (KARAAGE_NOISE_SD, "σ alone forgets that μ itself is still uncertain (variance τₙ²)."),
-            (sd, "τₙ is the uncertainty about μ; a new weighing adds its own noise σ."),
-            (sd + KARAAGE_NOISE_SD, "standard deviations do not add; variances do."),
-            (expected**2, "that is the predictive variance; take its square root."),
-        ],
     )
     return check_number("4.3", predictive_sd, expected, rel=1e-3, hint=hint, what="the predictive sd in grams")
 
@@ -143,14 +127,14 @@ def exercise_4_4(p_category_1) -> Feedback:
     joint_2 = (1 - theta) * _normal_pdf(x, mu2, variance)
     expected = joint_1 / (joint_1 + joint_2)
     equal_prior = _normal_pdf(x, mu1, variance) / (_normal_pdf(x, mu1, variance) + _normal_pdf(x, mu2, variance))
-    hint = _hint(
+    hint = targeted_hint(
         p_category_1,
+        {
+            equal_prior: "that is the answer for θ = 0.5; multiply each likelihood by its prior.",
+            joint_1: "that is the numerator θN(x; μ₁, σ₁²); divide by p(x).",
+            1 - expected: "that is P(c = 2 | x); the question asks for category 1 (mean −1).",
+        },
         "P(c = 1 | x) = θN(x; μ₁, σ₁²) / [θN(x; μ₁, σ₁²) + (1 − θ)N(x; μ₂, σ₂²)].",
-        [
-            (equal_prior, "that is the answer for θ = 0.5; multiply each likelihood by its prior."),
-            (joint_1, "that is the numerator θN(x; μ₁, σ₁²); divide by p(x)."),
-            (1 - expected, "that is P(c = 2 | x); the question asks for category 1 (mean −1)."),
-        ],
     )
     return check_number("4.4", p_category_1, expected, rel=1e-3, hint=hint, what="a probability")
 
@@ -161,14 +145,15 @@ def exercise_4_5(boundary) -> Feedback:
     mu1, mu2 = CLUSTER_MEANS
     # Equal variances σ²: x* = (μ₁ + μ₂)/2 + σ² log(θ/(1 − θ)) / (μ₂ − μ₁).
     expected = (mu1 + mu2) / 2 + math.log(theta / (1 - theta)) / (mu2 - mu1)
-    hint = _hint(
+    hint = targeted_hint(
         boundary,
+        {
+            (mu1 + mu2) / 2: "the midpoint is the boundary only for θ = 0.5; the prior moves it.",
+            -expected: "right size, wrong direction: the more likely category 1 claims more of the line.",
+            2 * expected: "close: check the factor 1/(μ₂ − μ₁) = 1/2.",
+        },
         "set log θ − (x − μ₁)²/2 = log(1 − θ) − (x − μ₂)²/2 and solve for x (the x² terms cancel).",
-        [
-            ((mu1 + mu2) / 2, "the midpoint is the boundary only for θ = 0.5; the prior moves it."),
-            (-expected, "right size, wrong direction: the more likely category 1 claims more of the line."),
-            (2 * expected, "close: check the factor 1/(μ₂ − μ₁) = 1/2."),
-        ],
+        abs=1e-9,  # the midpoint is 0, where a relative tolerance alone would match 0.0 only
     )
     return check_number("4.5", boundary, expected, abs=1e-3, hint=hint, what="the boundary x")
 
