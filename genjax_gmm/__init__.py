@@ -50,6 +50,7 @@ from .models import (  # noqa: E402
     gaussian_mixture,
     mixture_point,
     mixture_weights,
+    bayesian_mixture,
 )
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "bento",
     "mixture_point",
     "mixture_weights",
+    "bayesian_mixture",
     "gaussian_mixture",
     "coffee_cups",
     "GMMPrior",

@@ -38,6 +38,7 @@ __all__ = [
     "coffee_cups",
     "GMMPrior",
     "mixture_weights",
+    "bayesian_mixture",
     "bayesian_gmm",
 ]
 
@@ -155,23 +156,21 @@ TFP's Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point
 log density is 0 there (and −∞ elsewhere)."""
 
 
-@functools.cache
-def bayesian_gmm(num_points: int, num_components: int):
-    """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
+def bayesian_mixture(points, num_components: int):
+    """A Bayesian mixture over K = ``num_components`` components with a conjugate prior.
 
-    Returns a generative function of one argument, a ``GMMPrior``::
+    ``points(weights, means, stds)`` is the generative function of the observations given the
+    parameters; the result is a generative function of one argument, a ``GMMPrior``::
 
         π ~ Dirichlet(concentration · 1_K)                      at "weights"
         μ_k ~ Normal(mean_loc, mean_scale)         k = 1..K      at "means"
         σ²_k ~ InverseGamma(var_shape, var_scale)  k = 1..K      at "variances"
-        z_i ~ Categorical(π), x_i ~ Normal(μ_{z_i}, σ_{z_i})     at "points" / "component", "x"
+        observations ~ points(π, μ, σ)                           at "points"
 
-    Condition on data with ``model.generate({"points": {"x": data}}, prior)``; score a
-    full choice map with ``model.assess(choices, prior)``.
+    ``bayesian_gmm`` uses it with assignments and points (``gaussian_mixture``); the marginal
+    model of ``inference.marginal`` with the assignments summed out.
     """
-    num_points = check_positive_int(num_points, "num_points")
     num_components = check_positive_int(num_components, "num_components")
-    points = gaussian_mixture(num_points)
 
     @gen
     def model(prior: GMMPrior):
@@ -181,3 +180,20 @@ def bayesian_gmm(num_points: int, num_components: int):
         return points(weights, means, jnp.sqrt(variances)) @ "points"
 
     return model
+
+
+@functools.cache
+def bayesian_gmm(num_points: int, num_components: int):
+    """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
+
+    Returns a generative function of one argument, a ``GMMPrior`` (see ``bayesian_mixture``)::
+
+        π ~ Dirichlet(concentration · 1_K)                      at "weights"
+        μ_k ~ Normal(mean_loc, mean_scale)         k = 1..K      at "means"
+        σ²_k ~ InverseGamma(var_shape, var_scale)  k = 1..K      at "variances"
+        z_i ~ Categorical(π), x_i ~ Normal(μ_{z_i}, σ_{z_i})     at "points" / "component", "x"
+
+    Condition on data with ``model.generate({"points": {"x": data}}, prior)``; score a
+    full choice map with ``model.assess(choices, prior)``.
+    """
+    return bayesian_mixture(gaussian_mixture(num_points), num_components)

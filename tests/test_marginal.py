@@ -117,3 +117,10 @@ def test_bad_input_is_rejected(change, error, message):
     arguments.update(change)
     with pytest.raises(error, match=message):
         marginal_importance_resampling(jax.random.key(0), **arguments)
+
+
+def test_one_component_log_marginal_likelihood_is_exact():
+    one = marginal_importance_resampling(jax.random.key(5), DATA, 1, gg.GMMPrior(*PRIOR), 2**14, num_samples=100)
+    exact = exact_posterior(DATA, 1, Prior(*PRIOR))
+    assert abs(one.log_marginal_likelihood - exact.log_marginal_likelihood) < 0.15
+    np.testing.assert_array_equal(one.weights, 1.0)

@@ -33,12 +33,12 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import dirichlet, gen, inverse_gamma, normal, seed, tfp_distribution
+from genjax import gen, seed, tfp_distribution
 from jax.scipy.special import logsumexp
 from tensorflow_probability.substrates import jax as tfp
 
 from ..categorize import log_joint_by_component
-from ..models import GMMPrior
+from ..models import GMMPrior, bayesian_mixture
 from ..validation import check_instance, check_observations, check_positive_int
 from .importance import BATCH_ELEMENTS, ImportanceResult
 
@@ -66,18 +66,8 @@ def marginal_gmm(num_points: int, num_components: int):
     σ²_k ~ InverseGamma(var_shape, var_scale) at "variances"; x_i ~ Σ_k π_k N(μ_k, σ²_k) at
     "points" / "x". Condition with ``generate({"points": {"x": data}}, prior)``.
     """
-    num_points = check_positive_int(num_points, "num_points")
-    num_components = check_positive_int(num_components, "num_components")
-    points = _marginal_point.repeat(num_points)
-
-    @gen
-    def model(prior: GMMPrior):
-        weights = dirichlet(jnp.full(num_components, prior.concentration)) @ "weights"
-        means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
-        variances = inverse_gamma.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
-        return points(weights, means, jnp.sqrt(variances)) @ "points"
-
-    return model
+    points = _marginal_point.repeat(check_positive_int(num_points, "num_points"))
+    return bayesian_mixture(points, num_components)
 
 
 @functools.partial(jax.jit, static_argnames=("num_components", "num_particles"))
