@@ -42,7 +42,7 @@ if [ ! -x "$VENV/bin/python" ]; then
   if ! PY=$(find_python); then
     cat >&2 <<'MSG'
 bootstrap: no Python >= 3.12 found (GenJAX 1.0 needs 3.12 or newer).
-Looked at $PYTHON, python3.13, python3.12, python3 and pyenv's versions.
+Looked at $PYTHON, python3.12, python3, python3.13 on PATH and pyenv's versions.
 Install one, e.g. `pyenv install 3.12` or your system's python3.12 package,
 or point to it with `PYTHON=/path/to/python3.12 make test`.
 MSG
