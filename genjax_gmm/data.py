@@ -6,6 +6,8 @@ course plan.
 
 import numpy as np
 
+__all__ = ["MYSTERY_BENTO_WEIGHTS", "COFFEE_CAFFEINE"]
+
 MYSTERY_BENTO_WEIGHTS: np.ndarray = np.array(
     [498, 352, 501, 349, 497, 503, 351, 500, 348, 502,
      499, 350, 498, 353, 501, 347, 499, 502, 352, 500],
