@@ -17,7 +17,9 @@ terms every block is a Metropolis–Hastings move whose proposal is the conditio
 acceptance ratio is exactly 1: ``model.update(trace, {block: new}, prior)`` returns the weight
 log p(new, rest) − log p(old, rest) = log q(new | rest) − log q(old | rest). Each
 ``*_conditional`` function below returns a ``Conditional`` (a sampler and that log q) so that the
-sweep and the tests of this identity run the same code.
+sweep and the tests of this identity run the same code. σ² and π are both drawn through Gamma
+variables (σ²_k = scale_k / G_k, π = H / ΣH); as π | z does not involve σ², the sweep draws the two
+blocks together, from one Gamma call of size 2K, which halves the Gamma sampling to compile.
 
 Numerics. The sufficient statistics are accumulated around a reference point per component
 (the means before the update): n_k, Σ(x_i − c_k) and Σ(x_i − c_k)². This avoids the cancellation
@@ -117,10 +119,47 @@ def component_statistics(
 
 class Conditional(NamedTuple):
     """An exact conditional of one block: ``sample(key)`` draws the block, ``log_density(value)``
-    is log q(value | rest), summed over the block."""
+    is log q(value | rest), summed over the block.
+
+    A block drawn as a function of independent Gamma variables, block = from_log_gamma(log G) with
+    G_k ~ Gamma(gamma_shape_k), also records ``gamma_shape`` and ``from_log_gamma`` (see
+    ``_gamma_conditional``), so that the sweep can draw several such blocks in one Gamma call.
+    """
 
     sample: Callable[[jax.Array], jax.Array]
     log_density: Callable[[jax.Array], jax.Array]
+    gamma_shape: jax.Array | None = None
+    from_log_gamma: Callable[[jax.Array], jax.Array] | None = None
+
+
+def _gamma_conditional(
+    gamma_shape: jax.Array,
+    from_log_gamma: Callable[[jax.Array], jax.Array],
+    log_density: Callable[[jax.Array], jax.Array],
+) -> Conditional:
+    """The conditional of block = from_log_gamma(log G), G_k ~ Gamma(gamma_shape_k) independently.
+    Log space (``jax.random.loggamma``) keeps G_k > 0 however small its shape."""
+    return Conditional(
+        sample=lambda key: from_log_gamma(jax.random.loggamma(key, gamma_shape, dtype=gamma_shape.dtype)),
+        log_density=log_density,
+        gamma_shape=gamma_shape,
+        from_log_gamma=from_log_gamma,
+    )
+
+
+def _sample_independent_blocks(key: jax.Array, *blocks: Conditional) -> list[jax.Array]:
+    """One draw of each block, independently: a joint draw from Π_b q_b, which is the blocks'
+    joint conditional when they are conditionally independent given the rest.
+
+    If every block is Gamma-based, all come from one ``jax.random.loggamma`` call over their
+    concatenated shapes, so one rejection sampler is compiled and run instead of one per block.
+    """
+    if any(block.gamma_shape is None for block in blocks):
+        return [block.sample(block_key) for block, block_key in zip(blocks, jax.random.split(key, len(blocks)))]
+    shapes = jnp.concatenate([block.gamma_shape for block in blocks])
+    ends = list(itertools.accumulate(block.gamma_shape.size for block in blocks))
+    log_gammas = jnp.split(jax.random.loggamma(key, shapes, dtype=shapes.dtype), ends[:-1])
+    return [block.from_log_gamma(log_gamma) for block, log_gamma in zip(blocks, log_gammas)]
 
 
 def _sample_categorical(key: jax.Array, logits: jax.Array) -> jax.Array:
@@ -170,20 +209,24 @@ def means_conditional(stats: ComponentStatistics, variances: jax.Array, prior: G
 
 
 def variances_conditional(stats: ComponentStatistics, means: jax.Array, prior: GMMPrior) -> Conditional:
-    """σ²_k | z, μ, x ~ InverseGamma(a + n_k/2, b + ½ Σ_{i: z_i = k} (x_i − μ_k)²)."""
+    """σ²_k | z, μ, x ~ InverseGamma(a + n_k/2, b + ½ Σ_{i: z_i = k} (x_i − μ_k)²), drawn as
+    σ²_k = (b + ½ Σ(x_i − μ_k)²) / G_k with G_k ~ Gamma(a + n_k/2)."""
     shape = prior.var_shape + 0.5 * stats.counts
     scale = prior.var_scale + 0.5 * stats.squared_deviations_from(means)
-    return Conditional(
-        sample=lambda key: scale / jax.random.gamma(key, shape, dtype=shape.dtype),
+    return _gamma_conditional(
+        shape,
+        from_log_gamma=lambda log_gamma: scale * jnp.exp(-log_gamma),
         log_density=lambda variances: jnp.sum(inverse_gamma.logpdf(variances, shape, scale)),
     )
 
 
 def weights_conditional(stats: ComponentStatistics, prior: GMMPrior) -> Conditional:
-    """π | z ~ Dirichlet(α + n_1, …, α + n_K)."""
+    """π | z ~ Dirichlet(α + n_1, …, α + n_K), drawn as π = H / Σ_k H_k with H_k ~ Gamma(α + n_k)
+    (the softmax of log H)."""
     concentration = prior.concentration + stats.counts
-    return Conditional(
-        sample=lambda key: jax.random.dirichlet(key, concentration, dtype=concentration.dtype),
+    return _gamma_conditional(
+        concentration,
+        from_log_gamma=jax.nn.softmax,
         log_density=lambda weights: mixture_weights.logpdf(weights, concentration),
     )
 
@@ -218,15 +261,17 @@ Sweep = Callable[[jax.Array, GibbsState, jax.Array, GMMPrior], tuple[GibbsState,
 
 def make_sweep(conditionals: Conditionals = Conditionals()) -> Sweep:
     """A Gibbs sweep ``(key, state, data, prior) -> (new state, its log joint)``: z, then μ, σ², π,
-    each drawn from ``conditionals`` given the latest values of the others."""
+    each drawn from ``conditionals`` given the latest values of the others (σ² and π together:
+    π | z does not involve σ², so drawing them independently is drawing σ², then π)."""
 
     def sweep(key: jax.Array, old: GibbsState, data: jax.Array, prior: GMMPrior):
-        key_z, key_means, key_variances, key_weights = jax.random.split(key, 4)
+        key_z, key_means, key_rest = jax.random.split(key, 3)
         assignments = conditionals.assignments(data, old.weights, old.means, old.variances).sample(key_z)
         stats = component_statistics(data, assignments, reference=old.means)
         means = conditionals.means(stats, old.variances, prior).sample(key_means)
-        variances = conditionals.variances(stats, means, prior).sample(key_variances)
-        weights = conditionals.weights(stats, prior).sample(key_weights)
+        variances, weights = _sample_independent_blocks(  # π | z does not depend on σ²
+            key_rest, conditionals.variances(stats, means, prior), conditionals.weights(stats, prior)
+        )
         new = GibbsState(weights, means, variances, assignments)
         return new, log_joint(new, stats, prior)
 
