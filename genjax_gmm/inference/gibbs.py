@@ -284,13 +284,18 @@ _exact_sweep = make_sweep()
 def initial_state(key: jax.Array, data: jax.Array, num_components: int, prior: GMMPrior) -> GibbsState:
     """A dispersed, data-based start: k-means++ seeded means, σ²_k = b/(a+1) (the prior mode),
     π uniform, each point assigned to its most probable component."""
-    first_key, *keys = jax.random.split(key, num_components)
-    means = [data[jax.random.randint(first_key, (), 0, data.shape[0])]]
-    for key in keys:
-        squared_distance = jnp.min((data[:, None] - jnp.stack(means)) ** 2, axis=1)
+    first_key, next_keys = jax.random.split(key)
+    first_mean = data[jax.random.randint(first_key, (), 0, data.shape[0])]
+
+    def next_mean(squared_distance: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """A data point drawn ∝ its squared distance to the nearest mean so far (all 0: uniformly)."""
         log_probabilities = jnp.where(jnp.sum(squared_distance) > 0, jnp.log(squared_distance), 0.0)
-        means.append(data[jax.random.categorical(key, log_probabilities)])  # all distances 0: uniform
-    means = jnp.stack(means)
+        mean = data[jax.random.categorical(key, log_probabilities)]
+        return jnp.minimum(squared_distance, (data - mean) ** 2), mean
+
+    # A scan rather than a Python loop: one compiled step whatever K.
+    _, later_means = jax.lax.scan(next_mean, (data - first_mean) ** 2, jax.random.split(next_keys, num_components - 1))
+    means = jnp.concatenate([first_mean[None], later_means])
     variances = jnp.full(num_components, prior.var_scale / (prior.var_shape + 1), data.dtype)
     weights = jnp.full(num_components, 1.0 / num_components, data.dtype)
     logits = jnp.log(weights) - 0.5 * jnp.log(variances) - 0.5 * (data[:, None] - means) ** 2 / variances
