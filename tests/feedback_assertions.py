@@ -28,3 +28,12 @@ def assert_incorrect(feedback: Feedback, hint_fragment: str = "") -> None:
     assert feedback.status == "incorrect", feedback
     assert repr(feedback).startswith("❌"), feedback
     assert "Hint:" in feedback.message and hint_fragment in feedback.message, feedback.message
+
+
+def assert_check_behaves(exercise, answer, wrong_answers) -> None:
+    """The three things every check must do: the right ``answer`` passes, ``None`` is not
+    answered yet, and each of the typical ``wrong_answers`` fails with a hint."""
+    assert_correct(exercise(answer))
+    assert_unanswered(exercise(None))
+    for value in wrong_answers:
+        assert_incorrect(exercise(value))
