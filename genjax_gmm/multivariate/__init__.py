@@ -1,0 +1,29 @@
+"""Multivariate Gaussian mixtures with full covariances (Chapter 7): ``from genjax_gmm import multivariate as mv``.
+
+Modules, one idea each:
+
+* ``prior``: the Normal-Inverse-Wishart prior ``NIWPrior``, the ``inverse_wishart`` distribution
+  and the GenJAX model ``bayesian_gmm(N, K, D)``.
+* ``conjugate``: NIW posterior, marginal likelihood, densities and the Bartlett draw, all with
+  Cholesky factors.
+* ``gibbs``: blocked Gibbs sampling, compiled once per shape bucket.
+* ``em``: maximum likelihood by EM with four covariance types, BIC/AIC, and k-means.
+"""
+
+from .em import COVARIANCE_TYPES, MultivariateEMResult, MultivariateKMeansResult, em, kmeans
+from .gibbs import MultivariateGibbsResult, gibbs
+from .prior import NIWPrior, bayesian_gmm, inverse_wishart, mixture_point
+
+__all__ = [
+    "NIWPrior",
+    "inverse_wishart",
+    "mixture_point",
+    "bayesian_gmm",
+    "MultivariateGibbsResult",
+    "gibbs",
+    "COVARIANCE_TYPES",
+    "MultivariateEMResult",
+    "MultivariateKMeansResult",
+    "em",
+    "kmeans",
+]

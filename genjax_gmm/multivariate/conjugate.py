@@ -1,0 +1,173 @@
+"""Normal-Inverse-Wishart conjugacy, written with Cholesky factors and triangular solves.
+
+For points x_1 … x_n of one component, NIW(m₀, κ₀, ν, Ψ) prior on (μ, Σ) and the statistics
+around any reference point c (d_i = x_i − c, s₁ = Σ d_i, S₂ = Σ d_i d_iᵀ), the posterior is
+NIW(m_n, κ_n, ν_n, Ψ_n) with
+
+    κ_n = κ₀ + n,   ν_n = ν + n,   m_n = c + (κ₀ (m₀ − c) + s₁) / κ_n,
+    Ψ_n = Ψ + S₂ + κ₀ (m₀ − c)(m₀ − c)ᵀ − κ_n (m_n − c)(m_n − c)ᵀ,
+
+which equals the textbook Ψ + Σ(x_i − x̄)(x_i − x̄)ᵀ + κ₀ n/κ_n (x̄ − m₀)(x̄ − m₀)ᵀ but needs no
+division by n (n = 0 gives the prior) and, with c near the points, no cancellation. The marginal
+likelihood of the n points is
+
+    p(x) = π^{−nD/2} Γ_D(ν_n/2)/Γ_D(ν/2) · |Ψ|^{ν/2} / |Ψ_n|^{ν_n/2} · (κ₀/κ_n)^{D/2}.
+
+Sampling (Bartlett decomposition, exact). With Ψ_n = U Uᵀ (Cholesky) and A lower triangular,
+A_jj = √(2 G_j), G_j ~ Gamma((ν_n − j)/2) (j = 0 … D−1; so A_jj² ~ χ²_{ν_n − j}), A_ij ~ N(0, 1)
+below the diagonal, A Aᵀ ~ Wishart(ν_n, I) and Σ⁻¹ = U⁻ᵀ A Aᵀ U⁻¹ ~ Wishart(ν_n, Ψ_n⁻¹), so
+
+    Σ = B Bᵀ ~ InverseWishart(ν_n, Ψ_n),   B = U A⁻ᵀ = (A⁻¹ Uᵀ)ᵀ (one triangular solve),
+    μ = m_n + B ε / √κ_n,  ε ~ N(0, I_D).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.scipy.linalg import solve_triangular
+from jax.scipy.special import multigammaln
+
+__all__ = [
+    "NIWParameters",
+    "ScatterStatistics",
+    "log_det_from_cholesky",
+    "mvn_log_density",
+    "inverse_wishart_log_density",
+    "niw_log_density",
+    "niw_posterior",
+    "niw_log_marginal_likelihood",
+    "bartlett_shapes",
+    "bartlett_niw",
+]
+
+
+class NIWParameters(NamedTuple):
+    """NIW(loc, pseudo_count, df, scale): Σ ~ InverseWishart(df, scale), μ | Σ ~ N(loc, Σ/pseudo_count).
+    Leading axes (e.g. components) broadcast."""
+
+    loc: jax.Array  # (…, D)
+    pseudo_count: jax.Array  # (…,)
+    df: jax.Array  # (…,)
+    scale: jax.Array  # (…, D, D)
+
+
+class ScatterStatistics(NamedTuple):
+    """n, and s₁ = Σ (x_i − c), S₂ = Σ (x_i − c)(x_i − c)ᵀ around the reference c."""
+
+    counts: jax.Array  # (…,)
+    reference: jax.Array  # (…, D)
+    sums: jax.Array  # (…, D)
+    scatter: jax.Array  # (…, D, D)
+
+    def scatter_around(self, point: jax.Array) -> jax.Array:
+        """Σ (x_i − p)(x_i − p)ᵀ = S₂ − s₁δᵀ − δs₁ᵀ + n δδᵀ, δ = p − c."""
+        shift = point - self.reference
+        cross = self.sums[..., :, None] * shift[..., None, :]
+        outer = shift[..., :, None] * shift[..., None, :]
+        return self.scatter - cross - jnp.swapaxes(cross, -1, -2) + self.counts[..., None, None] * outer
+
+
+def log_det_from_cholesky(tril: jax.Array) -> jax.Array:
+    """log |L Lᵀ| = 2 Σ_j log L_jj."""
+    return 2.0 * jnp.sum(jnp.log(jnp.diagonal(tril, axis1=-2, axis2=-1)), axis=-1)
+
+
+def _solve(tril: jax.Array, right: jax.Array) -> jax.Array:
+    """L⁻¹ R for lower-triangular L (…, D, D) and R (…, D, M)."""
+    return solve_triangular(tril, right, lower=True)
+
+
+def mvn_log_density(points: jax.Array, mean: jax.Array, covariance_tril: jax.Array) -> jax.Array:
+    """log N(x; μ, L Lᵀ) = −½ D log 2π − Σ log L_jj − ½ |L⁻¹(x − μ)|², for x (…, D)."""
+    whitened = _solve(covariance_tril, (points - mean)[..., None])[..., 0]
+    dimension = points.shape[-1]
+    return (
+        -0.5 * dimension * jnp.log(2 * jnp.pi)
+        - 0.5 * log_det_from_cholesky(covariance_tril)
+        - 0.5 * jnp.sum(whitened**2, axis=-1)
+    )
+
+
+def inverse_wishart_log_density(covariance_tril: jax.Array, df: jax.Array, scale: jax.Array) -> jax.Array:
+    """log InverseWishart(Σ; ν, Ψ) at Σ = L Lᵀ: ν/2 log|Ψ| − νD/2 log 2 − log Γ_D(ν/2)
+    − (ν+D+1)/2 log|Σ| − ½ tr(Ψ Σ⁻¹), with tr(Ψ Σ⁻¹) = ‖L⁻¹ U‖²_F for Ψ = U Uᵀ."""
+    dimension = scale.shape[-1]
+    scale_tril = jnp.linalg.cholesky(scale)
+    trace = jnp.sum(_solve(covariance_tril, scale_tril) ** 2, axis=(-2, -1))
+    return (
+        0.5 * df * log_det_from_cholesky(scale_tril)
+        - 0.5 * df * dimension * jnp.log(2.0)
+        - multigammaln(0.5 * df, dimension)
+        - 0.5 * (df + dimension + 1) * log_det_from_cholesky(covariance_tril)
+        - 0.5 * trace
+    )
+
+
+def niw_log_density(mean: jax.Array, covariance: jax.Array, parameters: NIWParameters) -> jax.Array:
+    """log NIW(μ, Σ) = log N(μ; loc, Σ/pseudo_count) + log InverseWishart(Σ; df, scale)."""
+    tril = jnp.linalg.cholesky(covariance)
+    mean_tril = tril / jnp.sqrt(parameters.pseudo_count)[..., None, None]
+    return mvn_log_density(mean, parameters.loc, mean_tril) + inverse_wishart_log_density(
+        tril, parameters.df, parameters.scale
+    )
+
+
+def niw_posterior(stats: ScatterStatistics, prior: NIWParameters) -> NIWParameters:
+    """NIW(m_n, κ_n, ν_n, Ψ_n) from the statistics around c (module docstring)."""
+    pseudo_count = prior.pseudo_count + stats.counts
+    prior_offset = prior.loc - stats.reference
+    offset = (prior.pseudo_count[..., None] * prior_offset + stats.sums) / pseudo_count[..., None]
+
+    def outer(vector):
+        return vector[..., :, None] * vector[..., None, :]
+
+    scale = (
+        prior.scale
+        + stats.scatter
+        + prior.pseudo_count[..., None, None] * outer(prior_offset)
+        - pseudo_count[..., None, None] * outer(offset)
+    )
+    scale = 0.5 * (scale + jnp.swapaxes(scale, -1, -2))  # symmetric to the last bit
+    return NIWParameters(stats.reference + offset, pseudo_count, prior.df + stats.counts, scale)
+
+
+def niw_log_marginal_likelihood(stats: ScatterStatistics, prior: NIWParameters) -> jax.Array:
+    """log p(x_1 … x_n) of the points summarised by ``stats`` under the NIW prior (module docstring)."""
+    posterior = niw_posterior(stats, prior)
+    dimension = prior.loc.shape[-1]
+    return (
+        -0.5 * stats.counts * dimension * jnp.log(jnp.pi)
+        + multigammaln(0.5 * posterior.df, dimension)
+        - multigammaln(0.5 * prior.df, dimension)
+        + 0.5 * prior.df * log_det_from_cholesky(jnp.linalg.cholesky(prior.scale))
+        - 0.5 * posterior.df * log_det_from_cholesky(jnp.linalg.cholesky(posterior.scale))
+        + 0.5 * dimension * (jnp.log(prior.pseudo_count) - jnp.log(posterior.pseudo_count))
+    )
+
+
+def bartlett_shapes(parameters: NIWParameters) -> jax.Array:
+    """The Gamma shapes (ν − j)/2, j = 0 … D−1, of the Bartlett diagonal (…, D)."""
+    dimension = parameters.loc.shape[-1]
+    return 0.5 * (parameters.df[..., None] - jnp.arange(dimension, dtype=parameters.loc.dtype))
+
+
+def bartlett_niw(
+    parameters: NIWParameters, log_gammas: jax.Array, normals: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """(μ, Σ) ~ NIW(parameters) from log G (…, D), G_j ~ Gamma(bartlett_shapes_j), and standard
+    normals (…, D(D−1)/2 + D): the Bartlett construction of the module docstring."""
+    dimension = parameters.loc.shape[-1]
+    rows, columns = jnp.tril_indices(dimension, -1)
+    below, noise = normals[..., : rows.size], normals[..., rows.size :]
+    factor = jnp.zeros(parameters.scale.shape, parameters.scale.dtype)
+    factor = factor.at[..., rows, columns].set(below)
+    diagonal = jnp.sqrt(2.0) * jnp.exp(0.5 * log_gammas)
+    factor = factor + diagonal[..., :, None] * jnp.eye(dimension, dtype=factor.dtype)
+    scale_tril = jnp.linalg.cholesky(parameters.scale)
+    root = jnp.swapaxes(_solve(factor, jnp.swapaxes(scale_tril, -1, -2)), -1, -2)  # B = U A⁻ᵀ
+    covariance = root @ jnp.swapaxes(root, -1, -2)
+    mean = parameters.loc + (root @ noise[..., None])[..., 0] / jnp.sqrt(parameters.pseudo_count)[..., None]
+    return mean, covariance
