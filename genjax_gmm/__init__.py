@@ -9,6 +9,8 @@ Modules, one idea each:
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``clusterings``: the adjusted Rand index between two clusterings.
+* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -16,10 +18,11 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import categorize, data, inference, models  # noqa: E402
+from . import categorize, clusterings, data, inference, models, multivariate  # noqa: E402
 from .categorize import *  # noqa: E402,F403
+from .clusterings import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
-__all__ = [*data.__all__, *models.__all__, *categorize.__all__, *inference.__all__]
+__all__ = [*clusterings.__all__, *data.__all__, *models.__all__, *categorize.__all__, *inference.__all__]

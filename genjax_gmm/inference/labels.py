@@ -5,8 +5,8 @@ all components alike), so it has K! symmetric copies, and a sampler that moves b
 makes "the posterior mean of μ₁" meaningless. Two remedies:
 
 * ``relabel_by_mean``: in every draw, renumber the components in increasing order of their
-  means (the identifiability constraint μ₁ < μ₂ < … < μ_K), permuting weights, means, stds and
-  assignments alike. Per-component summaries (posterior mean of μ_k, P(z_i = k | x)) are then
+  means (the identifiability constraint μ₁ < μ₂ < … < μ_K; for D-dimensional means, of their
+  first coordinate), permuting weights, means, stds (or covariances) and assignments alike. Per-component summaries (posterior mean of μ_k, P(z_i = k | x)) are then
   meaningful as long as the components are well separated.
 * label-free summaries, unchanged by any permutation: the co-assignment matrix
   P(z_i = z_j | x), the probability that points i and j come from the same component.
@@ -20,17 +20,20 @@ from typing import TypeVar
 import jax.numpy as jnp
 import numpy as np
 
+from ..multivariate.gibbs import MultivariateGibbsResult
 from .gibbs import GibbsResult
 from .importance import ImportanceResult
 
 __all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities"]
 
-Result = TypeVar("Result", GibbsResult, ImportanceResult)
+Result = TypeVar("Result", GibbsResult, ImportanceResult, MultivariateGibbsResult)
 
 
 def _check_result(result) -> None:
-    if not isinstance(result, (GibbsResult, ImportanceResult)):
-        raise TypeError(f"result must be a GibbsResult or ImportanceResult, got {type(result).__name__}")
+    if not isinstance(result, (GibbsResult, ImportanceResult, MultivariateGibbsResult)):
+        raise TypeError(
+            f"result must be a GibbsResult, ImportanceResult or MultivariateGibbsResult, got {type(result).__name__}"
+        )
 
 
 def relabel_by_mean(result: Result) -> Result:
@@ -40,11 +43,16 @@ def relabel_by_mean(result: Result) -> Result:
     assignment z = k becomes rank[k], where rank = argsort(order) is the inverse permutation.
     """
     _check_result(result)
-    order = jnp.argsort(result.means, axis=-1)
-    relabelled = {
-        name: jnp.take_along_axis(getattr(result, name), order, axis=-1)
-        for name in ("weights", "means", "stds")
-    }
+    component_axis = result.weights.ndim - 1
+    means = result.means if result.means.ndim == result.weights.ndim else result.means[..., 0]
+    order = jnp.argsort(means, axis=-1)
+
+    def permuted(values):
+        indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
+        return jnp.take_along_axis(values, indices, axis=component_axis)
+
+    names = [field.name for field in dataclasses.fields(result) if field.name in ("weights", "means", "stds", "covariances")]
+    relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = jnp.argsort(order, axis=-1).astype(result.assignments.dtype)
         relabelled["assignments"] = jnp.take_along_axis(rank, result.assignments, axis=-1)
@@ -76,11 +84,11 @@ def co_assignment_matrix(assignments) -> np.ndarray:
     return sum(indicator.T @ indicator for indicator in indicators) / draws.shape[0]
 
 
-def assignment_probabilities(result: GibbsResult | ImportanceResult) -> np.ndarray:
+def assignment_probabilities(result: GibbsResult | ImportanceResult | MultivariateGibbsResult) -> np.ndarray:
     """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled)
-    in which point i belongs to the component with the k-th smallest mean."""
+    in which point i belongs to the component with the k-th smallest mean (first coordinate)."""
     _check_result(result)
     if result.assignments is None:
         raise ValueError("result holds no assignments; run gibbs(..., keep_assignments=True)")
     draws = _draws_by_point(relabel_by_mean(result).assignments)
-    return np.stack([np.mean(draws == k, axis=0) for k in range(result.means.shape[-1])], axis=-1)
+    return np.stack([np.mean(draws == k, axis=0) for k in range(result.weights.shape[-1])], axis=-1)

@@ -1,0 +1,51 @@
+"""Agreement between two clusterings of the same points: the adjusted Rand index.
+
+Of the M = N(N−1)/2 pairs of points, count those put together by both clusterings (a), apart by
+both (d), together by the first only (b) and by the second only (c). The Rand index (a + d)/M
+is the fraction of pairs on which they agree; adjusted for chance (Hubert and Arabie, 1985) it is
+
+    ARI = 2 (a d − b c) / ((a + b)(b + d) + (a + c)(c + d)),
+
+1 for identical partitions (whatever the label names), about 0 for unrelated ones, and negative
+when they agree less than chance. As in scikit-learn, ARI = 1 when b = c = 0 (e.g. N = 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["adjusted_rand_index"]
+
+
+def _labels(value, name: str) -> np.ndarray:
+    labels = np.asarray(value)
+    if labels.ndim != 1 or labels.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array of cluster labels, got shape {labels.shape}")
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise ValueError(f"{name} must not contain NaN or infinite labels")
+    if labels.dtype.kind not in "biufUSO":
+        raise TypeError(f"{name} must hold cluster labels (integers or strings), got dtype {labels.dtype}")
+    return np.unique(labels, return_inverse=True)[1].ravel()
+
+
+def adjusted_rand_index(labels_a, labels_b) -> float:
+    """Adjusted Rand index between two labelings of the same N points (module docstring)."""
+    first, second = _labels(labels_a, "labels_a"), _labels(labels_b, "labels_b")
+    if first.size != second.size:
+        raise ValueError(f"labels_a and labels_b must label the same points, got {first.size} and {second.size} labels")
+    table = np.zeros((first.max() + 1, second.max() + 1), dtype=np.float64)
+    np.add.at(table, (first, second), 1.0)
+    num_points = float(first.size)
+    together_both = 0.5 * (np.sum(table**2) - num_points)
+    together_first = 0.5 * (np.sum(table.sum(axis=1) ** 2) - num_points)
+    together_second = 0.5 * (np.sum(table.sum(axis=0) ** 2) - num_points)
+    only_first = together_first - together_both
+    only_second = together_second - together_both
+    apart_both = 0.5 * num_points * (num_points - 1) - together_first - together_second + together_both
+    if only_first == 0 and only_second == 0:
+        return 1.0
+    numerator = 2.0 * (together_both * apart_both - only_first * only_second)
+    denominator = (together_both + only_first) * (only_first + apart_both) + (together_both + only_second) * (
+        only_second + apart_both
+    )
+    return float(numerator / denominator)

@@ -1,0 +1,163 @@
+"""EM for multivariate mixtures (Chapter 7): the log-likelihood never decreases, the optimum is
+scikit-learn's for every covariance type on several data sets, the covariance floor holds and
+keeps L finite, BIC/AIC use scikit-learn's parameter counts; k-means matches scikit-learn's;
+the adjusted Rand index equals scikit-learn's; Old Faithful is R's."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score
+from sklearn.mixture import GaussianMixture
+
+import genjax_gmm as gg
+from genjax_gmm import multivariate as mv
+from genjax_gmm.multivariate.em import num_parameters
+
+
+def _simulated(seed, means, covariances, sizes):
+    rng = np.random.default_rng(seed)
+    parts = [rng.multivariate_normal(m, c, n) for m, c, n in zip(means, covariances, sizes)]
+    return rng.permutation(np.concatenate(parts))
+
+
+DATA_SETS = {
+    "old faithful, K = 2": (gg.OLD_FAITHFUL, 2),
+    "three 2-D clusters, K = 3": (
+        _simulated(0, [[2, 2], [7, 7], [2, 8]], [[[1, 0.5], [0.5, 1]], [[1.5, -0.3], [-0.3, 0.8]], [[0.6, 0], [0, 1.2]]], [100, 120, 80]),
+        3,
+    ),
+    "two 3-D clusters, K = 2": (
+        _simulated(1, [[0, 0, 0], [3, 1, -2]], [np.diag([1.0, 2.0, 0.5]), [[1, 0.6, 0], [0.6, 1, 0.3], [0, 0.3, 1]]], [90, 110]),
+        2,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def fits():
+    """mv.em and scikit-learn (reg_covar = 0: both the unregularised optimum; many inits, tight tol)."""
+    results = {}
+    for name, (data, num_components) in DATA_SETS.items():
+        for covariance_type in mv.COVARIANCE_TYPES:
+            ours = mv.em(data, num_components, covariance_type)
+            theirs = GaussianMixture(
+                num_components, covariance_type=covariance_type, reg_covar=0.0, tol=1e-12,
+                max_iter=10_000, n_init=10, random_state=0,
+            ).fit(data)
+            results[name, covariance_type] = (data, ours, theirs)
+    return results
+
+
+def _full_covariances(mixture: GaussianMixture, dimension: int) -> np.ndarray:
+    covariances, k = mixture.covariances_, mixture.n_components
+    return {
+        "full": lambda: covariances,
+        "tied": lambda: np.broadcast_to(covariances, (k, dimension, dimension)),
+        "diag": lambda: covariances[:, :, None] * np.eye(dimension),
+        "spherical": lambda: covariances[:, None, None] * np.eye(dimension),
+    }[mixture.covariance_type]()
+
+
+def test_the_log_likelihood_never_decreases(fits):
+    for (name, covariance_type), (_, ours, _) in fits.items():
+        trace = ours.log_likelihood_trace
+        assert trace.size > 2 and ours.converged, (name, covariance_type)
+        assert np.all(np.diff(trace) >= -1e-9 * np.abs(trace[1:])), (name, covariance_type)
+        assert trace[-1] == pytest.approx(ours.log_likelihood, rel=1e-12)
+
+
+def test_the_optimum_is_scikit_learns(fits):
+    for (name, covariance_type), (data, ours, theirs) in fits.items():
+        label = (name, covariance_type)
+        their_log_likelihood = theirs.score(data) * data.shape[0]
+        assert ours.log_likelihood == pytest.approx(their_log_likelihood, rel=1e-6), label
+        assert ours.bic == pytest.approx(theirs.bic(data), rel=1e-6), label
+        assert ours.aic == pytest.approx(theirs.aic(data), rel=1e-6), label
+        order = np.argsort(theirs.means_[:, 0])
+        np.testing.assert_allclose(ours.weights, theirs.weights_[order], atol=1e-4, err_msg=str(label))
+        np.testing.assert_allclose(ours.means, theirs.means_[order], rtol=1e-4, atol=1e-4, err_msg=str(label))
+        their_covariances = _full_covariances(theirs, data.shape[1])[order]
+        np.testing.assert_allclose(ours.covariances, their_covariances, rtol=1e-3, atol=1e-4, err_msg=str(label))
+        np.testing.assert_allclose(ours.responsibilities.sum(axis=1), 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", mv.COVARIANCE_TYPES)
+@pytest.mark.parametrize("num_components, dimension", [(1, 1), (3, 2), (4, 3)])
+def test_parameter_counts_are_scikit_learns(covariance_type, num_components, dimension):
+    mixture = GaussianMixture(num_components, covariance_type=covariance_type)
+    mixture.means_ = np.zeros((num_components, dimension))
+    assert num_parameters(num_components, dimension, covariance_type) == mixture._n_parameters()
+
+
+@pytest.mark.parametrize("covariance_type", mv.COVARIANCE_TYPES)
+def test_the_floor_keeps_a_collapsing_component_finite(covariance_type):
+    """Seven copies of one point: a component can shrink onto them, L → ∞ without the floor."""
+    rng = np.random.default_rng(2)
+    data = np.concatenate([np.tile([[1.0, 50.0]], (7, 1)), rng.normal([3.0, 70.0], [1.0, 10.0], (40, 2))])
+    floor = 1e-4
+    result = mv.em(data, 3, covariance_type, covariance_floor=floor, num_restarts=4)
+    assert np.isfinite(result.log_likelihood)
+    assert np.all(np.diff(result.log_likelihood_trace) >= -1e-9 * np.abs(result.log_likelihood_trace[1:]))
+    scale = data.std(axis=0)
+    standardised = result.covariances / np.outer(scale, scale)
+    eigenvalues = np.linalg.eigvalsh(standardised)
+    smallest = eigenvalues.min()
+    if covariance_type == "spherical":
+        smallest = np.min(result.covariances[:, 0, 0]) / np.mean(scale**2)
+    assert smallest >= floor * (1 - 1e-9)
+    assert smallest <= floor * (1 + 1e-6)  # the floor is active: some component sits on the copies
+
+
+def test_kmeans_matches_scikit_learn():
+    data, num_components = DATA_SETS["three 2-D clusters, K = 3"]
+    ours = mv.kmeans(data, num_components)
+    theirs = KMeans(num_components, n_init=10, random_state=0).fit(data)
+    assert ours.converged
+    assert ours.inertia == pytest.approx(theirs.inertia_, rel=1e-9)
+    assert gg.adjusted_rand_index(ours.assignments, theirs.labels_) == 1.0
+
+
+@pytest.mark.parametrize("num_points, num_labels_a, num_labels_b", [(1, 1, 1), (2, 2, 1), (10, 3, 3), (57, 2, 5), (300, 6, 4)])
+def test_adjusted_rand_index_is_scikit_learns(num_points, num_labels_a, num_labels_b):
+    rng = np.random.default_rng(num_points)
+    for _ in range(20):
+        first, second = rng.integers(num_labels_a, size=num_points), rng.integers(num_labels_b, size=num_points)
+        second = np.where(rng.random(num_points) < 0.5, first, second)  # correlated, not only independent
+        assert gg.adjusted_rand_index(first, second) == pytest.approx(adjusted_rand_score(first, second), abs=1e-12)
+    names = np.array(["Adelie", "Gentoo", "Chinstrap"])[rng.integers(3, size=num_points)]
+    assert gg.adjusted_rand_index(names, first) == pytest.approx(adjusted_rand_score(names, first), abs=1e-12)
+
+
+def test_adjusted_rand_index_ignores_label_names():
+    labels = np.array([0, 0, 1, 1, 2, 2, 2])
+    assert gg.adjusted_rand_index(labels, (labels + 1) % 3 + 10) == 1.0
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, "round"), ValueError, "covariance_type must be one of"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 0), ValueError, "num_components must be at least 1"),
+        (lambda: mv.em(np.ones((5, 2)), 2), ValueError, "num_components must be at most the number of distinct points"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, covariance_floor=0.0), ValueError, "covariance_floor must be positive"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, tolerance=-1.0), ValueError, "tolerance must be positive"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, seed=-3), ValueError, "seed must be a non-negative integer"),
+        (lambda: mv.em([[1.0, np.nan]], 1), ValueError, "data must be finite"),
+        (lambda: mv.kmeans(np.ones((2, 2, 2)), 1), ValueError, r"data must be an \(N, D\) array"),
+        (lambda: mv.kmeans(gg.OLD_FAITHFUL, 2, num_restarts=0), ValueError, "num_restarts must be at least 1"),
+        (lambda: gg.adjusted_rand_index([0, 1], [0, 1, 1]), ValueError, "labels_a and labels_b must label the same points"),
+        (lambda: gg.adjusted_rand_index([[0, 1]], [0, 1]), ValueError, "labels_a must be a non-empty 1-D array"),
+        (lambda: gg.adjusted_rand_index([0, 1], [0.0, np.nan]), ValueError, "labels_b must not contain NaN"),
+    ],
+)
+def test_bad_input_is_rejected(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_old_faithful_is_rs_faithful():
+    data = gg.OLD_FAITHFUL
+    assert data.shape == (272, 2) and not data.flags.writeable
+    assert data.mean(axis=0) == pytest.approx([3.487783, 70.89706], abs=5e-7)
+    assert np.corrcoef(data.T)[0, 1] == pytest.approx(0.9008112, abs=5e-8)
+    assert data[0].tolist() == [3.6, 79.0] and data[-1].tolist() == [4.467, 74.0]
