@@ -23,8 +23,8 @@ Starts and restarts. Restart r draws k-means++ seeds with ``default_rng((seed, r
 data point, then each next one ∝ its squared distance to the nearest seed), assigns every point
 to its nearest seed and takes one M-step from those hard responsibilities. The best restart is
 returned, components ordered by the first coordinate of their means. Data are padded to a
-power-of-two bucket with a mask (``inference.chains.pad_to_bucket``), so one compiled EM serves
-every N in a bucket.
+power-of-two bucket with a mask (``inference.chains.pad_to_bucket``) and the covariance type is
+a traced index, so one compiled EM serves every N in a bucket and every type.
 
 k-means (``kmeans``) is the equal-weight, Σ_k = σ²I, σ² → 0 limit: Lloyd's algorithm.
 """
@@ -116,9 +116,11 @@ def _clip_eigenvalues(covariances, scale, floor):
     return clipped * (scale[:, None] * scale[None, :])
 
 
-def _m_step(data, responsibilities, previous: _Mixture, covariance_type: str, scale, floor) -> _Mixture:
+def _m_step(data, responsibilities, previous: _Mixture, covariance_type, scale, floor) -> _Mixture:
     """The exact maximiser of the expected complete log-likelihood under the floor (module
-    docstring); a component with N_k = 0 keeps its mean and covariance."""
+    docstring); a component with N_k = 0 keeps its mean and covariance. ``covariance_type`` is an
+    index into ``COVARIANCE_TYPES``, a traced number: all four updates are computed (a few D × D
+    matrices) and one is selected, so one compiled EM serves every type."""
     counts = responsibilities.sum(axis=0)
     occupied = counts > 0
     safe = jnp.where(occupied, counts, 1.0)
@@ -127,24 +129,21 @@ def _m_step(data, responsibilities, previous: _Mixture, covariance_type: str, sc
     scatter = jnp.einsum("nk,nkd,nke->kde", responsibilities, deviations, deviations)
     dimension = data.shape[1]
     identity = jnp.eye(dimension, dtype=data.dtype)
-    if covariance_type == "full":
-        covariances = _clip_eigenvalues(scatter / safe[:, None, None], scale, floor)
-    elif covariance_type == "tied":
-        shared = _clip_eigenvalues(scatter.sum(axis=0) / counts.sum(), scale, floor)
-        covariances = jnp.broadcast_to(shared, scatter.shape)
-    elif covariance_type == "diag":
-        variances = jnp.diagonal(scatter, axis1=-2, axis2=-1) / safe[:, None]
-        covariances = jnp.maximum(variances, floor * scale**2)[:, :, None] * identity
-    else:  # spherical
-        variance = jnp.trace(scatter, axis1=-2, axis2=-1) / (dimension * safe)
-        covariances = jnp.maximum(variance, floor * jnp.mean(scale**2))[:, None, None] * identity
-    if covariance_type != "tied":
-        covariances = jnp.where(occupied[:, None, None], covariances, previous.covariances)
+    variances = jnp.diagonal(scatter, axis1=-2, axis2=-1) / safe[:, None]
+    candidates = [
+        _clip_eigenvalues(scatter / safe[:, None, None], scale, floor),  # full
+        jnp.broadcast_to(_clip_eigenvalues(scatter.sum(axis=0) / counts.sum(), scale, floor), scatter.shape),  # tied
+        jnp.maximum(variances, floor * scale**2)[:, :, None] * identity,  # diag
+        jnp.maximum(variances.mean(axis=1), floor * jnp.mean(scale**2))[:, None, None] * identity,  # spherical
+    ]
+    covariances = jax.lax.select_n(covariance_type, *candidates)
+    tied = covariance_type == COVARIANCE_TYPES.index("tied")
+    covariances = jnp.where(occupied[:, None, None] | tied, covariances, previous.covariances)
     return _Mixture(counts / counts.sum(), means, covariances)
 
 
-@functools.partial(jax.jit, static_argnames=("covariance_type", "max_iterations"))
-def _em_from(data, mask, hard_responsibilities, scale, floor, tolerance, *, covariance_type, max_iterations):
+@functools.partial(jax.jit, static_argnames="max_iterations")
+def _em_from(data, mask, hard_responsibilities, scale, floor, tolerance, covariance_type, *, max_iterations):
     """One M-step from hard responsibilities, then EM until the gain in L per point ≤ tolerance."""
     num_points = mask.sum()
     dimension = data.shape[1]
@@ -238,7 +237,7 @@ def em(
             jax.device_get(
                 _em_from(
                     padded, mask, hard, scale, covariance_floor, tolerance,
-                    covariance_type=covariance_type, max_iterations=max_iterations,
+                    COVARIANCE_TYPES.index(covariance_type), max_iterations=max_iterations,
                 )
             )
         )
