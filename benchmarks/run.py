@@ -19,6 +19,10 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    (one init) with the same stopping rule (mean log-likelihood gain ≤ 10⁻³).
 4. Importance resampling from the prior on the bento data, particles per second and ESS, of the
    full model and of the marginal model with the assignments summed out.
+5. Multivariate mixtures (Chapter 7, ``benchmarks/multivariate_mixtures.py``): ``mv.gibbs``
+   against NUTS in ESS per second on Old Faithful, ``mv.em`` against scikit-learn per fit.
+
+``--only NAME …`` runs some sections: throughput, ess, em, importance, multivariate.
 
 Timings take the best of a few repeats (the machine may be shared); compile time is the first
 call's time minus the best steady call.
@@ -390,19 +394,29 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer sizes, shorter chains)")
-    config = QUICK if parser.parse_args().quick else FULL
+    names = ("throughput", "ess", "em", "importance", "multivariate")
+    parser.add_argument("--only", nargs="+", choices=names, default=names, help="run only these sections")
+    arguments = parser.parse_args()
+    config = QUICK if arguments.quick else FULL
     print(f"Machine at start: {machine()}\n")
-    sections = [
-        ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
-        ("Effective samples per second of the log-likelihood", effective_samples_per_second),
-        ("EM seconds per fit", em_seconds_per_fit),
-        ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
-    ]
+    sections = {
+        "throughput": [("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput)],
+        "ess": [("Effective samples per second of the log-likelihood", effective_samples_per_second)],
+        "em": [("EM seconds per fit", em_seconds_per_fit)],
+        "importance": [("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second)],
+    }
+    sections = {name: [(title, functools.partial(measure, config)) for title, measure in entries]
+                for name, entries in sections.items()}
+    if "multivariate" in arguments.only:
+        import multivariate_mixtures  # beside this file
+
+        sections["multivariate"] = multivariate_mixtures.sections(arguments.quick, timed)
     tables = []
-    for title, measure in sections:
-        print(f"## {title}\n", flush=True)
-        tables.append((title, measure(config)))
-        print()
+    for name in arguments.only:
+        for title, measure in sections[name]:
+            print(f"## {title}\n", flush=True)
+            tables.append((title, measure()))
+            print()
     print(f"Machine at end: {machine()}\n")
     for title, rows in tables:
         print(f"## {title}\n\n" + "\n".join(rows) + "\n")
