@@ -89,14 +89,16 @@ def prior_parameters(prior: NIWPrior, num_components: int) -> NIWParameters:
 
 
 def component_statistics(data, mask, assignments, reference, num_components: int) -> ScatterStatistics:
-    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k = ``reference[k]``, weighting point i by its mask m_i."""
-    deviations = (data - reference[assignments]) * mask[:, None]
+    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k = ``reference[k]``, weighting point i by its mask m_i.
 
-    def total(values):
-        return jax.ops.segment_sum(values, assignments, num_components)
-
+    Written with the one-hot matrix h_ik = m_i [z_i = k] and deviations from every c_k (N × K × D
+    numbers): on CPU an einsum is about two orders of magnitude faster here than scatter-adding
+    the D × D outer products (``segment_sum``)."""
+    one_hot = jax.nn.one_hot(assignments, num_components, dtype=data.dtype) * mask[:, None]
+    deviations = jnp.swapaxes(data[:, None, :] - reference[None], 0, 1)  # (K, N, D)
+    weighted = one_hot.T[:, :, None] * deviations
     return ScatterStatistics(
-        total(mask), reference, total(deviations), total(deviations[:, :, None] * deviations[:, None, :])
+        one_hot.sum(axis=0), reference, weighted.sum(axis=1), jnp.swapaxes(weighted, 1, 2) @ deviations
     )
 
 
