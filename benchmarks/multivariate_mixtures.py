@@ -24,7 +24,6 @@ import numpy as np
 
 import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
-from genjax_gmm.inference import effective_sample_size, split_rhat
 
 gibbs_module = sys.modules["genjax_gmm.multivariate.gibbs"]  # the module (mv.gibbs is the function)
 
@@ -92,7 +91,8 @@ def nuts_run(key, data, num_components, prior, config: Config, num_chains: int):
     return run
 
 
-def effective_samples_per_second(config: Config, timed) -> list[str]:
+def effective_samples_per_second(config: Config, measure) -> list[str]:
+    """``measure(run, log_likelihoods_of)`` is ``run.sampler_measurement``."""
     rows = ["| data | sampler | draws | seconds | ESS | R-hat | ESS/s | Gibbs ÷ NUTS |", "|" + "---|" * 8]
     data, num_components, num_chains = gg.OLD_FAITHFUL, 2, 4
     prior = mv.NIWPrior.from_data(data, num_components)
@@ -102,12 +102,9 @@ def effective_samples_per_second(config: Config, timed) -> list[str]:
         result = mv.gibbs(key, data, num_components, prior, config.gibbs_sweeps, num_chains=num_chains)
         return result.weights, result.means, result.covariances
 
-    measured = {}
-    for sampler, run in {"mv.gibbs": run_gibbs, "NUTS (z summed out)": nuts_run(key, data, num_components, prior, config, num_chains)}.items():
-        _, seconds, draws = timed(run, 1)
-        log_likelihoods = np.asarray(log_likelihood_of_draws(jnp.asarray(data), *draws))
-        ess = effective_sample_size(log_likelihoods)
-        measured[sampler] = (log_likelihoods.size, seconds, ess, split_rhat(log_likelihoods), ess / seconds)
+    nuts = nuts_run(key, data, num_components, prior, config, num_chains)
+    log_likelihoods_of = functools.partial(log_likelihood_of_draws, jnp.asarray(data))
+    measured = {sampler: measure(run, log_likelihoods_of) for sampler, run in {"mv.gibbs": run_gibbs, "NUTS (z summed out)": nuts}.items()}
     ratio = measured["mv.gibbs"][4] / measured["NUTS (z summed out)"][4]
     for sampler, (draws, seconds, ess, rhat, per_second) in measured.items():
         comparison = f"{ratio:.1f}" if sampler == "mv.gibbs" else "reference"
@@ -146,10 +143,12 @@ def em_seconds_per_fit(config: Config, timed) -> list[str]:
     return rows
 
 
-def sections(quick: bool, timed) -> list[tuple[str, object]]:
-    """(title, function of no arguments returning table rows) for ``benchmarks/run.py``."""
+def sections(quick: bool, timed, sampler_measurement) -> list[tuple[str, object]]:
+    """(title, function of no arguments returning table rows) for ``benchmarks/run.py``, whose
+    ``timed`` and ``sampler_measurement`` the measurements share."""
     config = QUICK if quick else FULL
     return [
-        ("Multivariate (Chapter 7): ESS per second on Old Faithful", lambda: effective_samples_per_second(config, timed)),
+        ("Multivariate (Chapter 7): ESS per second on Old Faithful",
+         lambda: effective_samples_per_second(config, sampler_measurement)),
         ("Multivariate (Chapter 7): EM seconds per fit", lambda: em_seconds_per_fit(config, timed)),
     ]

@@ -177,6 +177,15 @@ def timed(run: Callable[[], object], repeats: int) -> tuple[float, float, object
     return first, best, result
 
 
+def sampler_measurement(run: Callable[[], tuple], log_likelihoods_of: Callable[..., jax.Array]) -> tuple:
+    """(draws, seconds of a second run, ESS, split R-hat, ESS per second) of the log-likelihoods
+    ``log_likelihoods_of(*run())`` (chains, draws) of a sampler's parameter draws."""
+    _, seconds, draws = timed(run, 1)
+    log_likelihoods = np.asarray(log_likelihoods_of(*draws))
+    ess = effective_sample_size(log_likelihoods)
+    return log_likelihoods.size, seconds, ess, split_rhat(log_likelihoods), ess / seconds
+
+
 def verdict(passed: bool) -> str:
     return "PASS" if passed else "MISS"
 
@@ -327,12 +336,8 @@ def effective_samples_per_second(config: Config) -> list[str]:
             return result.weights, result.means, result.stds
 
         samplers = {"Gibbs": run_gibbs, "NUTS": nuts_draws(key, data, num_components, COFFEE_PRIOR, config, num_chains)}
-        measured = {}
-        for sampler, run in samplers.items():
-            _, seconds, draws = timed(run, 1)
-            log_likelihoods = np.asarray(log_likelihood_of_draws(jnp.asarray(data), *draws))
-            ess = effective_sample_size(log_likelihoods)
-            measured[sampler] = (log_likelihoods.size, seconds, ess, split_rhat(log_likelihoods), ess / seconds)
+        log_likelihoods_of = functools.partial(log_likelihood_of_draws, jnp.asarray(data))
+        measured = {sampler: sampler_measurement(run, log_likelihoods_of) for sampler, run in samplers.items()}
         ratio = measured["Gibbs"][4] / measured["NUTS"][4]
         for sampler, (draws, seconds, ess, rhat, per_second) in measured.items():
             comparison = (f"{ratio:.1f} | {verdict(ratio >= NUTS_SPEEDUP)} ≥ {NUTS_SPEEDUP:g}×"
@@ -410,7 +415,7 @@ def main() -> None:
     if "multivariate" in arguments.only:
         import multivariate_mixtures  # beside this file
 
-        sections["multivariate"] = multivariate_mixtures.sections(arguments.quick, timed)
+        sections["multivariate"] = multivariate_mixtures.sections(arguments.quick, timed, sampler_measurement)
     tables = []
     for name in arguments.only:
         for title, measure in sections[name]:

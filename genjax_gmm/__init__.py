@@ -5,7 +5,7 @@ of ~500 g with σ = 2 g need float64 for exact posterior probabilities.
 
 Modules, one idea each:
 
-* ``data``: the mystery bento weights and the coffee caffeine levels.
+* ``data``: the mystery bento weights, the coffee caffeine levels and Old Faithful.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.

@@ -164,20 +164,20 @@ def marginal_conditional():
 
 
 def _successive_conditional(sweep):
+    """Every chain alternates a sweep (θ, z | x) with fresh data x | θ, z for GEWEKE_STEPS steps,
+    all chains advanced together; the statistics of the final states."""
+
     @jax.jit
     def run(keys, state, data):
-        def chain(key, state, data):
-            def step(carry, key):
-                state, data = carry
-                sweep_key, data_key = jax.random.split(key)
-                state, _ = sweep(sweep_key, state, data, jnp.ones(GEWEKE_POINTS), GEWEKE_PRIOR)
-                batch = jax.tree.map(lambda a: a[None], state)
-                data = _fresh_data(batch, jax.random.normal(data_key, (1, GEWEKE_POINTS, 2)))[0]
-                return (state, data), None
+        def step(t, carry):
+            state, data = carry
+            step_keys = jax.vmap(lambda key: jax.random.split(jax.random.fold_in(key, t)))(keys)
+            swept = jax.vmap(lambda key, one, x: sweep(key, one, x, jnp.ones(GEWEKE_POINTS), GEWEKE_PRIOR)[0])
+            state = swept(step_keys[:, 0], state, data)
+            noise = jax.vmap(lambda key: jax.random.normal(key, (GEWEKE_POINTS, 2)))(step_keys[:, 1])
+            return state, _fresh_data(state, noise)
 
-            return jax.lax.scan(step, (state, data), jax.random.split(key, GEWEKE_STEPS))[0]
-
-        return jax.vmap(chain)(keys, state, data)
+        return jax.lax.fori_loop(0, GEWEKE_STEPS, step, (state, data))
 
     start, data = _joint_draws(11, GEWEKE_CHAINS)
     start = jax.tree.map(jnp.asarray, start)
