@@ -32,7 +32,7 @@ Result = TypeVar("Result", GibbsResult, ImportanceResult, MultivariateGibbsResul
 def _check_result(result) -> None:
     if not isinstance(result, (GibbsResult, ImportanceResult, MultivariateGibbsResult)):
         raise TypeError(
-            f"result must be a GibbsResult, ImportanceResult or MultivariateGibbsResult, got {type(result).__name__}"
+            f"result must be a GibbsResult or ImportanceResult (or a MultivariateGibbsResult), got {type(result).__name__}"
         )
 
 
