@@ -2,7 +2,7 @@
 resampling, Gibbs), relabelling and label-free summaries, convergence diagnostics, and point
 estimates (EM, k-means)."""
 
-from .diagnostics import effective_sample_size, split_rhat
+from .diagnostics import ConvergenceWarning, effective_sample_size, split_rhat
 from .em import EMResult, KMeansResult, em, kmeans
 from .gibbs import GibbsResult, gibbs
 from .importance import ImportanceResult, importance_resampling
@@ -17,6 +17,7 @@ __all__ = [
     "relabel_by_mean",
     "co_assignment_matrix",
     "assignment_probabilities",
+    "ConvergenceWarning",
     "split_rhat",
     "effective_sample_size",
     "EMResult",
