@@ -7,7 +7,7 @@ import pytest
 from scipy import special, stats
 
 import genjax_gmm  # noqa: F401  (float64)
-from genjax_gmm.inference.gamma import log_gamma
+from genjax_gmm.gamma import log_gamma
 
 SHAPES = [1e-3, 0.3, 1.0, 2.5, 40.0, 1e4]
 

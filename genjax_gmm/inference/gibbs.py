@@ -49,13 +49,13 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, inverse_gamma, normal
+from genjax import categorical, normal
 from jax.scipy.special import xlogy
 
-from ..models import GMMPrior, mixture_weights
+from ..models import GMMPrior, inverse_gamma_variance, mixture_weights
 from ..validation import check_float_dtype, check_instance, check_key, check_observations, check_positive_int
 from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
-from .gamma import log_gamma
+from ..gamma import log_gamma
 from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
 
 __all__ = [
@@ -224,7 +224,7 @@ def variances_conditional(stats: ComponentStatistics, means: jax.Array, prior: G
     return _gamma_conditional(
         shape,
         from_log_gamma=lambda log_gamma: scale * jnp.exp(-log_gamma),
-        log_density=lambda variances: jnp.sum(inverse_gamma.logpdf(variances, shape, scale)),
+        log_density=lambda variances: jnp.sum(inverse_gamma_variance.logpdf(variances, shape, scale)),
     )
 
 
@@ -254,7 +254,7 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
     log_prior = (
         mixture_weights.logpdf(state.weights, jnp.full_like(state.weights, prior.concentration))
         + jnp.sum(normal.logpdf(state.means, prior.mean_loc, prior.mean_scale))
-        + jnp.sum(inverse_gamma.logpdf(state.variances, prior.var_shape, prior.var_scale))
+        + jnp.sum(inverse_gamma_variance.logpdf(state.variances, prior.var_shape, prior.var_scale))
     )
     log_assignments = jnp.sum(xlogy(stats.counts, state.weights))  # 0 · log 0 = 0 for an empty component
     log_likelihood = jnp.sum(
