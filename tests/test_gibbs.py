@@ -2,13 +2,13 @@
 exact posterior on tiny data, Geweke's joint-distribution test, recovery, reproducibility,
 compilation, input checks, and the convergence diagnostics."""
 
-import contextlib
 import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from compile_monitor import compile_seconds
 from exact_posterior import Prior, exact_posterior
 from scipy import stats
 
@@ -284,23 +284,6 @@ def test_same_key_same_draws_and_another_key_other_draws():
     assert not np.array_equal(first.means, other.means)
     chains = np.asarray(first.log_joint)
     assert not np.array_equal(chains[0], chains[1])  # chains are independent
-
-
-@contextlib.contextmanager
-def compile_seconds():
-    """Seconds spent in JAX tracing, lowering and XLA compilation inside the block, from the
-    ``/jax/core/compile/*`` duration events of ``jax.monitoring``."""
-    spent = [0.0]
-
-    def listener(event: str, duration: float, **_) -> None:
-        if event.startswith("/jax/core/compile/"):
-            spent[0] += duration
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        yield spent
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
 
 
 @pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # short runs, on purpose
