@@ -40,7 +40,7 @@ from genjax import normal, seed
 
 from ..models import GMMPrior, bayesian_gmm
 from ..validation import check_instance, check_key, check_observations, check_positive_int
-from .chains import check_memory, pad_to_bucket
+from .chains import bucket_size, check_memory, pad_to_bucket
 
 __all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "two_pass_resampling"]
 
@@ -131,7 +131,8 @@ def two_pass_resampling(
 
     # Multinomial resampling by inverse CDF: index p with F_{p-1} ≤ u F_{P-1} < F_p.
     cumulative = np.cumsum(normalised)
-    targets = np.asarray(jax.random.uniform(resample_key, (num_samples,))) * cumulative[-1]
+    uniforms = jax.random.uniform(resample_key, (bucket_size(num_samples, 1),))  # one shape per bucket
+    targets = np.asarray(uniforms)[:num_samples] * cumulative[-1]
     chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
     # Second pass: regenerate the chosen particles from their keys.
     resampled = [particles(particles_key, batch, padded, mask, prior)[1] for batch in _batches(chosen, size)]
