@@ -73,6 +73,8 @@ def split_rhat(samples) -> float:
     half = chains.shape[1] // 2
     halves = np.concatenate([chains[:, :half], chains[:, -half:]])
     within, pooled = _within_and_pooled_variance(halves)
+    if within == 0:
+        raise ValueError("samples are constant within every half-chain; split R-hat is undefined")
     return float(np.sqrt(pooled / within))
 
 
