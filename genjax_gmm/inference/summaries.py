@@ -118,19 +118,27 @@ def _layout_of(result) -> ResultLayout:
     raise TypeError(f"result must be one of {supported}, got {type(result).__name__}")
 
 
+def _check_shape(result, variable: Variable) -> None:
+    """``result.<variable.attribute>`` is present with one or two sample axes before its dims."""
+    value = getattr(result, variable.attribute)
+    if value is None:
+        raise ValueError(
+            f"result holds no {variable.attribute} (e.g. gibbs(..., keep_assignments=False)); "
+            f"pass assignments=False"
+        )
+    if np.ndim(value) - len(variable.dims) not in (1, 2):
+        dims = "".join(f", {dim}" for dim in variable.dims)
+        raise ValueError(
+            f"result.{variable.attribute} must have shape (chain, draw{dims}) or (draw{dims}), "
+            f"got shape {np.shape(value)}"
+        )
+
+
 def _with_chain_axis(variable: Variable, value) -> np.ndarray:
     """``value`` as a NumPy array with leading (chain, draw) axes: a (draw, …) array of
     independent draws becomes one chain."""
     array = np.asarray(value)
-    num_sample_axes = array.ndim - len(variable.dims)
-    if num_sample_axes == 1:
-        return array[None]
-    if num_sample_axes == 2:
-        return array
-    raise ValueError(
-        f"result.{variable.attribute} must have shape (chain, draw, {', '.join(variable.dims)}) or "
-        f"(draw, {', '.join(variable.dims)}), got shape {array.shape}"
-    )
+    return array[None] if array.ndim == len(variable.dims) + 1 else array
 
 
 def _observed(data, layout: ResultLayout, exported: dict[str, np.ndarray]) -> np.ndarray:
@@ -178,19 +186,17 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
     if not isinstance(assignments, bool):
         raise TypeError(f"assignments must be True or False, got {assignments!r}")
     wanted = [variable for variable in layout.variables if assignments or not variable.per_point]
+    for variable in wanted:
+        _check_shape(result, variable)
     if relabel:
         if layout.relabel is None and any(variable.labelled for variable in wanted):
             raise ValueError(f"{type(result).__name__} has no relabelling; pass relabel=False")
         result = layout.relabel(result) if layout.relabel is not None else result
     groups: dict[str, dict[str, np.ndarray]] = {}
     for variable in wanted:
-        value = getattr(result, variable.attribute)
-        if value is None:
-            raise ValueError(
-                f"result holds no {variable.attribute} (e.g. gibbs(..., keep_assignments=False)); "
-                f"pass assignments=False"
-            )
-        groups.setdefault(variable.group, {})[variable.arviz_name] = _with_chain_axis(variable, value)
+        groups.setdefault(variable.group, {})[variable.arviz_name] = _with_chain_axis(
+            variable, getattr(result, variable.attribute)
+        )
     dims = {variable.arviz_name: list(variable.dims) for variable in wanted}
     if data is not None:
         per_point = {v.arviz_name: groups[v.group][v.arviz_name] for v in wanted if v.per_point}
@@ -224,7 +230,8 @@ def summary(result, var_names: Sequence[str] | None = None, hdi_prob: float = DE
     if isinstance(hdi_prob, bool) or not isinstance(hdi_prob, (int, float)) or not 0 < hdi_prob < 1:
         raise ValueError(f"hdi_prob must be a probability strictly between 0 and 1, got {hdi_prob!r}")
     converted = to_inference_data(result, relabel=True)
-    available = list(converted["posterior"].data_vars)
+    exported = set(converted["posterior"].data_vars)
+    available = [v.arviz_name for v in _layout_of(result).variables if v.arviz_name in exported]  # layout order
     if var_names is None:
         var_names = available
     elif isinstance(var_names, str) or any(name not in available for name in var_names):
