@@ -2,9 +2,9 @@
 
 Raw per-label averages are meaningless before relabelling. Chains start in different label
 orders and may swap labels as they run, so "component 0" of one draw need not be "component 0"
-of another: ``result.means.mean((0, 1))`` averages the kinds together (on Old Faithful it gave
-[3.71, 2.59] for kinds at 2.0 and 4.3), and a per-parameter R-hat only measures how differently
-the chains happened to number their components. ``to_inference_data`` therefore relabels every
+of another: ``result.means.mean((0, 1))`` averages the kinds together into values no kind has,
+and a per-parameter R-hat only measures how differently the chains happened to number their
+components. ``to_inference_data`` therefore relabels every
 draw first (``relabel_by_mean``: components in increasing order of their means), and
 ``summary`` always does.
 
@@ -21,9 +21,10 @@ result is converted by the same code once its layout is registered (``register_l
 
 ArviZ version. ArviZ ≥ 1.0 (pinned: 1.3, the current release, which installs beside the
 course's pins and is what PyMC 6 uses) returns an ``xarray.DataTree``; ArviZ 0.x returns an
-``InferenceData``. Both are supported, because Colab preinstalls ArviZ 0.2x (for PyMC 5) and the
-course's install cell must not replace it: only the calls into ``from_dict`` and ``summary``
-differ (see ``_from_dict`` and ``_interval_arguments``). ArviZ is imported on first use, so
+``InferenceData``. Both are supported, because Colab preinstalls ArviZ 0.2x and the course's
+install cell must not replace it (``pyproject.toml`` admits ``arviz>=0.20,<2``): only the calls
+into ``from_dict`` and ``summary`` differ (see ``_from_dict`` and ``_interval_arguments``).
+tests/test_arviz.py passes with ArviZ 1.3.0, 0.23.4, 0.22.0 and 0.20.0. ArviZ is imported on first use, so
 importing ``genjax_gmm`` stays as fast as before.
 """
 
