@@ -78,12 +78,22 @@ def test_relabelling_undoes_chains_that_number_the_components_differently(result
     assert float(az.rhat(relabelled["posterior"]["means"].values[..., 0], method="rank")) < 1.05
 
 
-def test_importance_result_is_one_chain_of_resampled_draws():
-    imp = gg.importance_resampling(jax.random.key(1), DATA[::4], K, PRIOR, 2**10, 64)
-    converted = gg.to_inference_data(imp, assignments=True, data=DATA[::4])
+def test_importance_result_is_one_chain_of_resampled_draws(result):
+    # An ImportanceResult holds (num_samples, …) draws; here 64 Gibbs draws stand in for resampled
+    # particles, which spares compiling a sampler (test_importance.py checks the real shapes).
+    imp = gg.ImportanceResult(
+        weights=result.weights[1, :64],
+        means=result.means[1, :64],
+        stds=result.stds[1, :64],
+        assignments=result.assignments[1, :64],
+        log_weights=jnp.zeros(256),
+        log_marginal_likelihood=-31.5,
+        effective_sample_size=256.0,
+    )
+    converted = gg.to_inference_data(imp, assignments=True, data=DATA)
     posterior = converted["posterior"]
     assert posterior["means"].shape == (1, 64, K)
-    assert posterior["assignments"].shape == (1, 64, DATA[::4].size)
+    assert posterior["assignments"].shape == (1, 64, DATA.size)
     np.testing.assert_array_equal(posterior["means"].values[0], np.asarray(relabel_by_mean(imp).means))
     assert posterior.attrs["log_marginal_likelihood"] == imp.log_marginal_likelihood
     assert "sample_stats" not in converted  # resampled particles have no log joint
