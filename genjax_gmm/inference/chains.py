@@ -1,0 +1,128 @@
+"""Markov chains that compile once per shape bucket and run in interruptible blocks.
+
+A jitted function compiles once per combination of array shapes and static arguments, and on
+a laptop CPU one compilation of a sampler costs seconds. So the samplers never let the things a
+user varies from call to call become shapes:
+
+* **Data size.** N points are padded to ``bucket_size(N)``, the next power of two (at least
+  ``MIN_BUCKET``), with a mask m_i = 1 for real points and 0 for padding. Every sum over points is
+  weighted by m_i, so padded points contribute nothing to any statistic or density.
+* **Chains.** C chains run on a padded axis of ``bucket_size(C, MIN_CHAIN_BUCKET)`` vmapped
+  chains; the padded chains are computed and dropped.
+* **Sweeps and burn-in.** ``run_chains`` calls a compiled block of at most ``block_size`` sweeps
+  from a Python loop, so ``num_sweeps`` and ``burn_in`` are plain numbers, the host drops the
+  burn-in draws, and Ctrl-C takes effect between blocks.
+
+Randomness does not depend on any of this: sweep t of chain j uses the key
+fold_in(fold_in(key, j), t), and chain j starts from fold_in(fold_in(key, j), −1) folded in as
+the largest uint32, so the same key gives the same draws whatever the padding and block size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = [
+    "MIN_BUCKET",
+    "MIN_CHAIN_BUCKET",
+    "MAX_SWEEPS",
+    "bucket_size",
+    "pad_to_bucket",
+    "chain_keys",
+    "check_memory",
+    "run_chains",
+]
+
+MIN_BUCKET = 32
+"""The smallest data bucket: every data set of up to 32 points compiles the same program."""
+
+MIN_CHAIN_BUCKET = 4
+"""Chains run on an axis of 4, 8, 16, … (1 to 4 chains share one compiled program)."""
+
+MAX_SWEEPS = 2**31 - 1
+"""Sweep indices are int32 inside the compiled loop; longer runs are refused."""
+
+MEMORY_LIMIT_BYTES = 8 * 2**30
+"""Requests whose draws would need more host memory than this are refused before allocating."""
+
+_INIT_STREAM = 2**32 - 1  # fold_in data for a chain's start, never a sweep index (< 2**31)
+
+
+def bucket_size(count: int, minimum: int = MIN_BUCKET) -> int:
+    """The smallest power of two ≥ max(count, minimum)."""
+    return 1 << (max(count, minimum) - 1).bit_length()
+
+
+def pad_to_bucket(data: np.ndarray, minimum: int = MIN_BUCKET) -> tuple[np.ndarray, np.ndarray]:
+    """``data`` (N, …) padded along its first axis to ``bucket_size(N, minimum)`` rows, and the mask
+    (1.0 for the N real rows, 0.0 for padding). Padding repeats the first row, so that every padded
+    value is an ordinary number (no overflow or NaN in masked-out arithmetic)."""
+    size = bucket_size(data.shape[0], minimum)
+    padded = np.concatenate([data, np.repeat(data[:1], size - data.shape[0], axis=0)])
+    mask = np.zeros(size, dtype=data.dtype)
+    mask[: data.shape[0]] = 1.0
+    return padded, mask
+
+
+def chain_keys(key: jax.Array, num_chains: int) -> tuple[jax.Array, jax.Array]:
+    """(start keys, sweep keys) of chains 0 … ``num_chains`` − 1: fold_in(key, j) and the start key
+    fold_in(fold_in(key, j), 2³² − 1)."""
+    keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.arange(num_chains, dtype=jnp.uint32))
+    return jax.vmap(lambda k: jax.random.fold_in(k, _INIT_STREAM))(keys), keys
+
+
+def check_memory(num_bytes: float, what: str) -> None:
+    """``ValueError`` saying how much memory ``what`` needs when it exceeds ``MEMORY_LIMIT_BYTES``."""
+    if num_bytes > MEMORY_LIMIT_BYTES:
+        raise ValueError(
+            f"{what} would need {num_bytes / 2**30:,.1f} GiB of memory (limit "
+            f"{MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); ask for fewer draws, chains or points"
+        )
+
+
+def run_chains(
+    key: jax.Array,
+    initialise: Callable[..., Any],
+    advance: Callable[..., tuple[Any, Any]],
+    operands: tuple,
+    *,
+    num_chains: int,
+    num_sweeps: int,
+    burn_in: int,
+    block_size: int,
+) -> Any:
+    """Run ``num_chains`` chains for ``num_sweeps`` sweeps and return the draws after ``burn_in``.
+
+    ``initialise(start_keys, *operands)`` returns the chains' starting states (leading axis: the
+    padded chains); ``advance(sweep_keys, states, first_sweep, count, *operands)`` runs sweeps
+    ``first_sweep`` … ``first_sweep + count − 1`` (count ≤ ``block_size``) and returns the new
+    states and a pytree of recordings with leading axes (padded chains, ``block_size``), of which
+    the first ``count`` rows along the second axis are the states after each sweep. Both should
+    be jitted, with shapes that depend only on the buckets. Returns the recordings of draws
+    ``burn_in + 1 … num_sweeps`` as NumPy arrays of shape (num_chains, num_sweeps − burn_in, …).
+    """
+    padded_chains = bucket_size(num_chains, MIN_CHAIN_BUCKET)
+    start_keys, sweep_keys = chain_keys(key, padded_chains)
+    states = initialise(start_keys, *operands)
+    draws = None
+    first = 0
+    while first < num_sweeps:  # one compiled block per iteration; Ctrl-C lands between blocks
+        count = min(block_size, num_sweeps - first)
+        states, recorded = advance(sweep_keys, states, first, count, *operands)
+        keep_from = max(0, burn_in - first)
+        if keep_from < count:
+            recorded = jax.device_get(recorded)
+            if draws is None:
+                draws = jax.tree.map(
+                    lambda a: np.empty((num_chains, num_sweeps - burn_in, *a.shape[2:]), a.dtype), recorded
+                )
+            offset = first + keep_from - burn_in
+            for target, source in zip(jax.tree.leaves(draws), jax.tree.leaves(recorded)):
+                target[:, offset : offset + count - keep_from] = source[:num_chains, keep_from:count]
+        first += count
+    return draws
