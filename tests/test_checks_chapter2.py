@@ -76,7 +76,7 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_3, 0.25, "in hours"),
         (check.exercise_2_3, 30, "longest possible wait"),
         (check.exercise_2_3, 1 / 30, "density"),
-        (check.exercise_2_3, 20, "∫ d f(d) dd"),
+        (check.exercise_2_3, 20, "∫ t f(t) dt"),
         (check.exercise_2_4, 4 / 9, "MORE than 10 minutes"),
         (check.exercise_2_4, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
         (check.exercise_2_4, 1 / 3, "fixed time"),

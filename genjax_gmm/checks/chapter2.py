@@ -6,7 +6,7 @@ The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany
 
 * 2.1: the density of D, 1/30 per minute;
 * 2.2: P(D > 20) = 1 − F(20) = 1/3;
-* 2.3: E[D] = ∫ d f(d) dd = (0 + 30)/2 = 15 minutes;
+* 2.3: E[D] = ∫ t f(t) dt = (0 + 30)/2 = 15 minutes;
 * 2.4: two bentos from two shops arrive independently, each Uniform(0, 30); the probability
   that they arrive within 10 minutes of each other, 1 − (20/30)² = 5/9, estimated by
   simulation (checked to within four standard errors of an estimate from 10,000 draws);
@@ -123,14 +123,14 @@ def exercise_2_2(probability) -> Feedback:
 
 
 def exercise_2_3(expected_wait) -> Feedback:
-    """E[D] = ∫ d f(d) dd = (a + b)/2 = 15 minutes for D ~ Uniform(0, 30), the midpoint of the window."""
+    """E[D] = ∫ t f(t) dt = (a + b)/2 = 15 minutes for D ~ Uniform(0, 30), the midpoint of the window."""
     expected = DELIVERY_WINDOW_MINUTES / 2
     mistakes = {
         expected / 60: "that is in hours; give the expected wait in minutes.",
         DELIVERY_WINDOW_MINUTES: "30 minutes is the longest possible wait, not the average one.",
         _wait_density(): "1/30 is the density, not a waiting time.",
     }
-    hint = "E[D] = ∫ d f(d) dd, the balance point of the density; a flat density balances at its middle."
+    hint = "E[D] = ∫ t f(t) dt, the balance point of the density; a flat density balances at its middle."
     return check_number(
         "2.3",
         expected_wait,
