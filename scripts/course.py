@@ -194,7 +194,8 @@ def with_cell_ids(nb: NotebookNode) -> NotebookNode:
 # --- the Colab badge and setup cells -------------------------------------------------------
 
 SETUP_SOURCE = """\
-# Colab only: install the course's packages (about a minute, once per runtime). Elsewhere this cell does nothing.
+# Colab only: install the course's packages (about a minute, once per runtime).
+# Elsewhere this cell does nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -220,8 +221,8 @@ if "google.colab" in sys.modules:
     else:
         # Distributions whose modules are already imported: if pip changes one, Python would
         # mix the old files in memory with the new ones on disk, so the runtime must restart.
-        loaded = {{d for m in list(sys.modules) for d in importlib.metadata.packages_distributions().get(m, [])}}
-        before = {{d: installed(d) for d in loaded}}
+        owners = importlib.metadata.packages_distributions()  # import name → distributions
+        before = {{d: installed(d) for m in list(sys.modules) for d in owners.get(m, [])}}
         print("Installing", ", ".join(f"{{n}} {{v}}" for n, v in pins.items()), "and the course package…")
         start = time.perf_counter()
         requirements = [f"{{n}}=={{v}}" for n, v in pins.items()] + [course_package]
