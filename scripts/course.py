@@ -38,6 +38,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbformat import NotebookNode
+from traitlets import default
 
 import book
 
@@ -436,6 +437,28 @@ def this_interpreter_kernel() -> KernelSpec:
     return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
 
 
+def _ipc_kernel_manager(spec: KernelSpec, sockets: str) -> type[AsyncKernelManager]:
+    """A kernel manager class for ``spec``'s kernel over IPC, with its sockets in ``sockets``.
+
+    A class, not an instance: nbclient shuts down the kernels of the managers it creates.
+    """
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _default_kernel_spec_manager(self) -> KernelSpecManager:
+            return _OneKernelSpec(spec)
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return f"{sockets}/socket"
+
+    return IpcKernelManager
+
+
 def run_notebook(nb: NotebookNode, cwd: Path, kernel: KernelSpec | None = None) -> None:
     """Run ``nb`` top to bottom in place, in a fresh kernel (working directory ``cwd``).
 
@@ -444,14 +467,9 @@ def run_notebook(nb: NotebookNode, cwd: Path, kernel: KernelSpec | None = None) 
     nbclient's errors (a failing cell, a dying kernel) propagate.
     """
     with tempfile.TemporaryDirectory(prefix="course-kernel-") as sockets:
-        manager = AsyncKernelManager(
-            kernel_spec_manager=_OneKernelSpec(kernel or this_interpreter_kernel()),
-            transport="ipc",
-            ip=f"{sockets}/socket",
-        )
         NotebookClient(
             nb,
-            km=manager,
+            kernel_manager_class=_ipc_kernel_manager(kernel or this_interpreter_kernel(), sockets),
             timeout=CELL_TIMEOUT_SECONDS,
             record_timing=False,  # no timestamps: re-executing an unchanged notebook changes nothing
             store_widget_state=False,
