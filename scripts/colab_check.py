@@ -161,15 +161,21 @@ class Run:
     differing: list[str]
     checked: int
     pip_changed: list[str]
+    second_run_skipped_pip: bool
     error: str = ""
 
     def line(self) -> str:
-        status = "FAILED " + self.error if self.error else ("ok" if not self.differing else "DIFFERS")
+        status = "FAILED " + self.error if self.error else ("ok" if self.passed else "DIFFERS")
         return (
             f"{self.name}: {status}; restart {'yes' if self.restarted else 'no'}; first install cell "
             f"{self.install_seconds:.0f} s; notebook after restart {self.run_seconds:.0f} s; "
-            f"{self.checked - len(self.differing)}/{self.checked} checked outputs match; {self.tensorflow}"
+            f"{self.checked - len(self.differing)}/{self.checked} checked outputs match; "
+            f"second run skipped pip: {'yes' if self.second_run_skipped_pip else 'no'}; {self.tensorflow}"
         )
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and not self.differing and self.second_run_skipped_pip
 
 
 def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
@@ -192,9 +198,9 @@ def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
     changed = changed_distributions(runtime, colab_versions())
     try:
         executed = course.execute_notebook(nb, path.parent, path.name, spec)
-    except course.NotebookError as error:
-        last_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip().splitlines()[-1]
-        return Run(path.name, restarted, messages, install_seconds, 0, "", [], 0, changed, last_line)
+    except (course.NotebookError, DeadKernelError) as error:
+        last_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error) or "the kernel died again").strip().splitlines()[-1]
+        return Run(path.name, restarted, messages, install_seconds, 0, "", [], 0, changed, False, last_line)
     finally:
         shutil.rmtree(runtime)
     run_seconds = time.perf_counter() - start
@@ -205,7 +211,11 @@ def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
     ]
     differing = [old.id for old, new in checked if text_of(old) != text_of(new)]
     tensorflow = text_of(executed.cells[-1]).strip()
-    return Run(path.name, restarted, messages, install_seconds, run_seconds, tensorflow, differing, len(checked), changed)
+    (setup,) = [cell for cell in executed.cells if course.SETUP_TAG in course.tags(cell)]
+    skipped = text_of(setup).startswith("The course's packages are installed")
+    return Run(
+        path.name, restarted, messages, install_seconds, run_seconds, tensorflow, differing, len(checked), changed, skipped
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     if runs:
         print(f"{runs[0].name}'s install cell, first run, printed:\n{runs[0].install_messages}")
         print("pip changed these of Colab's packages:", ", ".join(runs[0].pip_changed) or "none")
-    failed = [run for run in runs if run.error or run.differing]
+    failed = [run for run in runs if not run.passed]
     print(f"colab-check: {len(runs) - len(failed)} of {len(runs)} notebooks passed in the emulated Colab runtime")
     return 1 if failed or excluded else 0
 
