@@ -143,12 +143,8 @@ def em_seconds_per_fit(config: Config, timed) -> list[str]:
     return rows
 
 
-def sections(quick: bool, timed, sampler_measurement) -> list[tuple[str, object]]:
-    """(title, function of no arguments returning table rows) for ``benchmarks/run.py``, whose
-    ``timed`` and ``sampler_measurement`` the measurements share."""
+def tables(quick: bool, timed, sampler_measurement) -> list[str]:
+    """Both tables' rows, for ``benchmarks/run.py``, whose ``timed`` and ``sampler_measurement``
+    the measurements share."""
     config = QUICK if quick else FULL
-    return [
-        ("Multivariate (Chapter 7): ESS per second on Old Faithful",
-         lambda: effective_samples_per_second(config, sampler_measurement)),
-        ("Multivariate (Chapter 7): EM seconds per fit", lambda: em_seconds_per_fit(config, timed)),
-    ]
+    return [*effective_samples_per_second(config, sampler_measurement), "", *em_seconds_per_fit(config, timed)]
