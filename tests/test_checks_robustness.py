@@ -17,11 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax_gmm.checks import Feedback, chapter1, chapter2, chapter3, chapter4, chapter5
+from genjax_gmm.checks import Feedback, chapter1, chapter2, chapter3, chapter4, chapter5, chapter7
 
 CHECKS = [
     getattr(module, name)
-    for module in (chapter1, chapter2, chapter3, chapter4, chapter5)
+    for module in (chapter1, chapter2, chapter3, chapter4, chapter5, chapter7)
     for name in module.__all__
     if name.startswith("exercise_")
 ]

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from ..data import OLD_FAITHFUL
-from . import Feedback, check_choice, check_number, correct, incorrect, targeted_hint, unanswered
+from . import Feedback, check_number, correct, describe, incorrect, read_number, unanswered
 
 __all__ = [
     "COVARIANCE",
@@ -63,31 +63,29 @@ LABELS_B = (0, 0, 1, 1, 1, 2, 2, 2)
 def exercise_7_1(correlation) -> Feedback:
     """ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE``."""
     (variance_1, covariance), (_, variance_2) = COVARIANCE
-    hint = targeted_hint(
-        correlation,
-        {
-            covariance: "that is the covariance Σ₁₂ itself; divide it by both standard deviations.",
-            covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
-            covariance / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
-        },
-        "ρ = Σ₁₂ / (σ₁ σ₂) with σ₁ = √Σ₁₁ and σ₂ = √Σ₂₂.",
+    mistakes = {
+        covariance: "that is the covariance Σ₁₂ itself; divide it by both standard deviations.",
+        covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
+        covariance / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
+    }
+    return check_number(
+        "7.1", correlation, covariance / math.sqrt(variance_1 * variance_2), rel=1e-6, mistakes=mistakes,
+        hint="ρ = Σ₁₂ / (σ₁ σ₂) with σ₁ = √Σ₁₁ and σ₂ = √Σ₂₂.",
     )
-    return check_number("7.1", correlation, covariance / math.sqrt(variance_1 * variance_2), rel=1e-6, hint=hint)
 
 
 def exercise_7_2(probability) -> Feedback:
     """P((x − μ)ᵀ Σ⁻¹ (x − μ) ≤ 2²) = 1 − e^{−2} in two dimensions."""
-    hint = targeted_hint(
-        probability,
-        {
-            math.erf(2 / math.sqrt(2)): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
-            1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
-            math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
-        },
-        "the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate many points and count.",
-        abs=0.005,
+    mistakes = {
+        math.erf(2 / math.sqrt(2)): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
+        1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
+        math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
+    }
+    return check_number(
+        "7.2", probability, 1 - math.exp(-2.0), abs=PROBABILITY_TOLERANCE, mistakes=mistakes, mistake_abs=0.005,
+        hint="the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate many points and count.",
+        what="a probability",
     )
-    return check_number("7.2", probability, 1 - math.exp(-2.0), abs=PROBABILITY_TOLERANCE, hint=hint, what="a probability")
 
 
 def _parameter_counts(num_components: int, dimension: int) -> dict[str, int]:
@@ -109,18 +107,16 @@ def exercise_7_3(counts) -> Feedback:
         return unanswered("7.3", 'a dict such as {"full": …, "tied": …, "diag": …, "spherical": …}')
     if not isinstance(counts, Mapping):
         return incorrect(
-            "7.3", f"expected a dict from covariance type to a count, got {type(counts).__name__}.",
+            "7.3", f"expected a dict from covariance type to a count, got {describe(counts)}.",
             f"use a dict with the keys {list(expected)}.",
         )
     missing = [name for name in expected if name not in counts]
     if missing:
         return incorrect("7.3", f"missing the covariance type(s) {missing}.", f"use the keys {list(expected)}.")
     for name, value in expected.items():
-        answer = counts[name]
-        try:
-            number = float(answer)
-        except (TypeError, ValueError):
-            return incorrect("7.3", f"the count for {name!r} should be a number, got {answer!r}.", "an integer per type.")
+        number = read_number(counts[name])
+        if number is None:
+            return incorrect("7.3", f"the count for {name!r} should be a number, got {describe(counts[name])}.", "an integer per type.")
         if number == value:
             continue
         hints = {
@@ -132,7 +128,7 @@ def exercise_7_3(counts) -> Feedback:
             hints[value + num_components * (dimension * dimension - dimension * (dimension + 1) // 2)] = (
                 "a covariance matrix is symmetric: D(D+1)/2 free entries, not D²."
             )
-        return incorrect("7.3", f"{name!r}: {answer!r} is not right.", hints.get(number, "weights K − 1, means K·D, then the covariances."))
+        return incorrect("7.3", f"{name!r}: {number:g} is not right.", hints.get(number, "weights K − 1, means K·D, then the covariances."))
     return correct("7.3")
 
 
@@ -147,20 +143,21 @@ def exercise_7_4(best_model) -> Feedback:
     """The (covariance_type, K) with the smallest BIC on Old Faithful."""
     if best_model is None:
         return unanswered("7.4", 'a pair such as ("full", 2)')
-    try:
-        kind, num_components = best_model
-        key = (str(kind), int(num_components))
-        if key[1] != num_components:
-            raise ValueError("K must be a whole number")
-    except (TypeError, ValueError):
-        return incorrect("7.4", f"expected a pair (covariance_type, K), got {best_model!r}.", 'for example ("full", 2).')
+    pair = tuple(best_model) if isinstance(best_model, (tuple, list)) else ()
+    kind = str(pair[0]).strip().lower() if len(pair) == 2 and isinstance(pair[0], str) else None
+    num_components = read_number(pair[1]) if len(pair) == 2 else None
+    if kind is None or num_components is None:
+        return incorrect("7.4", f"expected a pair (covariance_type, K), got {describe(best_model)}.", 'for example ("full", 2).')
     bic = _bic_grid()
-    expected = min(bic, key=bic.get)
+    key = (kind, int(num_components)) if float(num_components).is_integer() else None
     if key not in bic:
-        return incorrect("7.4", f"{best_model!r} is not one of the models compared.", f"types {BIC_TYPES}, K in {BIC_COMPONENTS}.")
-    aic_hint = "smaller BIC is better; did you take the largest, or the log-likelihood?"
-    hint = aic_hint if key == max(bic, key=bic.get) else "compute mv.em(gg.OLD_FAITHFUL, k, kind).bic for every pair and take the smallest."
-    return check_choice("7.4", key, expected, options=tuple(bic), hint=hint)
+        return incorrect("7.4", f"({kind!r}, {num_components:g}) is not one of the models compared.",
+                         f"types {BIC_TYPES}, K in {BIC_COMPONENTS}.")
+    if key == min(bic, key=bic.get):
+        return correct("7.4")
+    hint = ("smaller BIC is better; did you take the largest, or the log-likelihood?" if key == max(bic, key=bic.get)
+            else "compute mv.em(gg.OLD_FAITHFUL, k, kind).bic for every pair and take the smallest.")
+    return incorrect("7.4", f"{key!r} is not right.", hint)
 
 
 def _pairs_together(labels) -> int:
@@ -176,9 +173,9 @@ def exercise_7_5(index) -> Feedback:
     largest = (together_a + together_b) / 2
     expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
     rand_index = (total - together_a - together_b + 2 * together_both) / total
-    hint = targeted_hint(
-        index,
-        {rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
-        "ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
+    return check_number(
+        "7.5", index, expected, rel=1e-6,
+        mistakes={rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
+        hint="ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
+        what="an index between −1 and 1",
     )
-    return check_number("7.5", index, expected, rel=1e-6, hint=hint, what="an index between −1 and 1")
