@@ -126,7 +126,7 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 4 + 5 + 4 + 6 + 6
+    assert len(CHECKS) == 4 + 5 + 4 + 6 + 6 + 5
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
@@ -160,6 +160,9 @@ RIGHT = {
     chapter5.exercise_5_1: 0.1232,
     chapter5.exercise_5_2: 3.008,
     chapter5.exercise_5_4: 3,
+    chapter7.exercise_7_1: 0.5,
+    chapter7.exercise_7_2: 0.86,
+    chapter7.exercise_7_5: 0.238,
 }
 
 

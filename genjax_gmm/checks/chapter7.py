@@ -1,6 +1,6 @@
 """Checks for Chapter 7, multivariate Gaussian mixtures.
 
-* 7.1: the correlation ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE`` (3 / √(4 · 9) = 0.5).
+* 7.1: the correlation ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE`` (3 / √(4 · 9) = 0.5), to three decimals.
 * 7.2: the probability that a 2-D Gaussian point lies inside its Mahalanobis-radius-2 ellipse.
   The squared radius (x − μ)ᵀ Σ⁻¹ (x − μ) is χ² with D = 2 degrees of freedom, whose CDF is
   1 − e^{−r²/2}: 1 − e^{−2} ≈ 0.8647 (not the 1-D rule's 0.9545). A Monte Carlo answer passes
@@ -10,8 +10,8 @@
   spherical K), i.e. full 17, tied 11, diag 14, spherical 11.
 * 7.4: the (covariance type, K) with the smallest BIC among ``BIC_TYPES`` × ``BIC_COMPONENTS`` on
   Old Faithful, recomputed here with ``multivariate.em``.
-* 7.5: the adjusted Rand index of ``LABELS_A`` and ``LABELS_B``, recomputed here from the pair
-  counts with the standard library.
+* 7.5: the adjusted Rand index of ``LABELS_A`` and ``LABELS_B`` (5/21 ≈ 0.238) to three significant
+  figures, recomputed here from the pair counts with the standard library.
 
 Every check answers any input with feedback (never an exception): ⏳ for None, ❌ with a hint for
 a wrong answer or an answer of the wrong kind, ✅ when right.
@@ -69,7 +69,7 @@ def exercise_7_1(correlation) -> Feedback:
         covariance / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
     }
     return check_number(
-        "7.1", correlation, covariance / math.sqrt(variance_1 * variance_2), rel=1e-6, mistakes=mistakes,
+        "7.1", correlation, covariance / math.sqrt(variance_1 * variance_2), decimals=3, mistakes=mistakes,
         hint="ρ = Σ₁₂ / (σ₁ σ₂) with σ₁ = √Σ₁₁ and σ₂ = √Σ₂₂.",
     )
 
@@ -174,7 +174,7 @@ def exercise_7_5(index) -> Feedback:
     expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
     rand_index = (total - together_a - together_b + 2 * together_both) / total
     return check_number(
-        "7.5", index, expected, rel=1e-6,
+        "7.5", index, expected, significant_figures=3,
         mistakes={rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
         hint="ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
         what="an index between −1 and 1",
