@@ -57,9 +57,14 @@ def marginal_model(data, num_components: int, prior: mv.NIWPrior) -> None:
 
     weights = numpyro.sample("weights", dist.Dirichlet(jnp.full(num_components, prior.concentration)))
     with numpyro.plate("components", num_components):
-        covariances = numpyro.sample("covariances", dist.InverseWishart(prior.df, scale_matrix=jnp.asarray(prior.scale_matrix)))
+        covariances = numpyro.sample(
+            "covariances", dist.InverseWishart(prior.df, scale_matrix=jnp.asarray(prior.scale_matrix))
+        )
         means = numpyro.sample(
-            "means", dist.MultivariateNormal(jnp.asarray(prior.mean_loc), covariance_matrix=covariances / prior.mean_pseudo_count)
+            "means",
+            dist.MultivariateNormal(
+                jnp.asarray(prior.mean_loc), covariance_matrix=covariances / prior.mean_pseudo_count
+            ),
         )
     logits = jnp.log(weights) + jax.vmap(
         lambda mean, covariance: dist.MultivariateNormal(mean, covariance_matrix=covariance).log_prob(data), out_axes=1
@@ -74,14 +79,25 @@ def nuts_run(key, data, num_components, prior, config: Config, num_chains: int):
     model = functools.partial(marginal_model, num_components=num_components, prior=prior)
     data = jnp.asarray(data)
     mask = jnp.ones(data.shape[0])
-    starts = [gibbs_module.initial_state(k, data, mask, num_components, prior) for k in jax.random.split(key, num_chains)]
+    starts = [
+        gibbs_module.initial_state(k, data, mask, num_components, prior) for k in jax.random.split(key, num_chains)
+    ]
     init_params = jax.tree.map(
         lambda *values: jnp.stack(values),
-        *(unconstrain_fn(model, (data,), {}, {"weights": s.weights, "means": s.means, "covariances": s.covariances})
-          for s in starts),
+        *(
+            unconstrain_fn(model, (data,), {}, {"weights": s.weights, "means": s.means, "covariances": s.covariances})
+            for s in starts
+        ),
     )
-    mcmc = MCMC(NUTS(model), num_warmup=config.nuts_warmup, num_samples=config.nuts_samples, num_chains=num_chains,
-                chain_method="vectorized", progress_bar=False, jit_model_args=True)
+    mcmc = MCMC(
+        NUTS(model),
+        num_warmup=config.nuts_warmup,
+        num_samples=config.nuts_samples,
+        num_chains=num_chains,
+        chain_method="vectorized",
+        progress_bar=False,
+        jit_model_args=True,
+    )
 
     def run():
         mcmc.run(key, data, init_params=init_params)
@@ -104,12 +120,17 @@ def effective_samples_per_second(config: Config, measure) -> list[str]:
 
     nuts = nuts_run(key, data, num_components, prior, config, num_chains)
     log_likelihoods_of = functools.partial(log_likelihood_of_draws, jnp.asarray(data))
-    measured = {sampler: measure(run, log_likelihoods_of) for sampler, run in {"mv.gibbs": run_gibbs, "NUTS (z summed out)": nuts}.items()}
+    measured = {
+        sampler: measure(run, log_likelihoods_of)
+        for sampler, run in {"mv.gibbs": run_gibbs, "NUTS (z summed out)": nuts}.items()
+    }
     ratio = measured["mv.gibbs"][4] / measured["NUTS (z summed out)"][4]
     for sampler, (draws, seconds, ess, rhat, per_second) in measured.items():
         comparison = f"{ratio:.1f}" if sampler == "mv.gibbs" else "reference"
-        rows.append(f"| Old Faithful (N = 272) | {sampler} | {draws} | {seconds:.2f} | {ess:.0f} | {rhat:.3f} "
-                    f"| {per_second:.3g} | {comparison} |")
+        rows.append(
+            f"| Old Faithful (N = 272) | {sampler} | {draws} | {seconds:.2f} | {ess:.0f} | {rhat:.3f} "
+            f"| {per_second:.3g} | {comparison} |"
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -127,18 +148,29 @@ def simulated_points(num_points: int, seed: int = 0) -> np.ndarray:
 def em_seconds_per_fit(config: Config, timed) -> list[str]:
     from sklearn.mixture import GaussianMixture
 
-    rows = ["| data | N | K | type | mv.em (s/fit) | mv.em log L | scikit-learn (s/fit) | scikit-learn log L |",
-            "|" + "---|" * 8]
+    rows = [
+        "| data | N | K | type | mv.em (s/fit) | mv.em log L | scikit-learn (s/fit) | scikit-learn log L |",
+        "|" + "---|" * 8,
+    ]
     datasets = [("Old Faithful", gg.OLD_FAITHFUL, 2)] + [("simulated", simulated_points(n), 3) for n in config.em_sizes]
     for name, data, num_components in datasets:
         for kind in ("full", "diag"):
             fit = functools.partial(mv.em, data, num_components, kind, num_restarts=1, tolerance=1e-3)
             _, em_seconds, result = timed(fit, config.repeats)
-            reference = GaussianMixture(num_components, covariance_type=kind, tol=1e-3, max_iter=1000, n_init=1,
-                                        init_params="k-means++", random_state=0)
+            reference = GaussianMixture(
+                num_components,
+                covariance_type=kind,
+                tol=1e-3,
+                max_iter=1000,
+                n_init=1,
+                init_params="k-means++",
+                random_state=0,
+            )
             _, sklearn_seconds, _ = timed(lambda: reference.fit(data), config.repeats)
-            rows.append(f"| {name} | {data.shape[0]} | {num_components} | {kind} | {em_seconds:.4f} | {result.log_likelihood:.6g} "
-                        f"| {sklearn_seconds:.4f} | {reference.score(data) * data.shape[0]:.6g} |")
+            rows.append(
+                f"| {name} | {data.shape[0]} | {num_components} | {kind} | {em_seconds:.4f} "
+                f"| {result.log_likelihood:.6g} | {sklearn_seconds:.4f} | {reference.score(data) * data.shape[0]:.6g} |"
+            )
             print(rows[-1], flush=True)
     return rows
 

@@ -50,7 +50,9 @@ def log_niw_marginal(points: np.ndarray, prior: Prior) -> float:
     centred = points - mean
     kappa_n, nu_n = prior.mean_pseudo_count + n, prior.df + n
     offset = mean - prior.mean_loc
-    scale_n = prior.scale_matrix + centred.T @ centred + prior.mean_pseudo_count * n / kappa_n * np.outer(offset, offset)
+    scale_n = (
+        prior.scale_matrix + centred.T @ centred + prior.mean_pseudo_count * n / kappa_n * np.outer(offset, offset)
+    )
     return float(
         -0.5 * n * dimension * np.log(np.pi)
         + multigammaln(0.5 * nu_n, dimension)
@@ -67,7 +69,10 @@ def exact_posterior(data: np.ndarray, num_components: int, prior: Prior) -> Exac
     if num_points > 9:
         raise ValueError("enumeration is meant for tiny data (N <= 9)")
     subset_log_marginal = np.array(
-        [log_niw_marginal(data[[(subset >> i) & 1 == 1 for i in range(num_points)]], prior) for subset in range(2**num_points)]
+        [
+            log_niw_marginal(data[[(subset >> i) & 1 == 1 for i in range(num_points)]], prior)
+            for subset in range(2**num_points)
+        ]
     )
     assignments = np.array(list(itertools.product(range(num_components), repeat=num_points)))
     in_component = assignments[:, None, :] == np.arange(num_components)[None, :, None]  # (Z, K, N)
@@ -97,7 +102,9 @@ def monte_carlo_log_evidence(
     covariances = stats.invwishart(prior.df, prior.scale_matrix).rvs(size=(num_draws, num_components), random_state=rng)
     covariances = covariances.reshape(num_draws, num_components, dimension, dimension)
     trils = np.linalg.cholesky(covariances / prior.mean_pseudo_count)
-    means = prior.mean_loc + np.einsum("skde,ske->skd", trils, rng.standard_normal((num_draws, num_components, dimension)))
+    means = prior.mean_loc + np.einsum(
+        "skde,ske->skd", trils, rng.standard_normal((num_draws, num_components, dimension))
+    )
     deviations = data[None, :, None, :] - means[:, None, :, :]  # (S, N, K, D)
     precisions = np.linalg.inv(covariances)  # (S, K, D, D); a test helper may invert
     quadratic = np.einsum("snkd,skde,snke->snk", deviations, precisions, deviations)

@@ -84,7 +84,8 @@ def test_known_values():
 
 @pytest.mark.parametrize("exercise", [case[0] for case in CASES])
 @pytest.mark.parametrize(
-    "odd", ["text", [], {}, object(), float("nan"), float("inf"), np.ones((2, 2)), -1, True, ("a", "b", "c"), {"full": None}]
+    "odd",
+    ["text", [], {}, object(), float("nan"), float("inf"), np.ones((2, 2)), -1, True, ("a", "b", "c"), {"full": None}],
 )
 def test_any_input_gets_feedback(exercise, odd):
     feedback = exercise(odd)

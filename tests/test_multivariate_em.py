@@ -23,11 +23,18 @@ def _simulated(seed, means, covariances, sizes):
 DATA_SETS = {
     "old faithful, K = 2": (gg.OLD_FAITHFUL, 2),
     "three 2-D clusters, K = 3": (
-        _simulated(0, [[2, 2], [7, 7], [2, 8]], [[[1, 0.5], [0.5, 1]], [[1.5, -0.3], [-0.3, 0.8]], [[0.6, 0], [0, 1.2]]], [100, 120, 80]),
+        _simulated(
+            0,
+            [[2, 2], [7, 7], [2, 8]],
+            [[[1, 0.5], [0.5, 1]], [[1.5, -0.3], [-0.3, 0.8]], [[0.6, 0], [0, 1.2]]],
+            [100, 120, 80],
+        ),
         3,
     ),
     "two 3-D clusters, K = 2": (
-        _simulated(1, [[0, 0, 0], [3, 1, -2]], [np.diag([1.0, 2.0, 0.5]), [[1, 0.6, 0], [0.6, 1, 0.3], [0, 0.3, 1]]], [90, 110]),
+        _simulated(
+            1, [[0, 0, 0], [3, 1, -2]], [np.diag([1.0, 2.0, 0.5]), [[1, 0.6, 0], [0.6, 1, 0.3], [0, 0.3, 1]]], [90, 110]
+        ),
         2,
     ),
 }
@@ -41,8 +48,13 @@ def fits():
         for covariance_type in mv.COVARIANCE_TYPES:
             ours = mv.em(data, num_components, covariance_type)
             theirs = GaussianMixture(
-                num_components, covariance_type=covariance_type, reg_covar=0.0, tol=1e-12,
-                max_iter=10_000, n_init=5, random_state=0,
+                num_components,
+                covariance_type=covariance_type,
+                reg_covar=0.0,
+                tol=1e-12,
+                max_iter=10_000,
+                n_init=5,
+                random_state=0,
             ).fit(data)
             results[name, covariance_type] = (data, ours, theirs)
     return results
@@ -119,7 +131,9 @@ def test_kmeans_matches_scikit_learn():
     assert gg.adjusted_rand_index(ours.assignments, theirs.labels_) == 1.0
 
 
-@pytest.mark.parametrize("num_points, num_labels_a, num_labels_b", [(1, 1, 1), (2, 2, 1), (10, 3, 3), (57, 2, 5), (300, 6, 4)])
+@pytest.mark.parametrize(
+    "num_points, num_labels_a, num_labels_b", [(1, 1, 1), (2, 2, 1), (10, 3, 3), (57, 2, 5), (300, 6, 4)]
+)
 def test_adjusted_rand_index_is_scikit_learns(num_points, num_labels_a, num_labels_b):
     rng = np.random.default_rng(num_points)
     for _ in range(20):
@@ -147,7 +161,11 @@ def test_adjusted_rand_index_ignores_label_names():
         (lambda: mv.em([[1.0, np.nan]], 1), ValueError, "data must be finite"),
         (lambda: mv.kmeans(np.ones((2, 2, 2)), 1), ValueError, r"data must be an \(N, D\) array"),
         (lambda: mv.kmeans(gg.OLD_FAITHFUL, 2, num_restarts=0), ValueError, "num_restarts must be at least 1"),
-        (lambda: gg.adjusted_rand_index([0, 1], [0, 1, 1]), ValueError, "labels_a and labels_b must label the same points"),
+        (
+            lambda: gg.adjusted_rand_index([0, 1], [0, 1, 1]),
+            ValueError,
+            "labels_a and labels_b must label the same points",
+        ),
         (lambda: gg.adjusted_rand_index([[0, 1]], [0, 1]), ValueError, "labels_a must be a non-empty 1-D array"),
         (lambda: gg.adjusted_rand_index([0, 1], [0.0, np.nan]), ValueError, "labels_b must not contain NaN"),
     ],

@@ -37,8 +37,12 @@ def _random_traces(data, num_components, prior, num_states=4):
         used = num_components - 1 if index == num_states - 1 else num_components
         assignments = rng.integers(used, size=data.shape[0]).astype(np.int32)
         state = MultivariateGibbsState(*(jnp.asarray(v) for v in (weights, means, covariances, assignments)))
-        choices = {"weights": state.weights, "means": state.means, "covariances": state.covariances,
-                   "points": {"component": state.assignments, "x": jnp.asarray(data)}}
+        choices = {
+            "weights": state.weights,
+            "means": state.means,
+            "covariances": state.covariances,
+            "points": {"component": state.assignments, "x": jnp.asarray(data)},
+        }
         trace, _ = model.generate(choices, prior)
         yield model, trace, state
 
@@ -69,7 +73,11 @@ def test_every_block_is_an_edit_with_acceptance_ratio_one(block):
                 new, old, edit = weights, state.weights, {"weights": weights}
                 log_q = lambda w: conditional.log_density(state.means, state.covariances, w)  # noqa: E731
             else:
-                new, old, edit = (means, covariances), (state.means, state.covariances), {"means": means, "covariances": covariances}
+                new, old, edit = (
+                    (means, covariances),
+                    (state.means, state.covariances),
+                    {"means": means, "covariances": covariances},
+                )
                 log_q = lambda mc: conditional.log_density(*mc, state.weights)  # noqa: E731
         _, log_weight, _ = model.update(trace, edit, prior)
         residual = float(log_weight - log_q(new) + log_q(old))
@@ -81,10 +89,16 @@ def test_a_wrong_covariance_conditional_breaks_the_identity():
     data = jnp.asarray(TINY_DATA[:6])
     model, trace, state = next(_random_traces(TINY_DATA[:6], 3, prior))
     _, conditional = _conditional_log_densities(state, data, prior)
-    wrong = ComponentsConditional(conditional.posterior._replace(df=conditional.posterior.df + 1), conditional.concentration)
+    wrong = ComponentsConditional(
+        conditional.posterior._replace(df=conditional.posterior.df + 1), conditional.concentration
+    )
     means, covariances, _ = wrong.sample(jax.random.key(3))
     _, log_weight, _ = model.update(trace, {"means": means, "covariances": covariances}, prior)
-    residual = log_weight - wrong.log_density(means, covariances, state.weights) + wrong.log_density(state.means, state.covariances, state.weights)
+    residual = (
+        log_weight
+        - wrong.log_density(means, covariances, state.weights)
+        + wrong.log_density(state.means, state.covariances, state.weights)
+    )
     assert abs(float(residual)) > 1e-3
 
 
@@ -128,15 +142,23 @@ def _joint_draws(seed: int, num_draws: int):
     weights = rng.dirichlet(np.full(GEWEKE_K, prior.concentration), size=num_draws)
     covariances = stats.invwishart(prior.df, prior.scale_matrix).rvs(size=(num_draws, GEWEKE_K), random_state=rng)
     trils = np.linalg.cholesky(covariances)
-    means = prior.mean_loc + np.einsum("skde,ske->skd", trils, rng.standard_normal((num_draws, GEWEKE_K, 2))) / np.sqrt(prior.mean_pseudo_count)
-    assignments = (rng.random((num_draws, GEWEKE_POINTS, 1)) > np.cumsum(weights, axis=1)[:, None, :-1]).sum(-1).astype(np.int32)
+    means = prior.mean_loc + np.einsum("skde,ske->skd", trils, rng.standard_normal((num_draws, GEWEKE_K, 2))) / np.sqrt(
+        prior.mean_pseudo_count
+    )
+    assignments = (
+        (rng.random((num_draws, GEWEKE_POINTS, 1)) > np.cumsum(weights, axis=1)[:, None, :-1]).sum(-1).astype(np.int32)
+    )
     state = MultivariateGibbsState(weights, means, covariances, assignments)
     return state, _fresh_data(state, rng.standard_normal((num_draws, GEWEKE_POINTS, 2)))
 
 
 def _fresh_data(state, noise):
     """x_i = μ_{z_i} + L_{z_i} ε_i for a batch of states."""
-    pick = lambda values: jnp.take_along_axis(values, state.assignments.reshape(*state.assignments.shape, *(1,) * (values.ndim - 2)), axis=1)  # noqa: E731
+
+    def pick(values):  # each point's component's entry of ``values`` (draws, K, …)
+        index = state.assignments.reshape(*state.assignments.shape, *(1,) * (values.ndim - 2))
+        return jnp.take_along_axis(values, index, axis=1)
+
     trils = jnp.linalg.cholesky(pick(state.covariances))
     return pick(state.means) + jnp.einsum("snde,sne->snd", trils, noise)
 
@@ -197,9 +219,9 @@ def test_geweke_the_sweep_leaves_the_joint_invariant(marginal_conditional):
 def test_geweke_detects_a_broken_covariance_update(marginal_conditional):
     def scatter_counted_twice(stats_, prior):  # Ψ_n = Ψ + 2 S₂ + …: a wrong covariance conditional
         exact = components_conditional(stats_, prior)
-        return ComponentsConditional(exact.posterior._replace(scale=exact.posterior.scale + stats_.scatter), exact.concentration)
+        return ComponentsConditional(
+            exact.posterior._replace(scale=exact.posterior.scale + stats_.scatter), exact.concentration
+        )
 
     broken = _successive_conditional(make_sweep(scatter_counted_twice))
     assert _min_p_value(marginal_conditional, broken) < GEWEKE_ALPHA
-
-

@@ -68,8 +68,12 @@ def test_dimension_one_reproduces_the_one_dimensional_conjugate_formulas():
     n, mean = x.size, x.mean()
     for variance in (0.3, 1.0, 4.2):
         expected = float(inverse_gamma.logpdf(variance, a, b))
-        assert float(mv.inverse_wishart.logpdf(jnp.full((1, 1), variance), 2 * a, jnp.full((1, 1), 2 * b))) == pytest.approx(expected, rel=1e-12)
-    stats_ = conjugate.ScatterStatistics(np.array(float(n)), np.array([1.3]), np.array([np.sum(x - 1.3)]), np.array([[np.sum((x - 1.3) ** 2)]]))
+        assert float(
+            mv.inverse_wishart.logpdf(jnp.full((1, 1), variance), 2 * a, jnp.full((1, 1), 2 * b))
+        ) == pytest.approx(expected, rel=1e-12)
+    stats_ = conjugate.ScatterStatistics(
+        np.array(float(n)), np.array([1.3]), np.array([np.sum(x - 1.3)]), np.array([[np.sum((x - 1.3) ** 2)]])
+    )
     prior = conjugate.NIWParameters(np.array([m0]), np.array(kappa), np.array(2 * a), np.array([[2 * b]]))
     posterior = conjugate.niw_posterior(stats_, prior)
     kappa_n = kappa + n
@@ -79,7 +83,14 @@ def test_dimension_one_reproduces_the_one_dimensional_conjugate_formulas():
     assert float(posterior.loc[0]) == pytest.approx((kappa * m0 + n * mean) / kappa_n, rel=1e-12)
     assert float(posterior.df) / 2 == pytest.approx(a_n)
     assert float(posterior.scale[0, 0]) / 2 == pytest.approx(b_n, rel=1e-12)
-    log_evidence = gammaln(a_n) - gammaln(a) + a * np.log(b) - a_n * np.log(b_n) + 0.5 * np.log(kappa / kappa_n) - n / 2 * np.log(2 * np.pi)
+    log_evidence = (
+        gammaln(a_n)
+        - gammaln(a)
+        + a * np.log(b)
+        - a_n * np.log(b_n)
+        + 0.5 * np.log(kappa / kappa_n)
+        - n / 2 * np.log(2 * np.pi)
+    )
     assert float(conjugate.niw_log_marginal_likelihood(stats_, prior)) == pytest.approx(log_evidence, rel=1e-12)
 
 
@@ -109,8 +120,13 @@ def test_no_recompilation_within_a_bucket():
     probe = jnp.ones(7)
     assert _count_compilations(lambda: jax.jit(lambda x: x * 2)(probe)) == 1  # compilations are seen
     mv.gibbs(jax.random.key(0), TINY_DATA, 2, niw_prior(), 300)
-    other_prior = niw_prior(concentration=2.0, mean_loc=np.ones(2), df=3.5, scale_matrix=np.array([[1.0, 0.2], [0.2, 3.0]]))
-    assert _count_compilations(lambda: mv.gibbs(jax.random.key(1), rng.normal(size=(25, 2)), 2, other_prior, 777, 3, 100)) == 0
+    other_prior = niw_prior(
+        concentration=2.0, mean_loc=np.ones(2), df=3.5, scale_matrix=np.array([[1.0, 0.2], [0.2, 3.0]])
+    )
+    assert (
+        _count_compilations(lambda: mv.gibbs(jax.random.key(1), rng.normal(size=(25, 2)), 2, other_prior, 777, 3, 100))
+        == 0
+    )
 
 
 @pytest.mark.filterwarnings("ignore:split R-hat")  # 300 sweeps: short on purpose
@@ -143,13 +159,16 @@ def test_relabelling_and_co_assignment_work_on_multivariate_results():
     result = mv.gibbs(jax.random.key(2), data, 2, mv.NIWPrior.from_data(data, 2), 400)
     relabelled = relabel_by_mean(result)
     assert np.all(np.diff(np.asarray(relabelled.means)[..., 0], axis=-1) >= 0)
+
     # The same point keeps the same mean and covariance: only the names of the components change.
     def own(values, assignments):
         index = assignments.reshape(*assignments.shape, *(1,) * (values.ndim - 3))
         return np.take_along_axis(np.asarray(values), index, axis=2)
 
     for name in ("means", "covariances"):
-        np.testing.assert_allclose(own(getattr(relabelled, name), relabelled.assignments), own(getattr(result, name), result.assignments))
+        np.testing.assert_allclose(
+            own(getattr(relabelled, name), relabelled.assignments), own(getattr(result, name), result.assignments)
+        )
     np.testing.assert_allclose(co_assignment_matrix(relabelled.assignments), co_assignment_matrix(result.assignments))
     probabilities = assignment_probabilities(result)
     assert probabilities.shape == (30, 2)
@@ -164,7 +183,11 @@ def test_relabelling_and_co_assignment_work_on_multivariate_results():
     "change, error, message",
     [
         ({"scale_matrix": np.array([[2.0, 0.5], [0.1, 2.0]])}, ValueError, "prior.scale_matrix must be symmetric"),
-        ({"scale_matrix": np.array([[1.0, 2.0], [2.0, 1.0]])}, ValueError, "prior.scale_matrix must be positive definite"),
+        (
+            {"scale_matrix": np.array([[1.0, 2.0], [2.0, 1.0]])},
+            ValueError,
+            "prior.scale_matrix must be positive definite",
+        ),
         ({"scale_matrix": np.eye(3)}, ValueError, r"prior.scale_matrix must have shape \(2, 2\)"),
         ({"scale_matrix": np.ones(2)}, ValueError, "prior.scale_matrix must be a square"),
         ({"scale_matrix": np.array([[np.nan, 0.0], [0.0, 1.0]])}, ValueError, "prior.scale_matrix must be finite"),
@@ -198,6 +221,13 @@ def test_an_invalid_prior_cannot_be_built(change, error, message):
     ],
 )
 def test_gibbs_rejects_bad_input(change, error, message):
-    arguments = {"key": jax.random.key(0), "data": TINY_DATA, "num_components": 2, "prior": niw_prior(), "num_sweeps": 100, **change}
+    arguments = {
+        "key": jax.random.key(0),
+        "data": TINY_DATA,
+        "num_components": 2,
+        "prior": niw_prior(),
+        "num_sweeps": 100,
+        **change,
+    }
     with pytest.raises(error, match=message):
         mv.gibbs(**arguments)

@@ -66,10 +66,15 @@ def exercise_7_1(correlation) -> Feedback:
     mistakes = {
         covariance: "that is the covariance Σ₁₂ itself; divide it by both standard deviations.",
         covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
-        covariance / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
+        covariance
+        / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
     }
     return check_number(
-        "7.1", correlation, covariance / math.sqrt(variance_1 * variance_2), decimals=3, mistakes=mistakes,
+        "7.1",
+        correlation,
+        covariance / math.sqrt(variance_1 * variance_2),
+        decimals=3,
+        mistakes=mistakes,
         hint="ρ = Σ₁₂ / (σ₁ σ₂) with σ₁ = √Σ₁₁ and σ₂ = √Σ₂₂.",
     )
 
@@ -77,12 +82,19 @@ def exercise_7_1(correlation) -> Feedback:
 def exercise_7_2(probability) -> Feedback:
     """P((x − μ)ᵀ Σ⁻¹ (x − μ) ≤ 2²) = 1 − e^{−2} in two dimensions."""
     mistakes = {
-        math.erf(2 / math.sqrt(2)): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
+        math.erf(
+            2 / math.sqrt(2)
+        ): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
         1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
         math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
     }
     return check_number(
-        "7.2", probability, 1 - math.exp(-2.0), abs=PROBABILITY_TOLERANCE, mistakes=mistakes, mistake_abs=0.005,
+        "7.2",
+        probability,
+        1 - math.exp(-2.0),
+        abs=PROBABILITY_TOLERANCE,
+        mistakes=mistakes,
+        mistake_abs=0.005,
         hint="the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate many points and count.",
         what="a probability",
     )
@@ -107,7 +119,8 @@ def exercise_7_3(counts) -> Feedback:
         return unanswered("7.3", 'a dict such as {"full": …, "tied": …, "diag": …, "spherical": …}')
     if not isinstance(counts, Mapping):
         return incorrect(
-            "7.3", f"expected a dict from covariance type to a count, got {describe(counts)}.",
+            "7.3",
+            f"expected a dict from covariance type to a count, got {describe(counts)}.",
             f"use a dict with the keys {list(expected)}.",
         )
     missing = [name for name in expected if name not in counts]
@@ -116,7 +129,11 @@ def exercise_7_3(counts) -> Feedback:
     for name, value in expected.items():
         number = read_number(counts[name])
         if number is None:
-            return incorrect("7.3", f"the count for {name!r} should be a number, got {describe(counts[name])}.", "an integer per type.")
+            return incorrect(
+                "7.3",
+                f"the count for {name!r} should be a number, got {describe(counts[name])}.",
+                "an integer per type.",
+            )
         if number == value:
             continue
         hints = {
@@ -128,7 +145,11 @@ def exercise_7_3(counts) -> Feedback:
             hints[value + num_components * (dimension * dimension - dimension * (dimension + 1) // 2)] = (
                 "a covariance matrix is symmetric: D(D+1)/2 free entries, not D²."
             )
-        return incorrect("7.3", f"{name!r}: {number:g} is not right.", hints.get(number, "weights K − 1, means K·D, then the covariances."))
+        return incorrect(
+            "7.3",
+            f"{name!r}: {number:g} is not right.",
+            hints.get(number, "weights K − 1, means K·D, then the covariances."),
+        )
     return correct("7.3")
 
 
@@ -147,16 +168,24 @@ def exercise_7_4(best_model) -> Feedback:
     kind = str(pair[0]).strip().lower() if len(pair) == 2 and isinstance(pair[0], str) else None
     num_components = read_number(pair[1]) if len(pair) == 2 else None
     if kind is None or num_components is None:
-        return incorrect("7.4", f"expected a pair (covariance_type, K), got {describe(best_model)}.", 'for example ("full", 2).')
+        return incorrect(
+            "7.4", f"expected a pair (covariance_type, K), got {describe(best_model)}.", 'for example ("full", 2).'
+        )
     bic = _bic_grid()
     key = (kind, int(num_components)) if float(num_components).is_integer() else None
     if key not in bic:
-        return incorrect("7.4", f"({kind!r}, {num_components:g}) is not one of the models compared.",
-                         f"types {BIC_TYPES}, K in {BIC_COMPONENTS}.")
+        return incorrect(
+            "7.4",
+            f"({kind!r}, {num_components:g}) is not one of the models compared.",
+            f"types {BIC_TYPES}, K in {BIC_COMPONENTS}.",
+        )
     if key == min(bic, key=bic.get):
         return correct("7.4")
-    hint = ("smaller BIC is better; did you take the largest, or the log-likelihood?" if key == max(bic, key=bic.get)
-            else "compute mv.em(gg.OLD_FAITHFUL, k, kind).bic for every pair and take the smallest.")
+    hint = (
+        "smaller BIC is better; did you take the largest, or the log-likelihood?"
+        if key == max(bic, key=bic.get)
+        else "compute mv.em(gg.OLD_FAITHFUL, k, kind).bic for every pair and take the smallest."
+    )
     return incorrect("7.4", f"{key!r} is not right.", hint)
 
 
@@ -174,7 +203,10 @@ def exercise_7_5(index) -> Feedback:
     expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
     rand_index = (total - together_a - together_b + 2 * together_both) / total
     return check_number(
-        "7.5", index, expected, significant_figures=3,
+        "7.5",
+        index,
+        expected,
+        significant_figures=3,
         mistakes={rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
         hint="ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
         what="an index between −1 and 1",

@@ -154,9 +154,7 @@ def bartlett_shapes(parameters: NIWParameters) -> jax.Array:
     return 0.5 * (parameters.df[..., None] - jnp.arange(dimension, dtype=parameters.loc.dtype))
 
 
-def bartlett_niw(
-    parameters: NIWParameters, log_gammas: jax.Array, normals: jax.Array
-) -> tuple[jax.Array, jax.Array]:
+def bartlett_niw(parameters: NIWParameters, log_gammas: jax.Array, normals: jax.Array) -> tuple[jax.Array, jax.Array]:
     """(μ, Σ) ~ NIW(parameters) from log G (…, D), G_j ~ Gamma(bartlett_shapes_j), and standard
     normals (…, D(D−1)/2 + D): the Bartlett construction of the module docstring."""
     dimension = parameters.loc.shape[-1]

@@ -236,8 +236,14 @@ def em(
         fits.append(
             jax.device_get(
                 _em_from(
-                    padded, mask, hard, scale, covariance_floor, tolerance,
-                    COVARIANCE_TYPES.index(covariance_type), max_iterations=max_iterations,
+                    padded,
+                    mask,
+                    hard,
+                    scale,
+                    covariance_floor,
+                    tolerance,
+                    COVARIANCE_TYPES.index(covariance_type),
+                    max_iterations=max_iterations,
                 )
             )
         )
@@ -295,7 +301,9 @@ def kmeans(data, num_components: int, *, num_restarts: int = 10, max_iterations:
     fits = [
         jax.device_get(
             _lloyd_from(
-                padded, mask, _kmeans_plus_plus(points, num_components, np.random.default_rng((seed, restart))),
+                padded,
+                mask,
+                _kmeans_plus_plus(points, num_components, np.random.default_rng((seed, restart))),
                 max_iterations=max_iterations,
             )
         )

@@ -154,7 +154,9 @@ def log_joint(state: MultivariateGibbsState, stats: ScatterStatistics, prior: NI
         + jnp.sum(mvn_log_density(state.means, parameters.loc, mean_trils))
     )
     whitened = jax.scipy.linalg.solve_triangular(trils, stats.scatter_around(state.means), lower=True)
-    trace = jnp.trace(jax.scipy.linalg.solve_triangular(trils, jnp.swapaxes(whitened, -1, -2), lower=True), axis1=-2, axis2=-1)
+    trace = jnp.trace(
+        jax.scipy.linalg.solve_triangular(trils, jnp.swapaxes(whitened, -1, -2), lower=True), axis1=-2, axis2=-1
+    )
     log_likelihood = jnp.sum(
         -0.5 * stats.counts * (dimension * jnp.log(2 * jnp.pi) + log_det_from_cholesky(trils)) - 0.5 * trace
     )
@@ -164,7 +166,9 @@ def log_joint(state: MultivariateGibbsState, stats: ScatterStatistics, prior: NI
 Sweep = Callable[..., tuple[MultivariateGibbsState, jax.Array]]
 
 
-def make_sweep(conditional: Callable[[ScatterStatistics, NIWPrior], ComponentsConditional] = components_conditional) -> Sweep:
+def make_sweep(
+    conditional: Callable[[ScatterStatistics, NIWPrior], ComponentsConditional] = components_conditional,
+) -> Sweep:
     """A sweep ``(key, state, data, mask, prior) -> (new state, its log joint)``: z, then (μ, Σ, π)
     from ``conditional`` (exact by default; the tests pass broken ones as controls)."""
 

@@ -27,6 +27,7 @@ from tensorflow_probability.substrates import jax as tfp
 
 from ..models import mixture_weights
 from ..validation import check_finite, check_positive, check_positive_int, is_traced
+from .points import check_points
 
 __all__ = ["NIWPrior", "inverse_wishart", "mixture_point", "bayesian_gmm"]
 
@@ -92,8 +93,6 @@ class NIWPrior:
         """A weakly informative prior centred on the data: m₀ = the data mean, κ₀ = 0.01, ν = D + 2
         and Ψ = diag(data variances) / K², so that E[Σ_k] = Ψ / (ν − D − 1) is the data's spread
         per coordinate shrunk by K² (K components share the range) and no correlation is assumed."""
-        from .points import check_points  # a leaf module; imported here to keep this one first
-
         points = check_points(data)
         num_components = check_positive_int(num_components, "num_components")
         dimension = points.shape[1]
@@ -163,9 +162,9 @@ def bayesian_gmm(num_points: int, num_components: int, dimension: int):
     def model(prior: NIWPrior):
         weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         covariances = inverse_wishart.repeat(num_components)(prior.df, prior.scale_matrix) @ "covariances"
-        means = multivariate_normal.vmap(in_axes=(None, 0))(
-            prior.mean_loc, covariances / prior.mean_pseudo_count
-        ) @ "means"
+        means = (
+            multivariate_normal.vmap(in_axes=(None, 0))(prior.mean_loc, covariances / prior.mean_pseudo_count) @ "means"
+        )
         return points(weights, means, covariances) @ "points"
 
     return model
