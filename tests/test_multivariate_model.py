@@ -197,11 +197,20 @@ def test_relabelling_and_co_assignment_work_on_multivariate_results():
         ({"mean_loc": ["a", "b"]}, TypeError, "prior.mean_loc must be numeric"),
         ({"concentration": 0.0}, ValueError, "prior.concentration must be positive"),
         ({"mean_pseudo_count": np.ones(2)}, ValueError, "prior.mean_pseudo_count must be a scalar"),
+        ({"scale_matrix": 1e200 * np.eye(2)}, ValueError, "prior.scale_matrix must be at most"),
+        ({"mean_pseudo_count": 1e-200}, ValueError, "prior.mean_pseudo_count must be at least"),
     ],
 )
 def test_an_invalid_prior_cannot_be_built(change, error, message):
     with pytest.raises(error, match=message):
         niw_prior(**change)
+
+
+def test_a_data_based_prior_needs_data_that_vary():
+    with pytest.raises(ValueError, match="data must vary in every coordinate"):
+        mv.NIWPrior.from_data([[1.0, 2.0], [1.0, 3.0]], 2)
+    with pytest.raises(TypeError, match="num_points must be an integer"):
+        mv.bayesian_gmm(True, 2, 2)
 
 
 @pytest.mark.parametrize(
@@ -218,6 +227,8 @@ def test_an_invalid_prior_cannot_be_built(change, error, message):
         ({"num_sweeps": 10, "burn_in": 8}, ValueError, "at least 4 draws"),
         ({"prior": gg.GMMPrior(1.0, 0.0, 1.0, 2.0, 1.0)}, TypeError, "prior must be a NIWPrior"),
         ({"num_sweeps": 10**9, "num_chains": 10**3}, ValueError, "would need"),
+        ({"key": 0}, TypeError, "key must be a JAX random key"),
+        ({"data": np.full((5, 2), 1e200)}, ValueError, "data must be at most"),
     ],
 )
 def test_gibbs_rejects_bad_input(change, error, message):

@@ -34,7 +34,7 @@ from jax.scipy.special import xlogy
 from ..inference.chains import check_memory, pad_to_bucket, run_chains
 from ..inference.diagnostics import MIN_DRAWS, effective_sample_size, split_rhat
 from ..models import mixture_weights
-from ..validation import check_instance, check_positive_int
+from ..validation import check_instance, check_key, check_positive_int
 from .conjugate import (
     NIWParameters,
     ScatterStatistics,
@@ -273,6 +273,7 @@ def gibbs(
     joint, warning (``UserWarning``) when R-hat > 1.01. Compiled once per (bucket of N, bucket of
     chains, K, D); the same key gives the same draws whatever the padding.
     """
+    key = check_key(key)
     points = check_points(data)
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, NIWPrior, "prior")

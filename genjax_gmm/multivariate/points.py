@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validation import check_finite
+from ..validation import check_magnitude
 
 __all__ = ["check_points"]
 
 
 def check_points(value, name: str = "data") -> np.ndarray:
-    """A non-empty (N, D) float64 array of finite points (a (N,) array counts as D = 1)."""
-    points = check_finite(value, name)
+    """A non-empty (N, D) float64 array of finite points (a (N,) array counts as D = 1), each
+    coordinate small enough that its square fits in float64 (``validation.check_magnitude``)."""
+    points = check_magnitude(value, name)
     if points.ndim == 1:
         points = points[:, None]
     if points.ndim != 2:

@@ -17,7 +17,6 @@ is InverseGamma(ν/2, Ψ/2), the 1-D model's variance prior with ν = 2a and Ψ 
 from __future__ import annotations
 
 import dataclasses
-import functools
 
 import jax
 import jax.numpy as jnp
@@ -26,7 +25,7 @@ from genjax import categorical, gen, multivariate_normal, tfp_distribution
 from tensorflow_probability.substrates import jax as tfp
 
 from ..models import mixture_weights
-from ..validation import check_finite, check_positive, check_positive_int, is_traced
+from ..validation import cached_by_counts, check_finite, check_magnitude, check_positive, check_positive_int, is_traced
 from .points import check_points
 
 __all__ = ["NIWPrior", "inverse_wishart", "mixture_point", "bayesian_gmm"]
@@ -72,12 +71,14 @@ class NIWPrior:
             value = getattr(self, name)
             if np.ndim(value) != 0:
                 raise ValueError(f"prior.{name} must be a scalar, got shape {np.shape(value)}")
-            check_positive(value, f"prior.{name}")
-        mean_loc = check_finite(self.mean_loc, "prior.mean_loc")
+            check_magnitude(check_positive(value, f"prior.{name}"), f"prior.{name}", scale=True)
+        mean_loc = check_magnitude(self.mean_loc, "prior.mean_loc")
         if mean_loc.ndim != 1 or mean_loc.size == 0:
             raise ValueError(f"prior.mean_loc must be a (D,) vector, got shape {mean_loc.shape}")
         dimension = mean_loc.size
-        scale_matrix = check_scale_matrix(self.scale_matrix, "prior.scale_matrix", dimension)
+        scale_matrix = check_scale_matrix(
+            check_magnitude(self.scale_matrix, "prior.scale_matrix"), "prior.scale_matrix", dimension
+        )
         if not self.df > dimension - 1:
             raise ValueError(f"prior.df must exceed D − 1 = {dimension - 1}, got {self.df}")
         object.__setattr__(self, "mean_loc", mean_loc)
@@ -95,6 +96,8 @@ class NIWPrior:
         per coordinate shrunk by K² (K components share the range) and no correlation is assumed."""
         points = check_points(data)
         num_components = check_positive_int(num_components, "num_components")
+        if np.any(points.var(axis=0) == 0):
+            raise ValueError("data must vary in every coordinate for a data-based prior (a coordinate is constant)")
         dimension = points.shape[1]
         return cls(
             concentration=concentration,
@@ -148,14 +151,11 @@ def mixture_point(weights, means, covariances):
     return multivariate_normal(means[component], covariances[component]) @ "x"
 
 
-@functools.cache
+@cached_by_counts("num_points", "num_components", "dimension")
 def bayesian_gmm(num_points: int, num_components: int, dimension: int):
     """The Bayesian multivariate GMM (module docstring) as a GenJAX generative function of one
     argument, an ``NIWPrior`` of dimension D. Condition with
     ``model.generate({"points": {"x": data}}, prior)``; score with ``model.assess(choices, prior)``."""
-    num_points = check_positive_int(num_points, "num_points")
-    num_components = check_positive_int(num_components, "num_components")
-    dimension = check_positive_int(dimension, "dimension")
     points = mixture_point.repeat(num_points)
 
     @gen
