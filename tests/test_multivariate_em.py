@@ -181,3 +181,11 @@ def test_old_faithful_is_rs_faithful():
     assert data.mean(axis=0) == pytest.approx([3.487783, 70.89706], rel=1e-7)  # R prints 7 digits
     assert np.corrcoef(data.T)[0, 1] == pytest.approx(0.9008112, abs=5e-8)
     assert data[0].tolist() == [3.6, 79.0] and data[-1].tolist() == [4.467, 74.0]
+
+
+def test_the_penguins_are_the_published_data_set():
+    data, species = gg.PENGUINS, gg.PENGUIN_SPECIES
+    assert data.shape == (342, 2) and not data.flags.writeable and not species.flags.writeable
+    assert np.bincount(species).tolist() == [151, 68, 123]
+    assert data.mean(axis=0) == pytest.approx([43.92193, 200.9152], rel=1e-6)
+    assert data.std(axis=0, ddof=1) == pytest.approx([5.459584, 14.06171], rel=1e-6)
