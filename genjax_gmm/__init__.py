@@ -6,7 +6,7 @@ persistent compilation cache (``compilation_cache``; off with ``GENJAX_GMM_COMPI
 
 Modules, one idea each:
 
-* ``data``: the mystery bento weights, the coffee caffeine levels and Old Faithful.
+* ``data``: the mystery bento weights, the coffee caffeine levels, Old Faithful and the penguins.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
