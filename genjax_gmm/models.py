@@ -21,9 +21,12 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, gen, inverse_gamma, normal, seed, tfp_distribution
-from tensorflow_probability.substrates import jax as tfp
+from genjax import categorical, gen, normal, seed
+from genjax.core import distribution
+from genjax.pjax import wrap_logpdf, wrap_sampler
+from jax.scipy.special import gammaln, xlogy
 
+from .gamma import log_gamma
 from .validation import check_finite, check_positive, check_positive_int, is_traced
 
 __all__ = [
@@ -38,6 +41,7 @@ __all__ = [
     "coffee_cups",
     "GMMPrior",
     "mixture_weights",
+    "inverse_gamma_variance",
     "bayesian_mixture",
     "bayesian_gmm",
 ]
@@ -122,9 +126,12 @@ class GMMPrior:
             return
         for field in dataclasses.fields(self):
             name, value = f"prior.{field.name}", getattr(self, field.name)
+            if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
             if np.ndim(value) != 0:
                 raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
-            check_finite(value, name) if field.name == "mean_loc" else check_positive(value, name)
+            value = check_finite(value, name) if field.name == "mean_loc" else check_positive(value, name)
+            object.__setattr__(self, field.name, float(value))  # one dtype for jit, whatever was passed
 
 
 def _flatten_prior(prior: GMMPrior):
@@ -143,17 +150,52 @@ def _unflatten_prior(_, values) -> GMMPrior:
 jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
 
 
-def _mixture_weights_distribution(concentration):
-    if concentration.shape[-1] == 1:  # one component: π = (1) for certain
-        return tfp.distributions.VectorDeterministic(jnp.ones_like(concentration))
-    return tfp.distributions.Dirichlet(concentration)
+def _sample_mixture_weights(key, concentration, sample_shape=()):
+    """π = softmax(log H) with H_k ~ Gamma(α_k): a Dirichlet(α) draw (π = (1) when K = 1)."""
+    shape = jnp.broadcast_to(concentration, (*sample_shape, *jnp.shape(concentration)))
+    return jax.nn.softmax(log_gamma(key, shape), axis=-1)
 
 
-mixture_weights = tfp_distribution(_mixture_weights_distribution, name="MixtureWeights")
+def _mixture_weights_logpdf(weights, concentration):
+    """log Dirichlet(π; α) = log Γ(Σα) − Σ log Γ(α_k) + Σ (α_k − 1) log π_k; for K = 1, 0 at π = (1)
+    and −∞ elsewhere."""
+    if jnp.shape(concentration)[-1] == 1:
+        return jnp.where(weights[..., 0] == 1, 0.0, -jnp.inf)
+    log_normaliser = gammaln(jnp.sum(concentration, -1)) - jnp.sum(gammaln(concentration), -1)
+    return log_normaliser + jnp.sum(xlogy(concentration - 1, weights), -1)
+
+
+mixture_weights = distribution(
+    wrap_sampler(_sample_mixture_weights, name="MixtureWeights"),
+    wrap_logpdf(_mixture_weights_logpdf),
+    name="MixtureWeights",
+)
 """Dirichlet(concentration) over the K mixture weights, for every K ≥ 1.
 
-TFP's Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point mass whose
-log density is 0 there (and −∞ elsewhere)."""
+The Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point mass whose log
+density is 0 there (and −∞ elsewhere). Sampled through ``gamma.log_gamma``, which is exact and
+compiles to a smaller program than TFP's Dirichlet sampler (``docs/benchmarks.md``)."""
+
+
+def _sample_inverse_gamma(key, shape, scale, sample_shape=()):
+    """σ² = scale / G with G ~ Gamma(shape): an InverseGamma(shape, scale) draw."""
+    size = (*sample_shape, *jnp.broadcast_shapes(jnp.shape(shape), jnp.shape(scale)))
+    return scale * jnp.exp(-log_gamma(key, jnp.broadcast_to(jnp.asarray(shape, float), size)))
+
+
+def _inverse_gamma_logpdf(variance, shape, scale):
+    """log InverseGamma(v; a, b) = a log b − log Γ(a) − (a + 1) log v − b / v."""
+    return shape * jnp.log(scale) - gammaln(shape) - (shape + 1) * jnp.log(variance) - scale / variance
+
+
+inverse_gamma_variance = distribution(
+    wrap_sampler(_sample_inverse_gamma, name="InverseGamma"),
+    wrap_logpdf(_inverse_gamma_logpdf),
+    name="InverseGamma",
+)
+"""InverseGamma(shape, scale) over a variance: density ∝ v^−(shape+1) e^(−scale/v), the same
+distribution as GenJAX's ``inverse_gamma``, sampled through ``gamma.log_gamma`` (exact, and a
+smaller compiled program than TFP's Gamma sampler)."""
 
 
 def bayesian_mixture(points, num_components: int):
@@ -176,7 +218,7 @@ def bayesian_mixture(points, num_components: int):
     def model(prior: GMMPrior):
         weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
-        variances = inverse_gamma.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
+        variances = inverse_gamma_variance.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
         return points(weights, means, jnp.sqrt(variances)) @ "points"
 
     return model

@@ -9,6 +9,7 @@ numerical cores stay jit-able.
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "check_observations",
     "check_instance",
     "check_mixture_parameters",
+    "check_key",
+    "check_float_dtype",
 ]
 
 WEIGHT_SUM_TOLERANCE = 1e-6
@@ -107,3 +110,31 @@ def check_mixture_parameters(weights, means, stds) -> tuple[np.ndarray, np.ndarr
         raise ValueError(f"weights must sum to 1, but sum to {weights.sum():.6g}")
     check_positive(stds, "stds")
     return weights, means, stds
+
+
+def check_key(key, name: str = "key") -> jax.Array:
+    """One JAX random key, new style (``jax.random.key(0)``) or old style (``jax.random.PRNGKey(0)``,
+    a uint32 array of shape (2,)), returned new style; ``TypeError``/``ValueError`` naming ``name``
+    for anything else (an int, a batch of keys)."""
+    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.shape != ():
+            raise ValueError(f"{name} must be a single random key, got a batch of shape {key.shape}")
+        return key
+    if isinstance(key, (jax.Array, np.ndarray)) and key.dtype == np.uint32:
+        if key.shape != (2,):
+            raise ValueError(f"{name} must be a single random key, got uint32 key data of shape {key.shape}")
+        return jax.random.wrap_key_data(jnp.asarray(key))
+    raise TypeError(
+        f"{name} must be a JAX random key such as jax.random.key(0), got {type(key).__name__}"
+    )
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """``float32`` or ``float64`` as a NumPy dtype; ``ValueError`` naming ``name`` otherwise."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64 (jnp.float32, jnp.float64), got {dtype!r}")
+    return resolved

@@ -2,24 +2,27 @@
 resampling, Gibbs), relabelling and label-free summaries, convergence diagnostics, and point
 estimates (EM, k-means)."""
 
-from .diagnostics import effective_sample_size, split_rhat
-from .em import EMResult, KMeansResult, em, kmeans
+from .diagnostics import ConvergenceWarning, effective_sample_size, split_rhat
+from .em import DegenerateComponentWarning, EMResult, KMeansResult, em, kmeans
 from .gibbs import GibbsResult, gibbs
-from .importance import ImportanceResult, importance_resampling
+from .importance import ImportanceResult, ImportanceWarning, importance_resampling
 from .labels import assignment_probabilities, co_assignment_matrix, relabel_by_mean
 from .marginal import gaussian_mixture_distribution, marginal_gmm, marginal_importance_resampling
 
 __all__ = [
     "ImportanceResult",
     "importance_resampling",
+    "ImportanceWarning",
     "GibbsResult",
     "gibbs",
     "relabel_by_mean",
     "co_assignment_matrix",
     "assignment_probabilities",
+    "ConvergenceWarning",
     "split_rhat",
     "effective_sample_size",
     "EMResult",
+    "DegenerateComponentWarning",
     "KMeansResult",
     "em",
     "kmeans",

@@ -25,13 +25,26 @@ follow Gelman et al., *Bayesian Data Analysis* (3rd ed., §11.4–11.5).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..validation import check_finite
 
-__all__ = ["split_rhat", "effective_sample_size"]
+__all__ = ["ConvergenceWarning", "split_rhat", "effective_sample_size", "warn_if_unreliable"]
 
 MIN_DRAWS = 4
+
+RHAT_THRESHOLD = 1.01
+"""Draws with split R-hat above this are not trusted (Vehtari et al. 2021, "Rank-normalization,
+folding, and localization: an improved R-hat", the threshold Stan and ArviZ use)."""
+
+MIN_ESS_PER_CHAIN = 100
+"""Fewer effective draws than this per chain make R-hat itself unreliable (same source)."""
+
+
+class ConvergenceWarning(UserWarning):
+    """A sampler's diagnostics say its draws may not represent the posterior."""
 
 
 def _chains(samples) -> np.ndarray:
@@ -86,3 +99,22 @@ def effective_sample_size(samples) -> float:
     tau = -1.0 + 2.0 * np.minimum.accumulate(pairs).sum()
     total_draws = num_chains * num_draws
     return float(total_draws / max(tau, 1.0 / np.log10(total_draws)))
+
+
+def warn_if_unreliable(rhat: float, ess: float, num_chains: int, sampler: str) -> None:
+    """Warn (``ConvergenceWarning``) when R-hat > ``RHAT_THRESHOLD`` or ESS < ``MIN_ESS_PER_CHAIN``
+    per chain, saying what to do about it."""
+    problems = []
+    if rhat > RHAT_THRESHOLD:
+        problems.append(f"split R-hat of the log joint is {rhat:.3f} > {RHAT_THRESHOLD} (the chains disagree)")
+    if ess < MIN_ESS_PER_CHAIN * num_chains:
+        problems.append(
+            f"its effective sample size is {ess:.0f} < {MIN_ESS_PER_CHAIN} per chain × {num_chains} chains"
+        )
+    if problems:
+        warnings.warn(
+            f"{sampler}: {'; '.join(problems)}. Run more sweeps or more chains, or check the prior; "
+            "summaries of these draws may be wrong.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
