@@ -15,7 +15,6 @@ Randomness is explicit, as everywhere in GenJAX: ``genjax.seed(model.simulate)(k
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import NamedTuple
 
 import jax
@@ -27,7 +26,7 @@ from genjax.pjax import wrap_logpdf, wrap_sampler
 from jax.scipy.special import gammaln, xlogy
 
 from .gamma import log_gamma
-from .validation import check_finite, check_positive, check_positive_int, is_traced
+from .validation import cached_by_counts, check_key, check_magnitude, check_positive, check_positive_int, is_traced
 
 __all__ = [
     "MixtureParameters",
@@ -41,6 +40,7 @@ __all__ = [
     "coffee_cups",
     "GMMPrior",
     "mixture_weights",
+    "weights_from_log_gamma",
     "inverse_gamma_variance",
     "bayesian_mixture",
     "bayesian_gmm",
@@ -87,18 +87,19 @@ def mixture_point(weights, means, stds):
     return x
 
 
-@functools.cache
+@cached_by_counts("num_points")
 def gaussian_mixture(num_points: int):
     """``mixture_point`` vectorised over ``num_points`` independent observations.
 
     The result is a generative function of ``(weights, means, stds)`` whose choices are
     ``{"component": (n,), "x": (n,)}``; constrain ``"x"`` in ``generate`` to condition on data.
     """
-    return mixture_point.repeat(check_positive_int(num_points, "num_points"))
+    return mixture_point.repeat(num_points)
 
 
 def coffee_cups(key: jax.Array, num_cups: int):
     """Simulate ``num_cups`` cups from the three blends (``COFFEE``); returns the trace."""
+    key = check_key(key)
     weights, means, stds = (jnp.array(v) for v in COFFEE)
     return seed(gaussian_mixture(num_cups).simulate)(key, weights, means, stds)
 
@@ -111,8 +112,9 @@ class GMMPrior:
     μ_k ~ Normal(mean_loc, mean_scale²)  (mean_scale is a standard deviation);
     σ²_k ~ InverseGamma(var_shape, var_scale), density ∝ v^-(var_shape+1) exp(-var_scale / v).
 
-    Constructing one checks that every field is a scalar, ``mean_loc`` finite and the others
-    positive. It is a JAX pytree, so it passes through ``jit``/``vmap`` as an argument.
+    Constructing one checks that every field is a number, ``mean_loc`` finite and the others
+    positive, all within the range whose squares float64 holds (``validation.check_magnitude``),
+    and stores them as floats. It is a JAX pytree, so it passes through ``jit``/``vmap`` as an argument.
     """
 
     concentration: float
@@ -130,7 +132,9 @@ class GMMPrior:
                 raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
             if np.ndim(value) != 0:
                 raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
-            value = check_finite(value, name) if field.name == "mean_loc" else check_positive(value, name)
+            if field.name != "mean_loc":
+                check_positive(value, name)
+            value = check_magnitude(value, name, scale=field.name != "mean_loc")
             object.__setattr__(self, field.name, float(value))  # one dtype for jit, whatever was passed
 
 
@@ -150,10 +154,18 @@ def _unflatten_prior(_, values) -> GMMPrior:
 jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
 
 
+def weights_from_log_gamma(log_gamma_variates: jax.Array) -> jax.Array:
+    """π = softmax(log H) for H_k ~ Gamma(α_k) independently, a Dirichlet(α) draw, with every π_k
+    kept at least the smallest normal float: for α_k ≪ 1 a weight can underflow to 0, where the
+    Dirichlet log density (α_k − 1) log π_k is +∞. The change is below 10⁻³⁰⁷."""
+    weights = jax.nn.softmax(log_gamma_variates, axis=-1)
+    return jnp.maximum(weights, jnp.finfo(weights.dtype).tiny)
+
+
 def _sample_mixture_weights(key, concentration, sample_shape=()):
-    """π = softmax(log H) with H_k ~ Gamma(α_k): a Dirichlet(α) draw (π = (1) when K = 1)."""
+    """A Dirichlet(α) draw through Gamma variables (``weights_from_log_gamma``; (1) when K = 1)."""
     shape = jnp.broadcast_to(concentration, (*sample_shape, *jnp.shape(concentration)))
-    return jax.nn.softmax(log_gamma(key, shape), axis=-1)
+    return weights_from_log_gamma(log_gamma(key, shape))
 
 
 def _mixture_weights_logpdf(weights, concentration):
@@ -224,7 +236,7 @@ def bayesian_mixture(points, num_components: int):
     return model
 
 
-@functools.cache
+@cached_by_counts("num_points", "num_components")
 def bayesian_gmm(num_points: int, num_components: int):
     """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
 

@@ -1,6 +1,6 @@
 """Inference for the Bayesian Gaussian mixture model: sampling the posterior (importance
-resampling, Gibbs), relabelling and label-free summaries, convergence diagnostics, and point
-estimates (EM, k-means)."""
+resampling, Gibbs), relabelling and label-free summaries, convergence diagnostics, per-parameter
+summaries through ArviZ, and point estimates (EM, k-means)."""
 
 from .diagnostics import ConvergenceWarning, effective_sample_size, split_rhat
 from .em import DegenerateComponentWarning, EMResult, KMeansResult, em, kmeans
@@ -8,6 +8,7 @@ from .gibbs import GibbsResult, gibbs
 from .importance import ImportanceResult, ImportanceWarning, importance_resampling
 from .labels import assignment_probabilities, co_assignment_matrix, relabel_by_mean
 from .marginal import gaussian_mixture_distribution, marginal_gmm, marginal_importance_resampling
+from .summaries import summary, to_inference_data
 
 __all__ = [
     "ImportanceResult",
@@ -29,4 +30,6 @@ __all__ = [
     "gaussian_mixture_distribution",
     "marginal_gmm",
     "marginal_importance_resampling",
+    "to_inference_data",
+    "summary",
 ]

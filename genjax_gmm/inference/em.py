@@ -39,7 +39,7 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from ..categorize import log_joint_by_component
-from ..validation import check_observations, check_positive, check_positive_int
+from ..validation import check_magnitude, check_observations, check_positive, check_positive_int
 from .chains import pad_to_bucket
 from .diagnostics import ConvergenceWarning
 
@@ -217,7 +217,7 @@ def _initial_means(data: np.ndarray, num_components: int, restart: int, seed: in
 
 
 def _validated_data(data, num_components) -> tuple[np.ndarray, int]:
-    data = check_observations(data, "data")
+    data = check_magnitude(check_observations(data, "data"), "data")
     num_components = check_positive_int(num_components, "num_components")
     num_distinct = np.unique(data).size
     if num_components > num_distinct:

@@ -52,8 +52,15 @@ import numpy as np
 from genjax import categorical, normal
 from jax.scipy.special import xlogy
 
-from ..models import GMMPrior, inverse_gamma_variance, mixture_weights
-from ..validation import check_float_dtype, check_instance, check_key, check_observations, check_positive_int
+from ..models import GMMPrior, inverse_gamma_variance, mixture_weights, weights_from_log_gamma
+from ..validation import (
+    check_float_dtype,
+    check_instance,
+    check_key,
+    check_magnitude,
+    check_observations,
+    check_positive_int,
+)
 from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
 from ..gamma import log_gamma
 from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
@@ -170,18 +177,28 @@ def _sample_independent_blocks(key: jax.Array, *blocks: Conditional) -> list[jax
     return [block.from_log_gamma(log_gamma) for block, log_gamma in zip(blocks, log_gammas)]
 
 
+UNROLLED_CATEGORIES = 16
+"""Up to this many components the inverse CDF is unrolled column by column."""
+
+
 def _sample_categorical(key: jax.Array, logits: jax.Array) -> jax.Array:
     """One draw per row of softmax(logits) (N, K) by inverse CDF with one 32-bit uniform u per row:
     z = #{k < K−1: F_k < u F_{K−1}}, F_k = Σ_{j ≤ k} exp(logit_j − max logit).
 
-    Written column by column (K is small and static) so that XLA fuses it into one pass over the
-    rows; a category of probability 0 is never drawn.
+    For K ≤ ``UNROLLED_CATEGORIES`` it is written column by column (K is static) so that XLA
+    fuses it into one pass over the rows; beyond, with a cumulative sum, so that the program's
+    size does not grow with K. A category of probability 0 is never drawn.
     """
+    bits = jax.random.bits(key, logits.shape[:1], jnp.uint32)
+    uniform = (bits.astype(logits.dtype) + 0.5) * 2.0**-32
+    if logits.shape[1] > UNROLLED_CATEGORIES:
+        cumulative = jnp.cumsum(jnp.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
+        below = cumulative[:, :-1] < (uniform * cumulative[:, -1])[:, None]
+        return jnp.sum(below, axis=1, dtype=jnp.int32)
     columns = [logits[:, k] for k in range(logits.shape[1])]
     largest = functools.reduce(jnp.maximum, columns)
     cumulative = list(itertools.accumulate(jnp.exp(column - largest) for column in columns))
-    bits = jax.random.bits(key, largest.shape, jnp.uint32)
-    threshold = (bits.astype(logits.dtype) + 0.5) * 2.0**-32 * cumulative[-1]
+    threshold = uniform * cumulative[-1]
     below = ((partial_sum < threshold).astype(jnp.int32) for partial_sum in cumulative[:-1])
     return sum(below, start=jnp.zeros(largest.shape, jnp.int32))
 
@@ -234,7 +251,7 @@ def weights_conditional(stats: ComponentStatistics, prior: GMMPrior) -> Conditio
     concentration = prior.concentration + stats.counts
     return _gamma_conditional(
         concentration,
-        from_log_gamma=jax.nn.softmax,
+        from_log_gamma=weights_from_log_gamma,
         log_density=lambda weights: mixture_weights.logpdf(weights, concentration),
     )
 
@@ -393,7 +410,7 @@ def gibbs(
     bucket reuse the program. The same key gives the same draws.
     """
     key = check_key(key)
-    data = check_observations(data)
+    data = check_magnitude(check_observations(data), "data")
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, GMMPrior, "prior")
     num_sweeps = check_positive_int(num_sweeps, "num_sweeps")

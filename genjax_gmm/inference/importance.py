@@ -39,7 +39,7 @@ import numpy as np
 from genjax import normal, seed
 
 from ..models import GMMPrior, bayesian_gmm
-from ..validation import check_instance, check_key, check_observations, check_positive_int
+from ..validation import check_instance, check_key, check_magnitude, check_observations, check_positive_int
 from .chains import bucket_size, check_memory, pad_to_bucket
 
 __all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "two_pass_resampling"]
@@ -117,6 +117,11 @@ def two_pass_resampling(
         ]
     )[:num_particles]
     largest = log_weights.max()
+    if not np.isfinite(largest):
+        raise ValueError(
+            f"{sampler}: every particle's likelihood is 0 in float64 (largest log weight {largest}): the "
+            "data lie far outside what the prior proposes. Rescale the data or widen the prior."
+        )
     log_total = largest + np.log(np.sum(np.exp(log_weights - largest)))
     normalised = np.exp(log_weights - log_total)
     ess = float(1.0 / np.sum(normalised**2))
@@ -144,7 +149,7 @@ def validated_arguments(key, data, num_components, prior, num_particles, num_sam
     """The checked arguments of the importance samplers, in order."""
     return (
         check_key(key),
-        check_observations(data),
+        check_magnitude(check_observations(data), "data"),
         check_positive_int(num_components, "num_components"),
         check_instance(prior, GMMPrior, "prior"),
         check_positive_int(num_particles, "num_particles"),

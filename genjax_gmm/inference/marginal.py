@@ -40,7 +40,7 @@ from tensorflow_probability.substrates import jax as tfp
 
 from ..categorize import log_joint_by_component
 from ..models import GMMPrior, bayesian_mixture
-from ..validation import check_positive_int
+from ..validation import cached_by_counts
 from .chains import bucket_size, pad_to_bucket
 from .importance import ImportanceResult, two_pass_resampling, validated_arguments
 
@@ -60,7 +60,7 @@ def _marginal_point(weights, means, stds):
     return gaussian_mixture_distribution(weights, means, stds) @ "x"
 
 
-@functools.cache
+@cached_by_counts("num_points", "num_components")
 def marginal_gmm(num_points: int, num_components: int):
     """The Bayesian GMM with the assignments summed out: a generative function of a ``GMMPrior``.
 
@@ -68,7 +68,7 @@ def marginal_gmm(num_points: int, num_components: int):
     σ²_k ~ InverseGamma(var_shape, var_scale) at "variances"; x_i ~ Σ_k π_k N(μ_k, σ²_k) at
     "points" / "x". Condition with ``generate({"points": {"x": data}}, prior)``.
     """
-    points = _marginal_point.repeat(check_positive_int(num_points, "num_points"))
+    points = _marginal_point.repeat(num_points)
     return bayesian_mixture(points, num_components)
 
 
