@@ -5,8 +5,9 @@ of ~500 g with σ = 2 g need float64 for exact posterior probabilities.
 
 Modules, one idea each:
 
-* ``data``: the mystery bento weights and the coffee caffeine levels.
+* ``data``: the mystery bento weights, the coffee caffeine levels and the galaxy velocities.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
+* ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``checks``: feedback for the notebooks' exercises.
@@ -16,10 +17,11 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import categorize, data, inference, models  # noqa: E402
+from . import categorize, data, dirichlet_process, inference, models  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
+from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
-__all__ = [*data.__all__, *models.__all__, *categorize.__all__, *inference.__all__]
+__all__ = [*data.__all__, *models.__all__, *categorize.__all__, *dirichlet_process.__all__, *inference.__all__]
