@@ -53,6 +53,8 @@ __all__ = [
     "expected_num_tables",
     "log_partition_probability",
     "log_marginal_likelihood",
+    "Predictive",
+    "predictive",
     "predictive_log_density",
     "chinese_restaurant",
     "dp_mixture",
@@ -136,9 +138,28 @@ def _predictive(counts, sums, squares, prior: DPMMPrior):
     return 2 * shape, loc, jnp.sqrt(scale * (kappa + 1) / (shape * kappa))
 
 
+class Predictive(NamedTuple):
+    """A Student-t predictive: log p(x) = log_normaliser − (ν + 1)/2 · log(1 + ((x − loc)/scale)²/ν)."""
+
+    df: jax.Array  # ν
+    loc: jax.Array
+    scale: jax.Array
+    log_normaliser: jax.Array  # log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log scale
+
+    def log_density(self, x) -> jax.Array:
+        return self.log_normaliser - 0.5 * (self.df + 1) * jnp.log1p(((x - self.loc) / self.scale) ** 2 / self.df)
+
+
+def predictive(counts, sums, squares, prior: DPMMPrior) -> Predictive:
+    """The Student-t predictive of a new point given each block's statistics (n = 0: the prior's)."""
+    df, loc, scale = _predictive(counts, sums, squares, prior)
+    log_normaliser = gammaln(0.5 * (df + 1)) - gammaln(0.5 * df) - 0.5 * jnp.log(df * jnp.pi) - jnp.log(scale)
+    return Predictive(df, loc, scale, log_normaliser)
+
+
 def predictive_log_density(x, counts, sums, squares, prior: DPMMPrior) -> jax.Array:
     """log p(x | block) for each block (broadcasting ``x`` against the statistics)."""
-    return jax.scipy.stats.t.logpdf(x, *_predictive(counts, sums, squares, prior))
+    return predictive(counts, sums, squares, prior).log_density(x)
 
 
 def log_partition_probability(counts, concentration) -> jax.Array:

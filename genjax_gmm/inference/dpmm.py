@@ -35,7 +35,9 @@ from ..dirichlet_process import (
     ClusterStatistics,
     DPMMPrior,
     log_marginal_likelihood,
+    Predictive,
     log_partition_probability,
+    predictive,
     predictive_log_density,
     seating_logits,
 )
@@ -93,11 +95,12 @@ def _sample_label(key: jax.Array, logits: jax.Array) -> jax.Array:
     return jnp.sum(cumulative < uniform * cumulative[-1]).astype(jnp.int32)
 
 
-def _move(stats: ClusterStatistics, label, x, weight) -> ClusterStatistics:
-    """The statistics with point x added to table ``label`` (``weight`` 1) or removed (−1)."""
-    return ClusterStatistics(
-        stats.counts.at[label].add(weight), stats.sums.at[label].add(weight * x), stats.squares.at[label].add(weight * x**2)
-    )
+def _move(stats: ClusterStatistics, tables: Predictive, label, x, weight, prior: DPMMPrior):
+    """The statistics with point x added to table ``label`` (``weight`` 1) or removed (−1), and
+    the tables' predictives with that table's recomputed (the others are unchanged)."""
+    stats = ClusterStatistics(*(value.at[label].add(weight * x**power) for power, value in enumerate(stats)))
+    updated = predictive(*(value[label] for value in stats), prior)
+    return stats, Predictive(*(value.at[label].set(new) for value, new in zip(tables, updated)))
 
 
 Seating = Callable[..., jax.Array]
@@ -110,18 +113,18 @@ def make_sweep(seat: Seating = seating_logits) -> Sweep:
     Statistics are recomputed from the labels at the end, so rounding cannot accumulate."""
 
     def sweep(key: jax.Array, state: PartitionState, data: jax.Array, mask: jax.Array, prior: DPMMPrior):
-        no_data = ClusterStatistics(*(jnp.zeros(()) for _ in range(3)))
-        log_prior_predictive = predictive_log_density(data, *no_data, prior)
+        log_prior_predictive = predictive(0.0, 0.0, 0.0, prior).log_density(data)
 
         def reseat(i, carry):
-            labels, stats = carry
-            stats = _move(stats, labels[i], data[i], -1.0)
-            logits = seat(stats.counts, predictive_log_density(data[i], *stats, prior), log_prior_predictive[i], prior.concentration)
+            labels, stats, tables = carry
+            stats, tables = _move(stats, tables, labels[i], data[i], -1.0, prior)
+            logits = seat(stats.counts, tables.log_density(data[i]), log_prior_predictive[i], prior.concentration)
             label = _sample_label(jax.random.fold_in(key, i), logits)
-            return PartitionState(labels.at[i].set(label), _move(stats, label, data[i], 1.0))
+            return (labels.at[i].set(label), *_move(stats, tables, label, data[i], 1.0, prior))
 
         # The real points come first (``pad_to_bucket``): padded ones are never seated.
-        labels, _ = jax.lax.fori_loop(0, jnp.sum(mask).astype(jnp.int32), reseat, state)
+        carry = (state.labels, state.stats, predictive(*state.stats, prior))
+        labels, _, _ = jax.lax.fori_loop(0, jnp.sum(mask).astype(jnp.int32), reseat, carry)
         stats = cluster_statistics(data, labels, mask)
         return PartitionState(labels, stats), partition_log_joint(stats, prior)
 
