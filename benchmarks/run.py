@@ -19,6 +19,14 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    (one init) with the same stopping rule (mean log-likelihood gain ≤ 10⁻³).
 4. Importance resampling from the prior on the bento data, particles per second and ESS, of the
    full model and of the marginal model with the assignments summed out.
+5. Notebooks (``--only notebooks``): each solution notebook under nbval in a fresh process, alone,
+   with an empty compilation cache (cold), then its student twin and the solution again with the
+   cache the first run filled (warm), beside a fixed reference workload timed in the same run
+   (``REFERENCE_WORKLOAD``: a fresh process that compiles and runs the bare JAX Gibbs chain, no
+   cache), so that runs on different CPUs compare by the ratio. Targets from tests/conftest.py
+   (20 s, Chapter 5 25 s, cold) with PASS/MISS.
+
+``--only SECTION …`` runs some sections (names: throughput, ess, em, importance, notebooks).
 
 Timings take the best of a few repeats (the machine may be shared); compile time is the first
 call's time minus the best steady call.
@@ -28,9 +36,14 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -376,6 +389,65 @@ def importance_particles_per_second(config: Config) -> list[str]:
     return rows
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+REFERENCE_WORKLOAD = """
+import time, jax, jax.numpy as jnp, numpy as np
+jax.config.update("jax_enable_x64", True)
+start = time.perf_counter()
+import run
+data = jnp.asarray(np.random.default_rng(0).normal(size=1000))
+state = run.starting_state(np.asarray(data), 3)
+jax.block_until_ready(run.bare_jax_chain(jax.random.key(0), data, state, run.BENTO_PRIOR, 2000))
+print(time.perf_counter() - start)
+"""
+"""A fresh process compiling and running 2000 bare JAX sweeps (N = 10³, K = 3), cache off."""
+
+
+def _notebook_targets():
+    spec = importlib.util.spec_from_file_location("notebook_conftest", ROOT / "tests" / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    return conftest.target_seconds
+
+
+def _nbval_seconds(notebook: Path, cache: str) -> float:
+    """Wall seconds of ``pytest --nbval-lax`` on one notebook in a fresh process, cache in ``cache``."""
+    environment = {**os.environ, "JAX_COMPILATION_CACHE_DIR": cache}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+         str(notebook.relative_to(ROOT))],
+        cwd=ROOT, env=environment, check=True, capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def notebook_seconds(config: Config) -> list[str]:
+    """Table 5: each notebook's time under nbval beside its target and the reference workload."""
+    environment = {**os.environ, "GENJAX_GMM_COMPILATION_CACHE": "0"}
+    reference = float(subprocess.run(
+        [sys.executable, "-c", REFERENCE_WORKLOAD], cwd=Path(__file__).parent, env=environment,
+        check=True, capture_output=True, text=True,
+    ).stdout)
+    print(f"reference workload: {reference:.2f} s", flush=True)
+    target_seconds = _notebook_targets()
+    rows = [f"reference workload (fresh process, 2000 bare JAX sweeps, N = 10³, K = 3, no cache): {reference:.2f} s",
+            "", "| notebook | target (s) | cold (s) | cold ÷ reference | verdict | warm re-run (s) "
+            "| student twin after it, warm (s) |", "|" + "---|" * 7]
+    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+        twin = ROOT / "chapters" / solution.name
+        with tempfile.TemporaryDirectory() as cache:
+            cold = _nbval_seconds(solution, cache)
+            twin_warm = _nbval_seconds(twin, cache) if twin.exists() else float("nan")
+            warm = _nbval_seconds(solution, cache)
+        target = target_seconds(solution.name)
+        rows.append(f"| {solution.stem} | {target:g} | {cold:.1f} | {cold / reference:.1f} | "
+                    f"{verdict(cold <= target)} ≤ {target:g} s | {warm:.1f} | {twin_warm:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
@@ -387,19 +459,26 @@ def machine() -> str:
             f"load average {os.getloadavg()[0]:.1f}")
 
 
+SECTIONS = {
+    "throughput": ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
+    "ess": ("Effective samples per second of the log-likelihood", effective_samples_per_second),
+    "em": ("EM seconds per fit", em_seconds_per_fit),
+    "importance": ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
+    "notebooks": ("Notebooks under nbval, alone (cold and warm compilation cache)", notebook_seconds),
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a fast smoke run (fewer sizes, shorter chains)")
-    config = QUICK if parser.parse_args().quick else FULL
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS), metavar="SECTION",
+                        help=f"run only these sections ({', '.join(SECTIONS)})")
+    arguments = parser.parse_args()
+    config = QUICK if arguments.quick else FULL
     print(f"Machine at start: {machine()}\n")
-    sections = [
-        ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
-        ("Effective samples per second of the log-likelihood", effective_samples_per_second),
-        ("EM seconds per fit", em_seconds_per_fit),
-        ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
-    ]
     tables = []
-    for title, measure in sections:
+    for name in arguments.only:
+        title, measure = SECTIONS[name]
         print(f"## {title}\n", flush=True)
         tables.append((title, measure(config)))
         print()

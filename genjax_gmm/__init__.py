@@ -1,7 +1,8 @@
 """genjax_gmm: the models, data and inference behind the GenJAX Gaussian-mixture course.
 
 Importing the package switches JAX to 64-bit floats (``jax_enable_x64``): bento weights
-of ~500 g with σ = 2 g need float64 for exact posterior probabilities.
+of ~500 g with σ = 2 g need float64 for exact posterior probabilities. It also turns on JAX's
+persistent compilation cache (``compilation_cache``; off with ``GENJAX_GMM_COMPILATION_CACHE=0``).
 
 Modules, one idea each:
 
@@ -17,7 +18,11 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
-from . import categorize, data, dirichlet_process, inference, models  # noqa: E402
+from .compilation_cache import enable_compilation_cache  # noqa: E402
+
+enable_compilation_cache()
+
+from . import categorize, compilation_cache, data, dirichlet_process, inference, models  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
-from .validation import check_finite, check_mixture_parameters, is_traced
+from .validation import MAX_MAGNITUDE, check_finite, check_mixture_parameters, is_traced
 
 __all__ = [
     "log_joint_by_component",
@@ -33,9 +33,21 @@ __all__ = [
 
 def _validated(x, weights, means, stds):
     if not is_traced(x, weights, means, stds):
-        check_finite(x, "x")
-        check_mixture_parameters(weights, means, stds)
+        x_values = check_finite(x, "x")
+        _, means_values, stds_values = check_mixture_parameters(weights, means, stds)
+        _check_standardised_distance(x_values, means_values, stds_values)
     return (jnp.asarray(v, dtype=float) for v in (x, weights, means, stds))
+
+
+def _check_standardised_distance(x: np.ndarray, means: np.ndarray, stds: np.ndarray) -> None:
+    """|x − μ_k| / σ_k must stay ≤ 1e150, so that its square (the exponent) fits in float64."""
+    with np.errstate(over="ignore"):
+        distance = np.abs(x[..., None] - means) / stds
+    if not np.all(distance <= MAX_MAGNITUDE):
+        raise ValueError(
+            f"x is too far from the components for float64: |x − means| / stds reaches "
+            f"{np.max(distance):.3g}, above {MAX_MAGNITUDE:.0e}; rescale x, means and stds"
+        )
 
 
 def log_joint_by_component(x, weights, means, stds) -> jax.Array:
@@ -82,9 +94,15 @@ def decision_boundaries(weights, means, stds) -> np.ndarray:
     if w1 == 0 or w2 == 0:
         return np.array([])
     v1, v2 = s1**2, s2**2
-    a = 1 / (2 * v2) - 1 / (2 * v1)
-    b = m1 / v1 - m2 / v2
-    c = m2**2 / (2 * v2) - m1**2 / (2 * v1) + np.log(w1 / w2) + np.log(s2 / s1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = 1 / (2 * v2) - 1 / (2 * v1)
+        b = m1 / v1 - m2 / v2
+        c = m2**2 / (2 * v2) - m1**2 / (2 * v1) + np.log(w1 / w2) + np.log(s2 / s1)
+    if not np.all(np.isfinite([a, b, c])):
+        raise ValueError(
+            "means and stds are outside the range float64 can represent here: μ/σ², μ²/σ² and 1/σ² "
+            f"must stay finite, got means {means} and stds {stds}; rescale them"
+        )
     if a == 0:
         return np.array([]) if b == 0 else np.array([-c / b])
     discriminant = b**2 - 4 * a * c

@@ -44,7 +44,7 @@ import numpy as np
 from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
 from jax.scipy.special import gammaln
 
-from .validation import check_finite, check_positive, check_positive_int, is_traced
+from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields
 
 __all__ = [
     "DPMMPrior",
@@ -68,7 +68,8 @@ class DPMMPrior:
     σ² ~ InverseGamma(var_shape, var_scale) (density ∝ v^−(a+1) e^(−b/v)) and
     μ | σ² ~ Normal(mean_loc, σ² / mean_pseudo_count).
 
-    Every field must be a positive scalar except ``mean_loc``, which must be finite. A JAX pytree.
+    Every field must be a positive number except ``mean_loc``, which must be finite, all within
+    the range whose squares float64 holds (``validation.check_prior_fields``). A JAX pytree.
     """
 
     concentration: float
@@ -78,14 +79,7 @@ class DPMMPrior:
     var_scale: float
 
     def __post_init__(self):
-        values = dataclasses.astuple(self)
-        if is_traced(*values):
-            return
-        for field, value in zip(dataclasses.fields(self), values):
-            name = f"prior.{field.name}"
-            if np.ndim(value) != 0:
-                raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
-            (check_finite if field.name == "mean_loc" else check_positive)(value, name)
+        check_prior_fields(self, location_field="mean_loc")
 
     def shifted(self, offset) -> DPMMPrior:
         """The same prior for data x − offset (only the location moves)."""
@@ -202,12 +196,12 @@ def _restaurant(num_customers: int) -> Scan:
     return Scan(_seat, length=const(num_customers))
 
 
-@functools.cache
+@cached_by_counts("num_customers")
 def chinese_restaurant(num_customers: int):
     """CRP(concentration) over ``num_customers`` customers, one scan step each (compiles once
     whatever n): choices ``{"customers": {"table": (n,)}}``, labels in order of opening; returns
     the labels. Simulate: ``genjax.seed(chinese_restaurant(n).simulate)(key, alpha)``."""
-    restaurant = _restaurant(check_positive_int(num_customers, "num_customers"))
+    restaurant = _restaurant(num_customers)
 
     @gen
     def model(concentration):
@@ -222,12 +216,11 @@ def _broadcast_prior(prior: DPMMPrior, num: int):
     return tuple(jnp.full(num, value) for value in dataclasses.astuple(prior)[1:])
 
 
-@functools.cache
+@cached_by_counts("num_points")
 def dp_mixture(num_points: int):
     """The DP mixture with its parameters: a generative function of a ``DPMMPrior`` with
     addresses ``"partition"`` (the CRP), ``"variances"``, ``"means"`` (one per possible table) and
     ``"x"`` (see the module docstring). Returns x."""
-    num_points = check_positive_int(num_points, "num_points")
     partition = chinese_restaurant(num_points)
 
     @gen
@@ -253,13 +246,13 @@ def _seat_and_observe(carry, _):
     return (stats, prior), table
 
 
-@functools.cache
+@cached_by_counts("num_points")
 def collapsed_dp_mixture(num_points: int):
     """The DP mixture with each kind's (μ, σ²) summed out: a generative function of a
     ``DPMMPrior``; choices ``{"customers": {"table": (n,), "x": (n,)}}``; returns the labels.
     ``assess`` of a partition (labels in order of opening) and data is log p(z) + log p(x | z),
     the log joint the collapsed Gibbs sampler reports."""
-    steps = Scan(_seat_and_observe, length=const(check_positive_int(num_points, "num_points")))
+    steps = Scan(_seat_and_observe, length=const(num_points))
 
     @gen
     def model(prior: DPMMPrior):

@@ -15,16 +15,18 @@ Randomness is explicit, as everywhere in GenJAX: ``genjax.seed(model.simulate)(k
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, gen, inverse_gamma, normal, seed, tfp_distribution
-from tensorflow_probability.substrates import jax as tfp
+from genjax import categorical, gen, normal, seed
+from genjax.core import distribution
+from genjax.pjax import wrap_logpdf, wrap_sampler
+from jax.scipy.special import gammaln, xlogy
 
-from .validation import check_finite, check_positive, check_positive_int, is_traced
+from .gamma import log_gamma
+from .validation import cached_by_counts, check_key, check_magnitude, check_positive, check_positive_int, is_traced
 
 __all__ = [
     "MixtureParameters",
@@ -38,6 +40,8 @@ __all__ = [
     "coffee_cups",
     "GMMPrior",
     "mixture_weights",
+    "weights_from_log_gamma",
+    "inverse_gamma_variance",
     "bayesian_mixture",
     "bayesian_gmm",
 ]
@@ -83,18 +87,19 @@ def mixture_point(weights, means, stds):
     return x
 
 
-@functools.cache
+@cached_by_counts("num_points")
 def gaussian_mixture(num_points: int):
     """``mixture_point`` vectorised over ``num_points`` independent observations.
 
     The result is a generative function of ``(weights, means, stds)`` whose choices are
     ``{"component": (n,), "x": (n,)}``; constrain ``"x"`` in ``generate`` to condition on data.
     """
-    return mixture_point.repeat(check_positive_int(num_points, "num_points"))
+    return mixture_point.repeat(num_points)
 
 
 def coffee_cups(key: jax.Array, num_cups: int):
     """Simulate ``num_cups`` cups from the three blends (``COFFEE``); returns the trace."""
+    key = check_key(key)
     weights, means, stds = (jnp.array(v) for v in COFFEE)
     return seed(gaussian_mixture(num_cups).simulate)(key, weights, means, stds)
 
@@ -107,8 +112,9 @@ class GMMPrior:
     μ_k ~ Normal(mean_loc, mean_scale²)  (mean_scale is a standard deviation);
     σ²_k ~ InverseGamma(var_shape, var_scale), density ∝ v^-(var_shape+1) exp(-var_scale / v).
 
-    Constructing one checks that every field is a scalar, ``mean_loc`` finite and the others
-    positive. It is a JAX pytree, so it passes through ``jit``/``vmap`` as an argument.
+    Constructing one checks that every field is a number, ``mean_loc`` finite and the others
+    positive, all within the range whose squares float64 holds (``validation.check_magnitude``),
+    and stores them as floats. It is a JAX pytree, so it passes through ``jit``/``vmap`` as an argument.
     """
 
     concentration: float
@@ -122,9 +128,14 @@ class GMMPrior:
             return
         for field in dataclasses.fields(self):
             name, value = f"prior.{field.name}", getattr(self, field.name)
+            if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+                raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
             if np.ndim(value) != 0:
                 raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
-            check_finite(value, name) if field.name == "mean_loc" else check_positive(value, name)
+            if field.name != "mean_loc":
+                check_positive(value, name)
+            value = check_magnitude(value, name, scale=field.name != "mean_loc")
+            object.__setattr__(self, field.name, float(value))  # one dtype for jit, whatever was passed
 
 
 def _flatten_prior(prior: GMMPrior):
@@ -143,17 +154,60 @@ def _unflatten_prior(_, values) -> GMMPrior:
 jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
 
 
-def _mixture_weights_distribution(concentration):
-    if concentration.shape[-1] == 1:  # one component: π = (1) for certain
-        return tfp.distributions.VectorDeterministic(jnp.ones_like(concentration))
-    return tfp.distributions.Dirichlet(concentration)
+def weights_from_log_gamma(log_gamma_variates: jax.Array) -> jax.Array:
+    """π = softmax(log H) for H_k ~ Gamma(α_k) independently, a Dirichlet(α) draw, with every π_k
+    kept at least the smallest normal float: for α_k ≪ 1 a weight can underflow to 0, where the
+    Dirichlet log density (α_k − 1) log π_k is +∞. The change is below 10⁻³⁰⁷."""
+    weights = jax.nn.softmax(log_gamma_variates, axis=-1)
+    return jnp.maximum(weights, jnp.finfo(weights.dtype).tiny)
 
 
-mixture_weights = tfp_distribution(_mixture_weights_distribution, name="MixtureWeights")
+def _sample_mixture_weights(key, concentration, sample_shape=()):
+    """A Dirichlet(α) draw through Gamma variables (``weights_from_log_gamma``; (1) when K = 1)."""
+    shape = jnp.broadcast_to(concentration, (*sample_shape, *jnp.shape(concentration)))
+    return weights_from_log_gamma(log_gamma(key, shape))
+
+
+def _mixture_weights_logpdf(weights, concentration):
+    """log Dirichlet(π; α) = log Γ(Σα) − Σ log Γ(α_k) + Σ (α_k − 1) log π_k; for K = 1, 0 at π = (1)
+    and −∞ elsewhere."""
+    if jnp.shape(concentration)[-1] == 1:
+        return jnp.where(weights[..., 0] == 1, 0.0, -jnp.inf)
+    log_normaliser = gammaln(jnp.sum(concentration, -1)) - jnp.sum(gammaln(concentration), -1)
+    return log_normaliser + jnp.sum(xlogy(concentration - 1, weights), -1)
+
+
+mixture_weights = distribution(
+    wrap_sampler(_sample_mixture_weights, name="MixtureWeights"),
+    wrap_logpdf(_mixture_weights_logpdf),
+    name="MixtureWeights",
+)
 """Dirichlet(concentration) over the K mixture weights, for every K ≥ 1.
 
-TFP's Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point mass whose
-log density is 0 there (and −∞ elsewhere)."""
+The Dirichlet needs K ≥ 2; with K = 1 the only weight vector is (1), a point mass whose log
+density is 0 there (and −∞ elsewhere). Sampled through ``gamma.log_gamma``, which is exact and
+compiles to a smaller program than TFP's Dirichlet sampler (``docs/benchmarks.md``)."""
+
+
+def _sample_inverse_gamma(key, shape, scale, sample_shape=()):
+    """σ² = scale / G with G ~ Gamma(shape): an InverseGamma(shape, scale) draw."""
+    size = (*sample_shape, *jnp.broadcast_shapes(jnp.shape(shape), jnp.shape(scale)))
+    return scale * jnp.exp(-log_gamma(key, jnp.broadcast_to(jnp.asarray(shape, float), size)))
+
+
+def _inverse_gamma_logpdf(variance, shape, scale):
+    """log InverseGamma(v; a, b) = a log b − log Γ(a) − (a + 1) log v − b / v."""
+    return shape * jnp.log(scale) - gammaln(shape) - (shape + 1) * jnp.log(variance) - scale / variance
+
+
+inverse_gamma_variance = distribution(
+    wrap_sampler(_sample_inverse_gamma, name="InverseGamma"),
+    wrap_logpdf(_inverse_gamma_logpdf),
+    name="InverseGamma",
+)
+"""InverseGamma(shape, scale) over a variance: density ∝ v^−(shape+1) e^(−scale/v), the same
+distribution as GenJAX's ``inverse_gamma``, sampled through ``gamma.log_gamma`` (exact, and a
+smaller compiled program than TFP's Gamma sampler)."""
 
 
 def bayesian_mixture(points, num_components: int):
@@ -176,13 +230,13 @@ def bayesian_mixture(points, num_components: int):
     def model(prior: GMMPrior):
         weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
-        variances = inverse_gamma.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
+        variances = inverse_gamma_variance.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"
         return points(weights, means, jnp.sqrt(variances)) @ "points"
 
     return model
 
 
-@functools.cache
+@cached_by_counts("num_points", "num_components")
 def bayesian_gmm(num_points: int, num_components: int):
     """The Bayesian GMM over ``num_points`` observations and ``num_components`` components.
 

@@ -8,7 +8,11 @@ numerical cores stay jit-able.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 __all__ = [
@@ -20,7 +24,15 @@ __all__ = [
     "check_observations",
     "check_instance",
     "check_mixture_parameters",
+    "check_key",
+    "check_float_dtype",
+    "check_magnitude",
+    "cached_by_counts",
 ]
+
+MAX_MAGNITUDE = 1e150
+"""Data, locations and scales must lie within [1/MAX_MAGNITUDE, MAX_MAGNITUDE] in magnitude, so
+that their squares and squared ratios stay finite in float64 (≤ 1e308)."""
 
 WEIGHT_SUM_TOLERANCE = 1e-6
 
@@ -31,9 +43,15 @@ def is_traced(*values) -> bool:
 
 
 def as_float_array(value, name: str) -> np.ndarray:
-    """``value`` as a float64 NumPy array; ``TypeError`` naming ``name`` if not numeric."""
+    """``value`` as a float64 NumPy array; ``TypeError`` naming ``name`` if not numeric (None,
+    strings, and sequences holding them, which NumPy would turn into NaN or text)."""
+    if value is None:
+        raise TypeError(f"{name} must be numeric, got NoneType")
     try:
-        array = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value)
+        if raw.dtype.kind not in "biuf":
+            raise TypeError(f"it holds {raw.dtype.name} values")
+        array = raw.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{name} must be numeric, got {type(value).__name__}: {error}") from None
     return array
@@ -57,9 +75,13 @@ def check_positive(value, name: str) -> np.ndarray:
 
 
 def check_positive_int(value, name: str) -> int:
-    """An integer >= 1 (bools rejected), returned as ``int``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    """An integer >= 1 (Python, NumPy or 0-d integer array; bools rejected), returned as ``int``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
     return int(value)
@@ -107,3 +129,91 @@ def check_mixture_parameters(weights, means, stds) -> tuple[np.ndarray, np.ndarr
         raise ValueError(f"weights must sum to 1, but sum to {weights.sum():.6g}")
     check_positive(stds, "stds")
     return weights, means, stds
+
+
+def check_key(key, name: str = "key") -> jax.Array:
+    """One JAX random key, new style (``jax.random.key(0)``) or old style (``jax.random.PRNGKey(0)``,
+    a uint32 array of shape (2,)), returned new style; ``TypeError``/``ValueError`` naming ``name``
+    for anything else (an int, a batch of keys)."""
+    if isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        if key.shape != ():
+            raise ValueError(f"{name} must be a single random key, got a batch of shape {key.shape}")
+        return key
+    if isinstance(key, (jax.Array, np.ndarray)) and key.dtype == np.uint32:
+        if key.shape != (2,):
+            raise ValueError(f"{name} must be a single random key, got uint32 key data of shape {key.shape}")
+        return jax.random.wrap_key_data(jnp.asarray(key))
+    raise TypeError(
+        f"{name} must be a JAX random key such as jax.random.key(0), got {type(key).__name__}"
+    )
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """``float32`` or ``float64`` as a NumPy dtype; ``ValueError`` naming ``name`` otherwise."""
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        resolved = None
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64 (jnp.float32, jnp.float64), got {dtype!r}")
+    return resolved
+
+
+def check_magnitude(value, name: str, *, scale: bool = False) -> np.ndarray:
+    """Reject values whose squares would overflow float64: |value| ≤ ``MAX_MAGNITUDE`` (1e150), and
+    for a scale (``scale=True``) also ≥ 1/``MAX_MAGNITUDE``. ``ValueError`` naming ``name`` and the
+    representable range; rescale the data (e.g. grams to kilograms) to fit."""
+    array = check_finite(value, name)
+    largest = np.max(np.abs(array), initial=0.0)
+    if largest > MAX_MAGNITUDE:
+        raise ValueError(
+            f"{name} must be at most {MAX_MAGNITUDE:.0e} in magnitude (their squares must fit in float64), "
+            f"got {largest:.3g}; rescale the data"
+        )
+    if scale and np.min(np.abs(array), initial=np.inf) < 1 / MAX_MAGNITUDE:
+        raise ValueError(
+            f"{name} must be at least {1 / MAX_MAGNITUDE:.0e} (1/{name}² must fit in float64), "
+            f"got {np.min(np.abs(array)):.3g}; rescale the data"
+        )
+    return array
+
+
+def cached_by_counts(*names: str):
+    """``functools.cache`` for a builder whose arguments are positive integers named ``names``,
+    validated (``check_positive_int``) before the cache is consulted: otherwise ``True`` would hit
+    the entry of 1, ``2.0`` that of 2, and ``[20]`` would fail as unhashable."""
+
+    def decorate(build):
+        cached = functools.cache(build)
+
+        @functools.wraps(build)
+        def builder(*counts):
+            if len(counts) != len(names):
+                raise TypeError(f"{build.__name__} takes {len(names)} arguments ({', '.join(names)}), got {len(counts)}")
+            return cached(*(check_positive_int(count, name) for count, name in zip(counts, names)))
+
+        return builder
+
+    return decorate
+
+
+def check_prior_fields(prior, location_field: str = "mean_loc") -> None:
+    """Validate and normalise a frozen dataclass of scalar prior fields in place: each must be a
+    number (not a bool, string or None) and a scalar, ``location_field`` finite and the others
+    positive, all within ``check_magnitude``'s range; each is stored back as a float. Skipped
+    when JAX rebuilds the prior from tracers."""
+    import dataclasses  # local: this module's other checks take plain values
+
+    values = {field.name: getattr(prior, field.name) for field in dataclasses.fields(prior)}
+    if is_traced(*values.values()):
+        return
+    for field_name, value in values.items():
+        name = f"prior.{field_name}"
+        if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+        if np.ndim(value) != 0:
+            raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
+        if field_name != location_field:
+            check_positive(value, name)
+        value = check_magnitude(value, name, scale=field_name != location_field)
+        object.__setattr__(prior, field_name, float(value))

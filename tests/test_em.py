@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from compile_monitor import compile_seconds
 from scipy.stats import norm
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
@@ -178,3 +179,37 @@ GOOD = gg.COFFEE_CAFFEINE
 def test_bad_input_names_the_argument(call, error, argument):
     with pytest.raises(error, match=argument):
         call()
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # 7 iterations, on purpose
+def test_no_recompilation_for_other_sizes_in_a_bucket_or_other_iteration_limits():
+    em(OVERLAPPING[:100], 2)
+    kmeans(OVERLAPPING[:100], 2)
+    with compile_seconds() as spent:
+        em(OVERLAPPING[:77], 2, max_iterations=1000, tolerance=1e-6, seed=3)
+        em(OVERLAPPING[:128], 2, max_iterations=7)
+        kmeans(OVERLAPPING[:90], 2, max_iterations=3)
+    assert spent[0] <= 0.3
+
+
+def test_a_huge_iteration_limit_allocates_nothing_up_front():
+    # The trace grows chunk by chunk, so an early stop never pays for max_iterations.
+    result = em(gg.MYSTERY_BENTO_WEIGHTS, 2, max_iterations=10**10)
+    assert result.converged and result.log_likelihood_trace.size < 100
+
+
+def test_non_convergence_and_a_collapsed_component_are_warned_about():
+    with pytest.warns(gg.ConvergenceWarning, match="did not converge"):
+        assert not em(OVERLAPPING, 3, max_iterations=2).converged
+    # 22 flipper lengths tied at 190 mm among spread-out values: a component collapses onto them.
+    rounded = np.concatenate([np.full(22, 190.0), np.random.default_rng(3).normal(200.0, 10.0, 150).round()])
+    with pytest.warns(gg.DegenerateComponentWarning, match="variance floor"):
+        collapsed = em(rounded, 3, num_restarts=10)
+    assert collapsed.stds.min() <= np.sqrt(1e-6 * rounded.var()) * (1 + 1e-6)
+
+
+def test_the_default_variance_floor_scales_with_the_data():
+    # In kilograms instead of grams the fit is the same, scaled: the floor is relative.
+    grams = em(OVERLAPPING, 2)
+    kilograms = em(OVERLAPPING / 1000, 2)
+    np.testing.assert_allclose(kilograms.stds, grams.stds / 1000, rtol=1e-6)

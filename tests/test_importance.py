@@ -4,6 +4,7 @@ its memory at a million particles, reproducibility and input checks."""
 import jax
 import numpy as np
 import pytest
+from compile_monitor import compile_seconds
 from exact_posterior import Prior, exact_posterior
 from scipy import stats
 from scipy.special import logsumexp
@@ -117,3 +118,33 @@ def test_one_component_log_marginal_likelihood_is_exact():
     exact = exact_posterior(DATA, 1, Prior(*PRIOR))
     assert abs(one.log_marginal_likelihood - exact.log_marginal_likelihood) < 0.15
     np.testing.assert_array_equal(one.weights, 1.0)
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ImportanceWarning")
+@pytest.mark.parametrize("sampler", [importance_resampling, gg.marginal_importance_resampling])
+def test_other_particle_counts_and_sizes_within_a_bucket_do_not_compile(sampler):
+    prior = gg.GMMPrior(*PRIOR)
+    sampler(jax.random.key(0), DATA, K, prior, 1000, 100)
+    with compile_seconds() as spent:
+        sampler(jax.random.key(1), DATA[:3], K, prior, 12_345, 100)
+        sampler(jax.random.key(2), np.linspace(-1, 1, 32), K, prior, 70_000, 90)
+    assert spent[0] <= 0.3
+
+
+def test_old_style_keys_work_and_bad_keys_are_named():
+    prior = gg.GMMPrior(*PRIOR)
+    old = importance_resampling(jax.random.PRNGKey(3), DATA, K, prior, 2**10, 10)
+    new = importance_resampling(jax.random.wrap_key_data(jax.random.PRNGKey(3)), DATA, K, prior, 2**10, 10)
+    np.testing.assert_array_equal(old.log_weights, new.log_weights)
+    with pytest.raises(TypeError, match="key"):
+        importance_resampling(3, DATA, K, prior, 10, 5)
+    with pytest.raises(ValueError, match="key"):
+        importance_resampling(jax.random.split(jax.random.key(0), 2), DATA, K, prior, 10, 5)
+
+
+def test_requests_too_large_for_memory_are_refused_before_allocating():
+    prior = gg.GMMPrior(*PRIOR)
+    with pytest.raises(ValueError, match="GiB"):
+        importance_resampling(jax.random.key(0), DATA, K, prior, 10**12, 5)
+    with pytest.raises(ValueError, match="GiB"):
+        importance_resampling(jax.random.key(0), DATA, K, prior, 10, 10**12)

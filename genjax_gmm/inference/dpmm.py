@@ -22,7 +22,7 @@ and point i within it fold_in(·, i), so results depend on neither the padding n
 from __future__ import annotations
 
 import dataclasses
-import functools
+import operator
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -41,12 +41,11 @@ from ..dirichlet_process import (
     predictive_log_density,
     seating_logits,
 )
-from ..validation import check_finite, check_instance, check_observations, check_positive_int
+from ..validation import check_finite, check_instance, check_key, check_magnitude, check_observations, check_positive_int
 from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
-from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat
+from .diagnostics import MIN_DRAWS, RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
 
 __all__ = [
-    "RHAT_THRESHOLD",
     "DPMMResult",
     "cluster_statistics",
     "partition_log_joint",
@@ -55,9 +54,6 @@ __all__ = [
     "posterior_num_clusters",
     "posterior_predictive_density",
 ]
-
-RHAT_THRESHOLD = 1.01
-"""``dpmm_gibbs`` warns when the split R-hat of the number of clusters or the log joint exceeds this."""
 
 BLOCK_SIZE = 64
 """Sweeps per compiled block (a block of 64 sweeps over 128 points takes well under a second)."""
@@ -191,27 +187,29 @@ class DPMMResult:
 
 
 def _diagnostics(samples: np.ndarray) -> tuple[float, float]:
-    """(split R-hat, ESS) of one scalar; a quantity constant within every chain has R-hat 1 and
-    ESS nan if all chains agree, else R-hat ∞ (the chains are stuck in different places)."""
+    """(split R-hat, ESS) of one scalar. If every draw is the same number: R-hat 1, ESS nan. If the
+    draws are constant within every (half-)chain but not across chains: R-hat ∞ (the chains are
+    stuck in different places), ESS nan."""
     samples = np.asarray(samples, dtype=np.float64)
-    if np.all(samples.var(axis=1) == 0):
-        return (1.0 if np.all(samples == samples.flat[0]) else float("inf")), float("nan")
-    return split_rhat(samples), effective_sample_size(samples)
+    if np.all(samples == samples.flat[0]):
+        return 1.0, float("nan")
+    try:
+        return split_rhat(samples), effective_sample_size(samples)
+    except ValueError:  # constant within every chain or half-chain
+        return float("inf"), float("nan")
 
 
-def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_key(key) -> None:
-    typed = isinstance(key, jax.Array) and jnp.issubdtype(key.dtype, jax.dtypes.prng_key) and key.shape == ()
-    raw = isinstance(key, jax.Array) and key.dtype == jnp.uint32 and key.shape == (2,)
-    if not (typed or raw):
-        raise TypeError(f"key must be one JAX key (jax.random.key(seed)), got {type(key).__name__} {np.shape(key)}")
+def _check_burn_in(burn_in) -> int:
+    """A non-negative integer (Python, NumPy or 0-d integer array; bools rejected)."""
+    if isinstance(burn_in, (bool, np.bool_)):
+        raise TypeError("burn_in must be an integer, got bool")
+    try:
+        burn_in = operator.index(burn_in)
+    except TypeError:
+        raise TypeError(f"burn_in must be an integer, got {type(burn_in).__name__}") from None
+    if burn_in < 0:
+        raise ValueError(f"burn_in must be at least 0, got {burn_in}")
+    return int(burn_in)
 
 
 def dpmm_gibbs(
@@ -226,17 +224,18 @@ def dpmm_gibbs(
 
     Runs ``num_chains`` chains of ``num_sweeps`` sweeps from CRP-prior starts, drops the first
     ``burn_in`` sweeps (default ``num_sweeps // 4``) and reports split R-hat and ESS of the number
-    of clusters and of the log joint, warning (``UserWarning``) when an R-hat exceeds 1.01.
+    of clusters and of the log joint, warning (``ConvergenceWarning``, a ``UserWarning``) when an
+    R-hat exceeds 1.01.
     Compiled once per bucket of N and of ``num_chains``; the same key gives the same draws.
     """
-    _check_key(key)
-    data = check_observations(data)
+    key = check_key(key)
+    data = check_magnitude(check_observations(data), "data")
     check_instance(prior, DPMMPrior, "prior")
     num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
     num_chains = check_positive_int(num_chains, "num_chains")
     if num_sweeps > MAX_SWEEPS:
         raise ValueError(f"num_sweeps must be at most {MAX_SWEEPS}, got {num_sweeps}")
-    burn_in = num_sweeps // 4 if burn_in is None else _check_count(burn_in, "burn_in", 0)
+    burn_in = num_sweeps // 4 if burn_in is None else _check_burn_in(burn_in)
     if num_sweeps - burn_in < MIN_DRAWS:
         raise ValueError(
             f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
@@ -262,7 +261,7 @@ def dpmm_gibbs(
         warnings.warn(
             f"dpmm_gibbs: split R-hat {max(rhat_k, rhat_joint):.3f} > {RHAT_THRESHOLD} (number of clusters "
             f"{rhat_k:.3f}, log joint {rhat_joint:.3f}): the chains disagree; run more sweeps",
-            UserWarning,
+            ConvergenceWarning,
             stacklevel=2,
         )
     return DPMMResult(

@@ -32,7 +32,10 @@ seeding (a uniformly random data point, then each next mean a data point drawn w
 ∝ its squared distance to the nearest mean so far), the variances at the prior mode b/(a+1), the
 weights uniform, and every point assigned to its most probable component. Burn-in: the first
 ``burn_in`` sweeps are discarded, by default a quarter of them (``num_sweeps // 4``); the split
-R-hat of the log joint over the kept draws (< 1.01) is the check that this was enough.
+R-hat of the log joint over the kept draws (≤ 1.01) is the check that this was enough, and
+``gibbs`` warns when it fails. The data are padded to a size bucket with masked points and the
+sweeps run in compiled blocks (``chains.py``), so one program serves every number of sweeps,
+chains (within a bucket) and data points (within a bucket).
 """
 
 from __future__ import annotations
@@ -46,12 +49,21 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import categorical, inverse_gamma, normal
+from genjax import categorical, normal
 from jax.scipy.special import xlogy
 
-from ..models import GMMPrior, mixture_weights
-from ..validation import check_instance, check_observations, check_positive_int
-from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat
+from ..models import GMMPrior, inverse_gamma_variance, mixture_weights, weights_from_log_gamma
+from ..validation import (
+    check_float_dtype,
+    check_instance,
+    check_key,
+    check_magnitude,
+    check_observations,
+    check_positive_int,
+)
+from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
+from ..gamma import log_gamma
+from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
 
 __all__ = [
     "GibbsState",
@@ -67,6 +79,7 @@ __all__ = [
     "log_joint",
     "make_sweep",
     "initial_state",
+    "block_size",
     "gibbs",
 ]
 
@@ -100,19 +113,21 @@ class ComponentStatistics(NamedTuple):
 
 
 def component_statistics(
-    data: jax.Array, assignments: jax.Array, reference: jax.Array
+    data: jax.Array, assignments: jax.Array, reference: jax.Array, mask: jax.Array | None = None
 ) -> ComponentStatistics:
-    """n_k, Σ(x_i − c_k) and Σ(x_i − c_k)² over the points with z_i = k, c = ``reference``.
+    """n_k, Σ(x_i − c_k) and Σ(x_i − c_k)² over the points with z_i = k, c = ``reference``, each
+    point weighted by ``mask`` (1 for data, 0 for the padding of a size bucket; default all 1).
 
     One scatter-add pass over the data per statistic (``segment_sum``), whatever K: on CPU this
     is as fast as one masked sum per component at K = 2–3 and about twice as fast at K = 8
     (docs/benchmarks.md).
     """
     num_components = reference.shape[0]
+    weight = jnp.ones_like(data) if mask is None else mask
     deviations = data - reference[assignments]
 
     def total(values: jax.Array) -> jax.Array:
-        return jax.ops.segment_sum(values, assignments, num_components)
+        return jax.ops.segment_sum(weight * values, assignments, num_components)
 
     return ComponentStatistics(total(jnp.ones_like(data)), reference, total(deviations), total(deviations**2))
 
@@ -138,9 +153,9 @@ def _gamma_conditional(
     log_density: Callable[[jax.Array], jax.Array],
 ) -> Conditional:
     """The conditional of block = from_log_gamma(log G), G_k ~ Gamma(gamma_shape_k) independently.
-    Log space (``jax.random.loggamma``) keeps G_k > 0 however small its shape."""
+    Log space (``gamma.log_gamma``) keeps G_k > 0 however small its shape."""
     return Conditional(
-        sample=lambda key: from_log_gamma(jax.random.loggamma(key, gamma_shape, dtype=gamma_shape.dtype)),
+        sample=lambda key: from_log_gamma(log_gamma(key, gamma_shape)),
         log_density=log_density,
         gamma_shape=gamma_shape,
         from_log_gamma=from_log_gamma,
@@ -151,29 +166,39 @@ def _sample_independent_blocks(key: jax.Array, *blocks: Conditional) -> list[jax
     """One draw of each block, independently: a joint draw from Π_b q_b, which is the blocks'
     joint conditional when they are conditionally independent given the rest.
 
-    If every block is Gamma-based, all come from one ``jax.random.loggamma`` call over their
+    If every block is Gamma-based, all come from one ``gamma.log_gamma`` call over their
     concatenated shapes, so one rejection sampler is compiled and run instead of one per block.
     """
     if any(block.gamma_shape is None for block in blocks):
         return [block.sample(block_key) for block, block_key in zip(blocks, jax.random.split(key, len(blocks)))]
     shapes = jnp.concatenate([block.gamma_shape for block in blocks])
     ends = list(itertools.accumulate(block.gamma_shape.size for block in blocks))
-    log_gammas = jnp.split(jax.random.loggamma(key, shapes, dtype=shapes.dtype), ends[:-1])
+    log_gammas = jnp.split(log_gamma(key, shapes), ends[:-1])
     return [block.from_log_gamma(log_gamma) for block, log_gamma in zip(blocks, log_gammas)]
+
+
+UNROLLED_CATEGORIES = 16
+"""Up to this many components the inverse CDF is unrolled column by column."""
 
 
 def _sample_categorical(key: jax.Array, logits: jax.Array) -> jax.Array:
     """One draw per row of softmax(logits) (N, K) by inverse CDF with one 32-bit uniform u per row:
     z = #{k < K−1: F_k < u F_{K−1}}, F_k = Σ_{j ≤ k} exp(logit_j − max logit).
 
-    Written column by column (K is small and static) so that XLA fuses it into one pass over the
-    rows; a category of probability 0 is never drawn.
+    For K ≤ ``UNROLLED_CATEGORIES`` it is written column by column (K is static) so that XLA
+    fuses it into one pass over the rows; beyond, with a cumulative sum, so that the program's
+    size does not grow with K. A category of probability 0 is never drawn.
     """
+    bits = jax.random.bits(key, logits.shape[:1], jnp.uint32)
+    uniform = (bits.astype(logits.dtype) + 0.5) * 2.0**-32
+    if logits.shape[1] > UNROLLED_CATEGORIES:
+        cumulative = jnp.cumsum(jnp.exp(logits - logits.max(axis=1, keepdims=True)), axis=1)
+        below = cumulative[:, :-1] < (uniform * cumulative[:, -1])[:, None]
+        return jnp.sum(below, axis=1, dtype=jnp.int32)
     columns = [logits[:, k] for k in range(logits.shape[1])]
     largest = functools.reduce(jnp.maximum, columns)
     cumulative = list(itertools.accumulate(jnp.exp(column - largest) for column in columns))
-    bits = jax.random.bits(key, largest.shape, jnp.uint32)
-    threshold = (bits.astype(logits.dtype) + 0.5) * 2.0**-32 * cumulative[-1]
+    threshold = uniform * cumulative[-1]
     below = ((partial_sum < threshold).astype(jnp.int32) for partial_sum in cumulative[:-1])
     return sum(below, start=jnp.zeros(largest.shape, jnp.int32))
 
@@ -216,7 +241,7 @@ def variances_conditional(stats: ComponentStatistics, means: jax.Array, prior: G
     return _gamma_conditional(
         shape,
         from_log_gamma=lambda log_gamma: scale * jnp.exp(-log_gamma),
-        log_density=lambda variances: jnp.sum(inverse_gamma.logpdf(variances, shape, scale)),
+        log_density=lambda variances: jnp.sum(inverse_gamma_variance.logpdf(variances, shape, scale)),
     )
 
 
@@ -226,7 +251,7 @@ def weights_conditional(stats: ComponentStatistics, prior: GMMPrior) -> Conditio
     concentration = prior.concentration + stats.counts
     return _gamma_conditional(
         concentration,
-        from_log_gamma=jax.nn.softmax,
+        from_log_gamma=weights_from_log_gamma,
         log_density=lambda weights: mixture_weights.logpdf(weights, concentration),
     )
 
@@ -246,7 +271,7 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
     log_prior = (
         mixture_weights.logpdf(state.weights, jnp.full_like(state.weights, prior.concentration))
         + jnp.sum(normal.logpdf(state.means, prior.mean_loc, prior.mean_scale))
-        + jnp.sum(inverse_gamma.logpdf(state.variances, prior.var_shape, prior.var_scale))
+        + jnp.sum(inverse_gamma_variance.logpdf(state.variances, prior.var_shape, prior.var_scale))
     )
     log_assignments = jnp.sum(xlogy(stats.counts, state.weights))  # 0 · log 0 = 0 for an empty component
     log_likelihood = jnp.sum(
@@ -256,18 +281,20 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
     return log_prior + log_assignments + log_likelihood
 
 
-Sweep = Callable[[jax.Array, GibbsState, jax.Array, GMMPrior], tuple[GibbsState, jax.Array]]
+Sweep = Callable[..., tuple[GibbsState, jax.Array]]
 
 
 def make_sweep(conditionals: Conditionals = Conditionals()) -> Sweep:
-    """A Gibbs sweep ``(key, state, data, prior) -> (new state, its log joint)``: z, then μ, σ², π,
-    each drawn from ``conditionals`` given the latest values of the others (σ² and π together:
-    π | z does not involve σ², so drawing them independently is drawing σ², then π)."""
+    """A Gibbs sweep ``(key, state, data, prior, mask=None) -> (new state, its log joint)``: z, then
+    μ, σ², π, each drawn from ``conditionals`` given the latest values of the others (σ² and π
+    together: π | z does not involve σ², so drawing them independently is drawing σ², then π).
+    Points with ``mask`` 0 (padding) are assigned but count in no statistic, so they change
+    nothing else."""
 
-    def sweep(key: jax.Array, old: GibbsState, data: jax.Array, prior: GMMPrior):
+    def sweep(key: jax.Array, old: GibbsState, data: jax.Array, prior: GMMPrior, mask: jax.Array | None = None):
         key_z, key_means, key_rest = jax.random.split(key, 3)
         assignments = conditionals.assignments(data, old.weights, old.means, old.variances).sample(key_z)
-        stats = component_statistics(data, assignments, reference=old.means)
+        stats = component_statistics(data, assignments, reference=old.means, mask=mask)
         means = conditionals.means(stats, old.variances, prior).sample(key_means)
         variances, weights = _sample_independent_blocks(  # π | z does not depend on σ²
             key_rest, conditionals.variances(stats, means, prior), conditionals.weights(stats, prior)
@@ -281,15 +308,20 @@ def make_sweep(conditionals: Conditionals = Conditionals()) -> Sweep:
 _exact_sweep = make_sweep()
 
 
-def initial_state(key: jax.Array, data: jax.Array, num_components: int, prior: GMMPrior) -> GibbsState:
+def initial_state(
+    key: jax.Array, data: jax.Array, num_components: int, prior: GMMPrior, mask: jax.Array | None = None
+) -> GibbsState:
     """A dispersed, data-based start: k-means++ seeded means, σ²_k = b/(a+1) (the prior mode),
-    π uniform, each point assigned to its most probable component."""
+    π uniform, each point assigned to its most probable component. Only points with ``mask`` 1
+    (the first ``sum(mask)``; default all) are candidate means."""
+    mask = jnp.ones_like(data) if mask is None else mask
     first_key, next_keys = jax.random.split(key)
-    first_mean = data[jax.random.randint(first_key, (), 0, data.shape[0])]
+    num_real = jnp.sum(mask).astype(jnp.int32)
+    first_mean = data[jax.random.randint(first_key, (), 0, num_real)]
 
     def next_mean(squared_distance: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         """A data point drawn ∝ its squared distance to the nearest mean so far (all 0: uniformly)."""
-        log_probabilities = jnp.where(jnp.sum(squared_distance) > 0, jnp.log(squared_distance), 0.0)
+        log_probabilities = jnp.log(jnp.where(jnp.sum(squared_distance * mask) > 0, squared_distance * mask, mask))
         mean = data[jax.random.categorical(key, log_probabilities)]
         return jnp.minimum(squared_distance, (data - mean) ** 2), mean
 
@@ -302,30 +334,40 @@ def initial_state(key: jax.Array, data: jax.Array, num_components: int, prior: G
     return GibbsState(weights, means, variances, jnp.argmax(logits, axis=-1).astype(jnp.int32))
 
 
-@functools.partial(jax.jit, static_argnames=("num_components", "num_draws", "num_chains", "keep_assignments"))
-def _run_chains(key, data, prior, burn_in, *, num_components, num_draws, num_chains, keep_assignments):
-    """``num_chains`` independent chains (vmap). Each is a scan over its draws; draw 0 follows
-    ``burn_in + 1`` sweeps, every later draw one more sweep (one compiled sweep in a fori_loop)."""
-    sweeps_before_draw = jnp.ones(num_draws, jnp.int32).at[0].add(burn_in)
+@functools.partial(jax.jit, static_argnames="num_components")
+def _initialise(start_keys, data, mask, prior, *, num_components):
+    """``initial_state`` of every (padded) chain."""
+    return jax.vmap(lambda key: initial_state(key, data, num_components, prior, mask))(start_keys)
 
-    def run_chain(key):
-        init_key, draws_key = jax.random.split(key)
 
-        def draw(state, inputs):
-            key, num_sweeps_now = inputs
+@functools.partial(jax.jit, static_argnames=("block_size", "keep_assignments"))
+def _advance(sweep_keys, states, first_sweep, count, data, mask, prior, *, block_size, keep_assignments):
+    """Sweeps ``first_sweep`` … ``first_sweep + count − 1`` of every chain (sweep t keyed by
+    fold_in(chain key, t)), recording (π, μ, σ, log joint[, z]) after each in rows of a
+    ``block_size`` buffer. ``count`` is dynamic, so one program serves every block."""
 
-            def sweep(t, carry):
-                return _exact_sweep(jax.random.fold_in(key, t), carry[0], data, prior)
+    def run_chain(key, state):
+        def recorded(state, log_joint_value):
+            row = (state.weights, state.means, jnp.sqrt(state.variances), log_joint_value)
+            return row + ((state.assignments,) if keep_assignments else ())
 
-            no_log_joint_yet = jnp.zeros((), data.dtype)
-            state, log_joint_value = jax.lax.fori_loop(0, num_sweeps_now, sweep, (state, no_log_joint_yet))
-            kept = (state.weights, state.means, jnp.sqrt(state.variances), log_joint_value)
-            return state, kept + ((state.assignments,) if keep_assignments else ())
+        def sweep(i, carry):
+            state, buffers = carry
+            state, log_joint_value = _exact_sweep(jax.random.fold_in(key, first_sweep + i), state, data, prior, mask)
+            row = recorded(state, log_joint_value)
+            return state, tuple(buffer.at[i].set(value) for buffer, value in zip(buffers, row))
 
-        state = initial_state(init_key, data, num_components, prior)
-        return jax.lax.scan(draw, state, (jax.random.split(draws_key, num_draws), sweeps_before_draw))[1]
+        template = recorded(state, jnp.zeros((), data.dtype))
+        buffers = tuple(jnp.zeros((block_size, *value.shape), value.dtype) for value in template)
+        return jax.lax.fori_loop(0, count, sweep, (state, buffers))
 
-    return jax.vmap(run_chain)(jax.random.split(key, num_chains))
+    return jax.vmap(run_chain)(sweep_keys, states)
+
+
+def block_size(padded_points: int) -> int:
+    """Sweeps per compiled block: about 2²⁰ point-updates per chain (16 to 1024 sweeps), so that a
+    block takes well under a second and Ctrl-C is never far away."""
+    return int(np.clip(2**20 // padded_points, 16, 1024))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -358,16 +400,23 @@ def gibbs(
 
     Runs ``num_chains`` chains of ``num_sweeps`` sweeps from dispersed data-based starts, drops
     the first ``burn_in`` sweeps (default ``num_sweeps // 4``) and reports split R-hat and ESS
-    of the log joint. ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷)
-    controls whether the assignments of every draw are returned (else ``assignments`` is None).
-    ``dtype=jnp.float32`` runs faster at single precision. Compiled once per combination of
-    shapes and static arguments; the same key gives the same draws.
+    of the log joint, warning (``ConvergenceWarning``) when they say the draws cannot be trusted.
+    ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷) controls whether the
+    assignments of every draw are returned (else ``assignments`` is None). ``dtype=jnp.float32``
+    runs faster at single precision.
+
+    Compiled once per K, dtype, ``keep_assignments`` and bucket of N and of ``num_chains``
+    (``chains.py``): other values of ``num_sweeps``, ``burn_in``, ``num_chains`` or N within a
+    bucket reuse the program. The same key gives the same draws.
     """
-    data = check_observations(data)
+    key = check_key(key)
+    data = check_magnitude(check_observations(data), "data")
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, GMMPrior, "prior")
     num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
     num_chains = check_positive_int(num_chains, "num_chains")
+    if num_sweeps > MAX_SWEEPS:
+        raise ValueError(f"num_sweeps must be at most {MAX_SWEEPS} (int32 sweep counter), got {num_sweeps}")
     if burn_in is None:
         burn_in = num_sweeps // 4
     if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
@@ -379,30 +428,39 @@ def gibbs(
             f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
             f"num_sweeps={num_sweeps}, burn_in={burn_in}"
         )
-    dtype = jnp.dtype(dtype)
-    if dtype not in (jnp.float32, jnp.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    dtype = check_float_dtype(dtype)
     if keep_assignments is None:
         keep_assignments = num_chains * num_draws * data.size <= KEEP_ASSIGNMENTS_LIMIT
-    draws = _run_chains(
-        key,
-        jnp.asarray(data, dtype),
-        jax.tree.map(lambda value: jnp.asarray(value, dtype), prior),
-        burn_in,
-        num_components=num_components,
-        num_draws=num_draws,
-        num_chains=num_chains,
-        keep_assignments=bool(keep_assignments),
+    padded, mask = pad_to_bucket(data)
+    padded_chains = bucket_size(num_chains, MIN_CHAIN_BUCKET)
+    check_memory(
+        num_chains * num_draws * (dtype.itemsize * (3 * num_components + 1) + 4 * data.size * bool(keep_assignments)),
+        f"keeping {num_chains} × {num_draws} draws",
     )
-    weights, means, stds, log_joint_draws = draws[:4]
-    log_joint_host = np.asarray(log_joint_draws, dtype=np.float64)
-    return GibbsResult(
-        weights=weights,
-        means=means,
-        stds=stds,
-        assignments=draws[4] if keep_assignments else None,
-        log_joint=log_joint_draws,
+    check_memory(
+        padded_chains * padded.size * num_components * dtype.itemsize * 4,
+        f"a sweep over {padded.size} points and {num_components} components in {padded_chains} chains",
+    )
+    prior = jax.tree.map(lambda value: jnp.asarray(value, dtype), prior)
+    weights, means, stds, log_joint_draws, *assignments = run_chains(
+        key,
+        functools.partial(_initialise, num_components=num_components),
+        functools.partial(_advance, block_size=block_size(padded.size), keep_assignments=bool(keep_assignments)),
+        (jnp.asarray(padded, dtype), jnp.asarray(mask, dtype), prior),
+        num_chains=num_chains,
+        num_sweeps=num_sweeps,
         burn_in=burn_in,
-        rhat=split_rhat(log_joint_host),
-        ess=effective_sample_size(log_joint_host),
+        block_size=block_size(padded.size),
+    )
+    rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
+    warn_if_unreliable(rhat, ess, num_chains, "gibbs")
+    return GibbsResult(
+        weights=jnp.asarray(weights),
+        means=jnp.asarray(means),
+        stds=jnp.asarray(stds),
+        assignments=jnp.asarray(assignments[0][..., : data.size]) if keep_assignments else None,
+        log_joint=jnp.asarray(log_joint_draws),
+        burn_in=burn_in,
+        rhat=rhat,
+        ess=ess,
     )

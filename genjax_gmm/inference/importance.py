@@ -12,31 +12,47 @@ likelihood log w_p = log p(x | z_p, μ_p, σ²_p) = Σ_i log N(x_i; μ_{z_i}, σ
 
 and ``num_samples`` particles are resampled with replacement with probabilities w̄_p.
 
+Compiled once per K and size bucket. The data are padded to a bucket of N (``chains.py``) and
+the model is run on the padded data; each padded point i adds log N(x_i; μ_{z_i}, σ²_{z_i}) to
+generate's weight, which is subtracted again, so the weight is exactly that of the N real points
+(padded assignments are dropped). Particles are generated in batches of a fixed size per bucket.
+
 Memory stays O(P + batch × N + num_samples × N) for any P, never num_samples × P. Particle p
 is drawn with the key ``fold_in(key, p)``, so it can be drawn again. One compiled kernel (``generate``
 vmapped over a batch of particle indices) serves both passes: the first runs over all P
 particles batch by batch and keeps only their log weights; resampling draws each index by
 inverse CDF (a binary search of a uniform in the cumulative weights); the second pass
-regenerates just the chosen particles from their keys.
+regenerates just the chosen particles from their keys. ``marginal.py`` runs the same two passes
+(``two_pass_resampling``) on the model with the assignments summed out.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import warnings
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from genjax import seed
+from genjax import normal, seed
 
 from ..models import GMMPrior, bayesian_gmm
-from ..validation import check_instance, check_observations, check_positive_int
+from ..validation import check_instance, check_key, check_magnitude, check_observations, check_positive_int
+from .chains import bucket_size, check_memory, pad_to_bucket
 
-__all__ = ["ImportanceResult", "importance_resampling"]
+__all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "two_pass_resampling"]
 
 BATCH_ELEMENTS = 2**18
-"""Particles are generated in batches of about ``BATCH_ELEMENTS / N`` (N data points)."""
+"""Particles are generated in batches of ``BATCH_ELEMENTS / N`` (N padded data points, at least 1)."""
+
+MIN_RELIABLE_ESS = 20
+"""Below this effective sample size the estimates rest on a handful of particles: warn."""
+
+
+class ImportanceWarning(UserWarning):
+    """Importance sampling's effective sample size is too small for its estimates to be trusted."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,31 +68,93 @@ class ImportanceResult:
     effective_sample_size: float  # 1 / Σ w̄_p²
 
 
-def _batch_size(num_points: int, count: int) -> int:
-    """Particles per batch: a power of two ≥ ``count``, capped near ``BATCH_ELEMENTS / N``, so
-    that few batch shapes (hence few compilations) occur."""
-    cap = max(1, BATCH_ELEMENTS // num_points)
-    return min(1 << (count - 1).bit_length(), 1 << (cap.bit_length() - 1))
+def batch_size(padded_points: int) -> int:
+    """Particles per batch: the largest power of two ≤ ``BATCH_ELEMENTS / N`` (one shape per bucket)."""
+    return 1 << (max(1, BATCH_ELEMENTS // padded_points).bit_length() - 1)
 
 
-@functools.partial(jax.jit, static_argnames=("num_components",))
-def _particles(key, indices, data, prior, num_components):
-    """Particles ``indices`` (one batch): log w and (π, μ, σ, z) from ``generate`` with the data
-    constrained, particle p drawn with the key ``fold_in(key, p)``."""
+@functools.partial(jax.jit, static_argnames="num_components")
+def _particles(key, indices, data, mask, prior, num_components):
+    """Particles ``indices`` (one batch): log w and (π, μ, σ, z) from ``generate`` with the padded
+    data constrained, minus the padded points' terms, particle p drawn with the key fold_in(key, p)."""
     model = bayesian_gmm(data.shape[0], num_components)
 
     def particle(index):
-        return seed(model.generate)(jax.random.fold_in(key, index), {"points": {"x": data}}, prior)
+        trace, log_weight = seed(model.generate)(jax.random.fold_in(key, index), {"points": {"x": data}}, prior)
+        choices = trace.get_choices()
+        stds = jnp.sqrt(choices["variances"])
+        assignments = choices["points"]["component"]
+        padded_terms = jnp.sum((1 - mask) * normal.logpdf(data, choices["means"][assignments], stds[assignments]))
+        return log_weight - padded_terms, (choices["weights"], choices["means"], stds, assignments)
 
-    traces, log_weights = jax.vmap(particle)(indices)
-    choices = traces.get_choices()
-    stds = jnp.sqrt(choices["variances"])
-    return log_weights, (choices["weights"], choices["means"], stds, choices["points"]["component"])
+    return jax.vmap(particle)(indices)
 
 
-def _batches(indices: np.ndarray, batch_size: int) -> np.ndarray:
-    """``indices`` as rows of ``batch_size`` (the last row padded with index 0)."""
-    return np.pad(indices, (0, -indices.size % batch_size)).reshape(-1, batch_size)
+def _batches(indices: np.ndarray, size: int) -> np.ndarray:
+    """``indices`` as rows of ``size`` (the last row padded with index 0)."""
+    return np.pad(indices, (0, -indices.size % size)).reshape(-1, size)
+
+
+def two_pass_resampling(
+    particles: Callable, key: jax.Array, data: np.ndarray, prior: GMMPrior, num_particles: int, num_samples: int,
+    sampler: str,
+) -> tuple[np.ndarray, tuple, float, float]:
+    """The two passes of the module docstring for a kernel ``particles(key, indices, data, mask,
+    prior)`` → (log w, draws) on padded data. Returns the log weights, the draws of the resampled
+    particles (num_samples rows, still padded along N), log p̂(x) and the ESS; warns
+    (``ImportanceWarning``) when the ESS is below ``MIN_RELIABLE_ESS``."""
+    padded, mask = (jnp.asarray(array) for array in pad_to_bucket(data))
+    size = batch_size(padded.shape[0])
+    check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles")
+    check_memory(8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles")
+    particles_key, resample_key = jax.random.split(key)
+
+    # First pass: keep only the log weights of each batch. The bookkeeping below is O(P) NumPy.
+    log_weights = np.concatenate(
+        [
+            np.asarray(particles(particles_key, batch, padded, mask, prior)[0])
+            for batch in _batches(np.arange(num_particles), size)
+        ]
+    )[:num_particles]
+    largest = log_weights.max()
+    if not np.isfinite(largest):
+        raise ValueError(
+            f"{sampler}: every particle's likelihood is 0 in float64 (largest log weight {largest}): the "
+            "data lie far outside what the prior proposes. Rescale the data or widen the prior."
+        )
+    log_total = largest + np.log(np.sum(np.exp(log_weights - largest)))
+    normalised = np.exp(log_weights - log_total)
+    ess = float(1.0 / np.sum(normalised**2))
+    if ess < MIN_RELIABLE_ESS:
+        warnings.warn(
+            f"{sampler}: the effective sample size is {ess:.1f} of {num_particles:,} particles, so the "
+            "log marginal likelihood and the resampled draws rest on a few particles and are unreliable. "
+            "Use more particles, sum out what can be summed out (marginal_importance_resampling), or MCMC.",
+            ImportanceWarning,
+            stacklevel=3,
+        )
+
+    # Multinomial resampling by inverse CDF: index p with F_{p-1} ≤ u F_{P-1} < F_p.
+    cumulative = np.cumsum(normalised)
+    uniforms = jax.random.uniform(resample_key, (bucket_size(num_samples, 1),))  # one shape per bucket
+    targets = np.asarray(uniforms)[:num_samples] * cumulative[-1]
+    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
+    # Second pass: regenerate the chosen particles from their keys.
+    resampled = [particles(particles_key, batch, padded, mask, prior)[1] for batch in _batches(chosen, size)]
+    draws = tuple(np.concatenate([np.asarray(part) for part in parts])[:num_samples] for parts in zip(*resampled))
+    return log_weights, draws, float(log_total - np.log(num_particles)), ess
+
+
+def validated_arguments(key, data, num_components, prior, num_particles, num_samples):
+    """The checked arguments of the importance samplers, in order."""
+    return (
+        check_key(key),
+        check_magnitude(check_observations(data), "data"),
+        check_positive_int(num_components, "num_components"),
+        check_instance(prior, GMMPrior, "prior"),
+        check_positive_int(num_particles, "num_particles"),
+        check_positive_int(num_samples, "num_samples"),
+    )
 
 
 def importance_resampling(
@@ -84,41 +162,19 @@ def importance_resampling(
 ) -> ImportanceResult:
     """Importance resampling of p(π, μ, σ², z | data) with ``num_particles`` prior proposals,
     resampled to ``num_samples`` draws (see the module docstring)."""
-    data = jnp.asarray(check_observations(data))
-    num_components = check_positive_int(num_components, "num_components")
-    check_instance(prior, GMMPrior, "prior")
-    num_particles = check_positive_int(num_particles, "num_particles")
-    num_samples = check_positive_int(num_samples, "num_samples")
-    batch_size = _batch_size(data.shape[0], max(num_particles, num_samples))
-    particles_key, resample_key = jax.random.split(key)
-
-    # First pass: keep only the log weights of each batch. The bookkeeping below is O(P) NumPy.
-    log_weights = np.concatenate(
-        [
-            np.asarray(_particles(particles_key, batch, data, prior, num_components)[0])
-            for batch in _batches(np.arange(num_particles), batch_size)
-        ]
-    )[:num_particles]
-    largest = log_weights.max()
-    log_total = largest + np.log(np.sum(np.exp(log_weights - largest)))
-    normalised = np.exp(log_weights - log_total)
-
-    # Multinomial resampling by inverse CDF: index p with F_{p-1} ≤ u F_{P-1} < F_p.
-    cumulative = np.cumsum(normalised)
-    targets = np.asarray(jax.random.uniform(resample_key, (num_samples,))) * cumulative[-1]
-    chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
-    # Second pass: regenerate the chosen particles from their keys.
-    resampled = [
-        _particles(particles_key, batch, data, prior, num_components)[1]
-        for batch in _batches(chosen, batch_size)
-    ]
-    weights, means, stds, assignments = (jnp.concatenate(parts)[:num_samples] for parts in zip(*resampled))
+    key, data, num_components, prior, num_particles, num_samples = validated_arguments(
+        key, data, num_components, prior, num_particles, num_samples
+    )
+    kernel = functools.partial(_particles, num_components=num_components)
+    log_weights, (weights, means, stds, assignments), log_marginal, ess = two_pass_resampling(
+        kernel, key, data, prior, num_particles, num_samples, "importance_resampling"
+    )
     return ImportanceResult(
-        weights=weights,
-        means=means,
-        stds=stds,
-        assignments=assignments,
+        weights=jnp.asarray(weights),
+        means=jnp.asarray(means),
+        stds=jnp.asarray(stds),
+        assignments=jnp.asarray(assignments[:, : data.size]),
         log_weights=jnp.asarray(log_weights),
-        log_marginal_likelihood=float(log_total - np.log(num_particles)),
-        effective_sample_size=float(1.0 / np.sum(normalised**2)),
+        log_marginal_likelihood=log_marginal,
+        effective_sample_size=ess,
     )

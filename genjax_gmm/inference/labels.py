@@ -20,6 +20,7 @@ from typing import TypeVar
 import jax.numpy as jnp
 import numpy as np
 
+from .chains import check_memory
 from .gibbs import GibbsResult
 from .importance import ImportanceResult
 
@@ -69,11 +70,16 @@ def co_assignment_matrix(assignments) -> np.ndarray:
     """P(z_i = z_j | x) (N, N), the fraction of draws in which points i and j share a component.
 
     ``assignments`` has shape (…, num_draws, N); all leading axes (e.g. chains) are pooled.
-    Computed as Σ_k A_kᵀ A_k / M with A_k the (M draws × N) indicator of z = k.
+    Only equality of labels matters, so the labels are first renumbered 0 … L−1 (L distinct
+    labels, however large they are); then P = Σ_k A_kᵀ A_k / M with A_k the (M draws × N)
+    indicator of z = k.
     """
     draws = _draws_by_point(assignments)
-    indicators = [(draws == k).astype(np.float64) for k in range(draws.max() + 1)]
-    return sum(indicator.T @ indicator for indicator in indicators) / draws.shape[0]
+    labels, dense = np.unique(draws, return_inverse=True)
+    dense = dense.reshape(draws.shape)
+    check_memory(8.0 * draws.size * labels.size, f"a co-assignment matrix over {labels.size} distinct labels")
+    indicators = (dense[None] == np.arange(labels.size)[:, None, None]).astype(np.float64)  # (L, M, N)
+    return np.einsum("kmi,kmj->ij", indicators, indicators) / draws.shape[0]
 
 
 def assignment_probabilities(result: GibbsResult | ImportanceResult) -> np.ndarray:

@@ -23,7 +23,9 @@ the same: log p̂(x) = logsumexp_p(log w_p) − log P (unbiased for p(x) on the 
 w̄ = softmax(log w), ESS = 1 / Σ_p w̄_p². ``num_samples`` parameter draws are resampled with
 probabilities w̄, and each gets assignments from their exact conditional p(z_i | θ, x_i)
 (``categorize.log_joint_by_component``), so the result is an ``ImportanceResult`` like
-``importance_resampling``'s.
+``importance_resampling``'s. Batches, padding to a size bucket (each padded point's
+log Σ_k π_k N(x_i; μ_k, σ_k²) is subtracted from the weight) and the two passes are those of
+``importance.py``.
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from genjax import gen, seed, tfp_distribution
-from jax.scipy.special import logsumexp
 from tensorflow_probability.substrates import jax as tfp
 
 from ..categorize import log_joint_by_component
 from ..models import GMMPrior, bayesian_mixture
-from ..validation import check_instance, check_observations, check_positive_int
-from .importance import BATCH_ELEMENTS, ImportanceResult
+from ..validation import cached_by_counts
+from .chains import bucket_size, pad_to_bucket
+from .importance import ImportanceResult, two_pass_resampling, validated_arguments
 
 __all__ = ["gaussian_mixture_distribution", "marginal_gmm", "marginal_importance_resampling"]
 
@@ -58,7 +60,7 @@ def _marginal_point(weights, means, stds):
     return gaussian_mixture_distribution(weights, means, stds) @ "x"
 
 
-@functools.cache
+@cached_by_counts("num_points", "num_components")
 def marginal_gmm(num_points: int, num_components: int):
     """The Bayesian GMM with the assignments summed out: a generative function of a ``GMMPrior``.
 
@@ -66,27 +68,25 @@ def marginal_gmm(num_points: int, num_components: int):
     σ²_k ~ InverseGamma(var_shape, var_scale) at "variances"; x_i ~ Σ_k π_k N(μ_k, σ²_k) at
     "points" / "x". Condition with ``generate({"points": {"x": data}}, prior)``.
     """
-    points = _marginal_point.repeat(check_positive_int(num_points, "num_points"))
+    points = _marginal_point.repeat(num_points)
     return bayesian_mixture(points, num_components)
 
 
-@functools.partial(jax.jit, static_argnames=("num_components", "num_particles"))
-def _weighted_parameters(key, data, prior, num_components: int, num_particles: int):
-    """log w_p and θ_p = (π, μ, σ) of particles p = 0 … P−1, particle p seeded by fold_in(key, p),
-    in batches of about ``BATCH_ELEMENTS / N`` particles (memory O(P K + batch N K))."""
+@functools.partial(jax.jit, static_argnames="num_components")
+def _weighted_parameters(key, indices, data, mask, prior, num_components: int):
+    """log w_p and θ_p = (π, μ, σ) of particles ``indices`` (one batch) on the padded data, minus
+    the padded points' terms log Σ_k π_k N(x_i; μ_k, σ_k²); particle p seeded by fold_in(key, p)."""
     model = marginal_gmm(data.shape[0], num_components)
     constraints = {"points": {"x": data}}
 
     def particle(index):
         trace, log_weight = seed(model.generate)(jax.random.fold_in(key, index), constraints, prior)
         choices = trace.get_choices()
-        return log_weight, (choices["weights"], choices["means"], jnp.sqrt(choices["variances"]))
+        weights, means, stds = choices["weights"], choices["means"], jnp.sqrt(choices["variances"])
+        padded_terms = jnp.sum((1 - mask) * gaussian_mixture_distribution.logpdf(data, weights, means, stds))
+        return log_weight - padded_terms, (weights, means, stds)
 
-    batch_size = max(1, min(num_particles, BATCH_ELEMENTS // data.shape[0]))
-    num_batches = -(-num_particles // batch_size)  # the last batch is padded: one compiled body
-    batches = jnp.arange(num_batches * batch_size).reshape(num_batches, batch_size)
-    batched = jax.lax.map(jax.vmap(particle), batches)
-    return jax.tree.map(lambda values: values.reshape(-1, *values.shape[2:])[:num_particles], batched)
+    return jax.vmap(particle)(indices)
 
 
 @jax.jit
@@ -104,27 +104,27 @@ def marginal_importance_resampling(
 ) -> ImportanceResult:
     """Importance resampling of p(π, μ, σ² | data) under ``marginal_gmm`` with ``num_particles``
     prior proposals, resampled to ``num_samples`` draws, each with z from p(z | θ, data)
-    (see the module docstring)."""
-    data = jnp.asarray(check_observations(data))
-    num_components = check_positive_int(num_components, "num_components")
-    check_instance(prior, GMMPrior, "prior")
-    num_particles = check_positive_int(num_particles, "num_particles")
-    num_samples = check_positive_int(num_samples, "num_samples")
-    particles_key, resample_key, assignments_key = jax.random.split(key, 3)
-
-    log_weights, (weights, means, stds) = _weighted_parameters(
-        particles_key, data, prior, num_components, num_particles
+    (see the module docstring). Compiled once per K and size bucket of the data (and of
+    ``num_samples``, for the assignments)."""
+    key, data, num_components, prior, num_particles, num_samples = validated_arguments(
+        key, data, num_components, prior, num_particles, num_samples
     )
-    log_total = logsumexp(log_weights)
-    normalised = jnp.exp(log_weights - log_total)
-    chosen = jax.random.choice(resample_key, num_particles, (num_samples,), p=normalised)
-    weights, means, stds = weights[chosen], means[chosen], stds[chosen]
+    parameters_key, assignments_key = jax.random.split(key)
+    kernel = functools.partial(_weighted_parameters, num_components=num_components)
+    log_weights, (weights, means, stds), log_marginal, ess = two_pass_resampling(
+        kernel, parameters_key, data, prior, num_particles, num_samples, "marginal_importance_resampling"
+    )
+    # Assignments for a bucket of samples at a time: padded rows repeat the first sample.
+    rows = bucket_size(num_samples, 1)
+    padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
+    padded_data = pad_to_bucket(data)[0]
+    assignments = _assignments(assignments_key, jnp.asarray(padded_data), *padded_draws)
     return ImportanceResult(
-        weights=weights,
-        means=means,
-        stds=stds,
-        assignments=_assignments(assignments_key, data, weights, means, stds),
-        log_weights=log_weights,
-        log_marginal_likelihood=float(log_total - np.log(num_particles)),
-        effective_sample_size=float(1.0 / jnp.sum(normalised**2)),
+        weights=jnp.asarray(weights),
+        means=jnp.asarray(means),
+        stds=jnp.asarray(stds),
+        assignments=assignments[:num_samples, : data.size],
+        log_weights=jnp.asarray(log_weights),
+        log_marginal_likelihood=log_marginal,
+        effective_sample_size=ess,
     )
