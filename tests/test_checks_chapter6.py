@@ -34,12 +34,11 @@ CASES = [
     (check.exercise_6_3, COFFEE_MODE, [1, 2, 30]),
     (check.exercise_6_4, "c", ["a", "b", "d"]),
 ]
-IDS = [f"6.{i}" for i in range(1, len(CASES) + 1)]
 
 
-@pytest.mark.parametrize(("exercise", "answer", "wrong"), CASES, ids=IDS)
-def test_right_passes_none_is_unanswered_and_mistakes_get_a_hint(exercise, answer, wrong):
-    assert_check_behaves(exercise, answer, wrong)
+@pytest.mark.parametrize("case", range(len(CASES)), ids=lambda case: f"6.{case + 1}")
+def test_right_passes_none_is_unanswered_and_mistakes_get_a_hint(case):
+    assert_check_behaves(*CASES[case])
 
 
 def test_the_coffee_answer_is_three_blends_by_a_clear_margin():

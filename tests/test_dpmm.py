@@ -62,6 +62,13 @@ def exact_posterior(data, prior):
     return p_k, np.tensordot(weights, same, axes=1)
 
 
+def test_the_galaxy_velocities_are_roeders_82():
+    velocities = gg.GALAXY_VELOCITIES
+    assert velocities.shape == (82,) and np.all(np.diff(velocities) >= 0) and not velocities.flags.writeable
+    assert velocities.mean() == pytest.approx(20828.17, abs=0.005)  # MASS::galaxies: mean 20828.17
+    assert (velocities.min(), velocities.max(), velocities[77]) == (9172.0, 34279.0, 26690.0)
+
+
 def test_the_enumeration_has_bell_many_partitions():
     assert [len(set_partitions(n)) for n in range(1, 9)] == [1, 2, 5, 15, 52, 203, 877, 4140]
 
@@ -357,6 +364,7 @@ def test_a_warning_when_the_chains_disagree():
         ({"num_chains": 0}, ValueError, "num_chains must be at least 1"),
         ({"burn_in": -1}, ValueError, "burn_in must be at least 0"),
         ({"burn_in": 1.0}, TypeError, "burn_in must be an integer"),
+        ({"burn_in": True}, TypeError, "burn_in must be an integer, got bool"),
         ({"num_sweeps": 10, "burn_in": 7}, ValueError, "at least 4 draws"),
         ({"key": 0}, TypeError, "key must be a JAX random key"),
     ],

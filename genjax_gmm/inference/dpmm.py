@@ -200,16 +200,12 @@ def _diagnostics(samples: np.ndarray) -> tuple[float, float]:
 
 
 def _check_burn_in(burn_in) -> int:
-    """A non-negative integer (Python, NumPy or 0-d integer array; bools rejected)."""
-    if isinstance(burn_in, (bool, np.bool_)):
-        raise TypeError("burn_in must be an integer, got bool")
+    """A non-negative integer (bools rejected): ``check_positive_int`` of burn_in + 1."""
+    integer = not isinstance(burn_in, (bool, np.bool_)) and hasattr(type(burn_in), "__index__")
     try:
-        burn_in = operator.index(burn_in)
-    except TypeError:
-        raise TypeError(f"burn_in must be an integer, got {type(burn_in).__name__}") from None
-    if burn_in < 0:
-        raise ValueError(f"burn_in must be at least 0, got {burn_in}")
-    return int(burn_in)
+        return check_positive_int(operator.index(burn_in) + 1 if integer else burn_in, "burn_in") - 1
+    except ValueError:
+        raise ValueError(f"burn_in must be at least 0, got {burn_in}") from None
 
 
 def dpmm_gibbs(
