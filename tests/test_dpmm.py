@@ -19,6 +19,9 @@ from scipy.special import gammaln
 
 import genjax_gmm as gg
 from genjax_gmm.inference import co_assignment_matrix
+
+# Short runs below test shapes, labels and errors, not convergence: their R-hat warnings are expected.
+SHORT_RUN = pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")
 from genjax_gmm.inference.dpmm import PartitionState, cluster_statistics, make_sweep
 
 # --- exact posterior over set partitions ------------------------------------------------
@@ -92,6 +95,7 @@ def test_gibbs_matches_the_exact_posterior(data, prior):
         assert p_k.max() < 0.5 and np.sum(p_k > 0.1) >= 3  # the posterior over K is spread out
 
 
+@SHORT_RUN
 def test_log_joint_is_the_closed_form_and_the_collapsed_models_density():
     data, prior = SPREAD
     result = gg.dpmm_gibbs(jax.random.key(1), data, prior, num_sweeps=40, num_chains=2)
@@ -290,6 +294,7 @@ def test_a_new_table_takes_the_smallest_free_label():
     np.testing.assert_allclose(logits, [np.log(3.0) + 0.5, np.log(2.0), 0.0, -np.inf])
 
 
+@SHORT_RUN
 def test_labels_stay_in_0_to_n_minus_1_and_freed_labels_are_reused():
     data, prior = SPREAD
     result = gg.dpmm_gibbs(jax.random.key(5), data, prior, num_sweeps=400, num_chains=2)
@@ -299,6 +304,7 @@ def test_labels_stay_in_0_to_n_minus_1_and_freed_labels_are_reused():
     assert np.all(result.num_clusters.ravel() == [row.size for row in occupied])
 
 
+@SHORT_RUN
 def test_same_key_same_draws_and_the_padding_does_not_matter():
     data, prior = SPREAD
     first, again, other = (gg.dpmm_gibbs(jax.random.key(key), data, prior, 300) for key in (6, 6, 7))
@@ -311,6 +317,7 @@ def test_same_key_same_draws_and_the_padding_does_not_matter():
     np.testing.assert_array_equal(shorter.assignments, first.assignments[:, : 200 - first.burn_in])
 
 
+@SHORT_RUN
 def test_no_recompilation_within_a_bucket():
     compiles = []
 
@@ -332,6 +339,7 @@ def test_no_recompilation_within_a_bucket():
         jax.monitoring.unregister_event_duration_listener(listener)
 
 
+@SHORT_RUN
 def test_the_posterior_predictive_density_integrates_to_one():
     data, prior = EXACT_CASES["two groups, n = 8"]
     result = gg.dpmm_gibbs(jax.random.key(8), data, prior, 100, num_chains=2)
@@ -391,6 +399,7 @@ def test_an_invalid_prior_cannot_be_built(fields, message):
         gg.DPMMPrior(*fields)
 
 
+@SHORT_RUN
 def test_other_public_functions_reject_bad_input():
     result = gg.dpmm_gibbs(jax.random.key(0), SPREAD[0], SPREAD[1], 20, num_chains=1)
     with pytest.raises(ValueError, match="grid must be finite"):
