@@ -35,7 +35,6 @@ GenJAX models (addresses):
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import NamedTuple
 
 import jax
@@ -191,17 +190,14 @@ def _seat(table_sizes, concentration):
     return table_sizes.at[table].add(1.0), table
 
 
-@functools.cache
-def _restaurant(num_customers: int) -> Scan:
-    return Scan(_seat, length=const(num_customers))
-
-
 @cached_by_counts("num_customers")
 def chinese_restaurant(num_customers: int):
-    """CRP(concentration) over ``num_customers`` customers, one scan step each (compiles once
-    whatever n): choices ``{"customers": {"table": (n,)}}``, labels in order of opening; returns
-    the labels. Simulate: ``genjax.seed(chinese_restaurant(n).simulate)(key, alpha)``."""
-    restaurant = _restaurant(num_customers)
+    """CRP(concentration) over ``num_customers`` customers: a generative function of α whose
+    choices are ``{"customers": {"table": (n,)}}``, int labels in order of opening (0 for the
+    first customer), and whose return value is the labels (number of tables: ``labels.max() + 1``).
+    The customers are a GenJAX ``Scan`` of one seating step, so tracing and compiling it cost the
+    same for 20 customers as for 2,000. Simulate: ``genjax.seed(chinese_restaurant(n).simulate)(key, α)``."""
+    restaurant = Scan(_seat, length=const(num_customers))
 
     @gen
     def model(concentration):

@@ -7,6 +7,7 @@ restricted growth strings, the CRP probability α^K Γ(α)/Γ(α+n) Π(n_k − 1
 marginal likelihood as SciPy's multivariate Student-t, x_I ~ t_{2a}(m₀·1, (b/a)(I + 11ᵀ/κ₀)).
 """
 
+import dataclasses
 import math
 
 import jax
@@ -42,7 +43,7 @@ def set_partitions(n: int):
 
 def exact_log_joint(data, labels, prior: gg.DPMMPrior) -> float:
     """log p(z) + Σ_k log m(x_{I_k}) by SciPy (multivariate t per block)."""
-    alpha, m0, kappa, a, b = (prior.concentration, prior.mean_loc, prior.mean_pseudo_count, prior.var_shape, prior.var_scale)
+    alpha, m0, kappa, a, b = dataclasses.astuple(prior)
     sizes = np.bincount(labels)
     log_prior = len(sizes) * math.log(alpha) + gammaln(alpha) - gammaln(alpha + len(data)) + gammaln(sizes).sum()
     log_likelihood = 0.0
@@ -79,8 +80,14 @@ def test_the_enumeration_has_bell_many_partitions():
 SPREAD = (np.array([-2.1, -1.6, -2.4, 0.3, 1.9, 2.3, 1.5]), gg.DPMMPrior(1.0, 0.0, 0.1, 2.0, 1.0))
 EXACT_CASES = {
     "spread-out K": SPREAD,
-    "two groups, n = 8": (np.array([-3.0, -2.8, -3.2, -2.9, 3.1, 2.9, 3.0, 3.2]), gg.DPMMPrior(0.5, 0.0, 0.1, 3.0, 1.0)),
-    "far from zero, α = 2": (np.array([500.2, 499.1, 501.3, 350.5, 349.2, 420.0]), gg.DPMMPrior(2.0, 450.0, 0.01, 2.0, 4.0)),
+    "two groups, n = 8": (
+        np.array([-3.0, -2.8, -3.2, -2.9, 3.1, 2.9, 3.0, 3.2]),
+        gg.DPMMPrior(0.5, 0.0, 0.1, 3.0, 1.0),
+    ),
+    "far from zero, α = 2": (
+        np.array([500.2, 499.1, 501.3, 350.5, 349.2, 420.0]),
+        gg.DPMMPrior(2.0, 450.0, 0.01, 2.0, 4.0),
+    ),
 }
 
 
@@ -130,7 +137,8 @@ def test_every_reseating_is_an_edit_with_acceptance_ratio_one():
     checked = 0
     for i in range(data.size):
         stats_ = cluster_statistics(jnp.asarray(data), jnp.asarray(labels), mask)
-        others = gg.ClusterStatistics(*(value.at[labels[i]].add(-step) for value, step in zip(stats_, (1.0, data[i], data[i] ** 2))))
+        point = (1.0, data[i], data[i] ** 2)
+        others = gg.ClusterStatistics(*(value.at[labels[i]].add(-step) for value, step in zip(stats_, point)))
         logits = np.asarray(
             gg.seating_logits(
                 others.counts,
@@ -170,7 +178,10 @@ def test_with_the_data_switched_off_the_sweep_leaves_the_crp_invariant():
     """Prior check of the sampler: without likelihood terms, chains started from the CRP and
     swept keep the CRP's mean number of clusters Σ α/(α + i)."""
     alpha, num_points, num_chains = 2.0, 10, 4000
-    prior_only = make_sweep(seat=lambda counts, _lp, _lp_new, concentration: gg.seating_logits(counts, 0.0, 0.0, concentration))
+    def ignore_the_data(counts, _log_predictive, _log_predictive_new, concentration):
+        return gg.seating_logits(counts, 0.0, 0.0, concentration)
+
+    prior_only = make_sweep(seat=ignore_the_data)
     prior = gg.DPMMPrior(alpha, 0.0, 1.0, 2.0, 1.0)
     data, mask = jnp.zeros(num_points), jnp.ones(num_points)
 
@@ -179,7 +190,10 @@ def test_with_the_data_switched_off_the_sweep_leaves_the_crp_invariant():
         start = gg.chinese_restaurant(num_points)
         labels = seed(start.simulate)(key, alpha).get_retval()
         state = PartitionState(labels, cluster_statistics(data, labels, mask))
-        state = jax.lax.fori_loop(0, 5, lambda t, state: prior_only(jax.random.fold_in(key, t), state, data, mask, prior)[0], state)
+        def sweep(t, state):
+            return prior_only(jax.random.fold_in(key, t), state, data, mask, prior)[0]
+
+        state = jax.lax.fori_loop(0, 5, sweep, state)
         return jnp.sum(state.stats.counts > 0)
 
     tables = np.asarray(jax.vmap(run)(jax.random.split(jax.random.key(3), num_chains)))
@@ -248,7 +262,8 @@ def _successive_conditional(sweep):
             def step(carry, key):
                 state, data = carry
                 key_sweep, key_data = jax.random.split(key)
-                state, _ = sweep(key_sweep, PartitionState(state.labels, cluster_statistics(data, state.labels, mask)), data, mask, GEWEKE_PRIOR)
+                state = PartitionState(state.labels, cluster_statistics(data, state.labels, mask))  # x is new
+                state, _ = sweep(key_sweep, state, data, mask, GEWEKE_PRIOR)
                 return (state, _data_given_partition(key_data, state.labels)), None
 
             (state, data), _ = jax.lax.scan(step, (state, data), jax.random.split(key, GEWEKE_STEPS))

@@ -123,7 +123,8 @@ def exercise_6_3(num_blends) -> Feedback:
         1: "one blend would need σ ≈ 30 mg; read the sampler's P(K | x), not the overall spread.",
         30: "30 is the number of cups, each at its own table; the posterior prefers far fewer.",
     }
-    return check_choice("6.3", int(num_blends), _coffee_mode(), options=tuple(range(1, 31)), hint=_hint_for(hints, num_blends, hint))
+    hint = _hint_for(hints, num_blends, hint)
+    return check_choice("6.3", int(num_blends), _coffee_mode(), options=tuple(range(1, 31)), hint=hint)
 
 
 def exercise_6_4(answer) -> Feedback:
@@ -133,4 +134,5 @@ def exercise_6_4(answer) -> Feedback:
         "b": "E[K] = Σ α/(α + i) grows with α; the data may resist it, but the prior changes.",
         "d": "α enters every reseating step as the weight of a new table.",
     }
-    return check_choice("6.4", answer, "c", options=_CHOICES, hint=_hint_for(hints, answer, "compare α/(α + i) for two values of α."))
+    hint = _hint_for(hints, answer, "compare α/(α + i) for two values of α.")
+    return check_choice("6.4", answer, "c", options=_CHOICES, hint=hint)

@@ -34,18 +34,26 @@ import numpy as np
 from ..dirichlet_process import (
     ClusterStatistics,
     DPMMPrior,
-    log_marginal_likelihood,
     Predictive,
+    log_marginal_likelihood,
     log_partition_probability,
     predictive,
     predictive_log_density,
     seating_logits,
 )
-from ..validation import check_finite, check_instance, check_key, check_magnitude, check_observations, check_positive_int
+from ..validation import (
+    check_finite,
+    check_instance,
+    check_key,
+    check_magnitude,
+    check_observations,
+    check_positive_int,
+)
 from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
 from .diagnostics import MIN_DRAWS, RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
 
 __all__ = [
+    "PartitionState",
     "DPMMResult",
     "cluster_statistics",
     "partition_log_joint",
@@ -105,8 +113,11 @@ Sweep = Callable[[jax.Array, PartitionState, jax.Array, jax.Array, DPMMPrior], t
 
 def make_sweep(seat: Seating = seating_logits) -> Sweep:
     """A sweep ``(key, state, data, mask, prior) -> (new state, log p(z, x))`` reseating the real
-    points (mask 1, which come first) in order, each from ``seat(n_{−i}, log p(x_i | table), log p(x_i), α)`` (exact by default).
-    Statistics are recomputed from the labels at the end, so rounding cannot accumulate."""
+    points (mask 1, which come first) in order, each from the table logits
+    ``seat(n_{−i}, log p(x_i | table), log p(x_i), α)`` (``seating_logits``: the exact conditional).
+    Every table's Student-t predictive is kept in the loop's carry, and only the two tables a
+    point leaves and joins are recomputed. Statistics are recomputed from the labels at the end
+    of the sweep, so rounding cannot accumulate."""
 
     def sweep(key: jax.Array, state: PartitionState, data: jax.Array, mask: jax.Array, prior: DPMMPrior):
         log_prior_predictive = predictive(0.0, 0.0, 0.0, prior).log_density(data)
@@ -154,11 +165,12 @@ def _advance(sweep_keys, states, first_sweep, count, data, mask, prior):
 
     def run_chain(key, state):
         def sweep(t, carry):
-            state, (labels, num_clusters, log_joint) = carry
+            state, (labels, num_clusters, log_joint) = carry  # the block's buffers
             state, log_joint_value = _exact_sweep(jax.random.fold_in(key, first_sweep + t), state, data, mask, prior)
             occupied = jnp.sum(state.stats.counts > 0).astype(jnp.int32)
-            rows = (labels.at[t].set(state.labels), num_clusters.at[t].set(occupied), log_joint.at[t].set(log_joint_value))
-            return state, rows
+            row = (state.labels, occupied, log_joint_value)
+            buffers = (labels, num_clusters, log_joint)
+            return state, tuple(buffer.at[t].set(value) for buffer, value in zip(buffers, row))
 
         buffers = (
             jnp.zeros((BLOCK_SIZE, data.shape[0]), jnp.int32),
