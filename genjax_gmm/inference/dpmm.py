@@ -41,14 +41,8 @@ from ..dirichlet_process import (
     predictive_log_density,
     seating_logits,
 )
-from ..validation import (
-    check_finite,
-    check_instance,
-    check_key,
-    check_magnitude,
-    check_observations,
-    check_positive_int,
-)
+from ..validation import check_finite, check_instance, check_key, check_magnitude
+from ..validation import check_observations, check_positive_int
 from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
 from .diagnostics import MIN_DRAWS, RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
 
