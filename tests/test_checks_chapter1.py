@@ -1,8 +1,8 @@
 """Chapter 1 checks: right answers pass, None is "not answered", usual mistakes fail with a hint.
 
 The right answers are written down by hand from the exercises (0.5·500 + 0.3·350 + 0.2·420,
-3·455, the normal tail by scipy), independently of the check module, so a check that
-computed the wrong target would fail here.
+3·455, the normal tail by scipy, the overlapping shop's density by scipy), independently of the
+check module, so a check that computed the wrong target would fail here.
 """
 
 import numpy as np
@@ -13,7 +13,7 @@ from scipy import stats
 from genjax_gmm.checks import chapter1 as check
 
 
-EXACT_P_HEAVIER_THAN_450 = 0.7 * stats.norm.sf(450, 500, 2) + 0.3 * stats.norm.sf(450, 350, 2)
+EXACT_P_GENEROUS = 0.7 * stats.norm.sf(502, 500, 2) + 0.3 * stats.norm.sf(502, 350, 2)
 
 
 @pytest.mark.parametrize(
@@ -24,12 +24,13 @@ EXACT_P_HEAVIER_THAN_450 = 0.7 * stats.norm.sf(450, 500, 2) + 0.3 * stats.norm.s
         (check.exercise_1_1, np.float32(439.0)),
         (check.exercise_1_2, 1365),
         (check.exercise_1_2, 3 * (0.7 * 500 + 0.3 * 350)),
-        (check.exercise_1_3, "c"),
-        (check.exercise_1_3, " C "),
-        (check.exercise_1_4, 0.7),
-        (check.exercise_1_4, EXACT_P_HEAVIER_THAN_450),
-        (check.exercise_1_4, np.array(0.7041)),  # a typical estimate from 10,000 bentos
-        (check.exercise_1_4, 0.6853),  # 3.2 standard errors low: still a plausible estimate
+        (check.exercise_1_3, "b"),
+        (check.exercise_1_3, " B "),
+        (check.exercise_1_4, 0.111),
+        (check.exercise_1_4, EXACT_P_GENEROUS),
+        (check.exercise_1_4, np.array(0.1142)),  # a typical estimate from 10,000 bentos
+        (check.exercise_1_4, 0.1011),  # 3.2 standard errors low: still a plausible estimate
+        (check.exercise_1_4, 0.1),  # rounded to 1 decimal, but within 4 standard errors
     ],
 )
 def test_right_answers_pass(exercise, right):
@@ -53,28 +54,40 @@ def test_none_is_not_answered(exercise):
         (check.exercise_1_2, 1500, "not every bento is a tonkatsu"),
         (check.exercise_1_2, 3 * 425, "weight each kind by its probability"),
         (check.exercise_1_2, 910, "linearity"),  # a two-bento order
-        (check.exercise_1_3, "a", "valley stays empty"),
-        (check.exercise_1_3, "b", "not the most likely"),
-        (check.exercise_1_3, "d", "wobble averages to zero"),
+        (check.exercise_1_3, "a", "far apart compared with their spread"),
+        (check.exercise_1_3, "c", "half a standard deviation"),
+        (check.exercise_1_3, "d", "smoother"),
         (check.exercise_1_3, "e", "one of the letters"),
         (check.exercise_1_3, 3, "one of the letters"),
-        (check.exercise_1_3, ["c"], "one of the letters"),
-        (check.exercise_1_4, 0.3, "lighter than 450 g"),
-        (check.exercise_1_4, 0.5, "not equally likely"),
-        (check.exercise_1_4, 0.75, "at least 10,000 bentos"),
-        (check.exercise_1_4, 0.675, "at least 10,000 bentos"),  # 5.5 standard errors low
-        (check.exercise_1_4, 70, "at least 10,000 bentos"),  # a percentage, not a probability
+        (check.exercise_1_3, ["b"], "one of the letters"),
+        (check.exercise_1_4, 0.7, "P(tonkatsu)"),
+        (check.exercise_1_4, stats.norm.sf(1), "fraction of the tonkatsu bentos"),
+        (check.exercise_1_4, 1 - EXACT_P_GENEROUS, "at most 502 g"),
+        (check.exercise_1_4, 0.13, "at least 10,000 bentos"),
+        (check.exercise_1_4, 0.094, "at least 10,000 bentos"),  # 5.5 standard errors low
+        (check.exercise_1_4, 11, "at least 10,000 bentos"),  # a percentage, not a probability
     ],
 )
 def test_typical_mistakes_fail_with_a_hint(exercise, wrong, hint_fragment):
     assert_incorrect(exercise(wrong), hint_fragment)
 
 
+def test_the_right_answer_to_1_3_is_the_single_hump():
+    """At the overlapping shop (kinds at 470 and 480 g, sd 10 g) the mixture density has one peak,
+    at its mean 475 g, and a bento within 5 g of the mean is common: answer b is right."""
+    grams = np.linspace(400, 550, 150_001)
+    density = 0.5 * stats.norm.pdf(grams, 480, 10) + 0.5 * stats.norm.pdf(grams, 470, 10)
+    peaks = np.flatnonzero((density[1:-1] > density[:-2]) & (density[1:-1] > density[2:])) + 1
+    assert len(peaks) == 1 and abs(grams[peaks[0]] - 475) < 1e-3
+    near_mean = 0.5 * sum(stats.norm.cdf(480, m, 10) - stats.norm.cdf(470, m, 10) for m in (470, 480))
+    assert near_mean > 0.3
+
+
 def test_exercise_1_4_tolerance_is_four_standard_errors_at_ten_thousand_bentos():
-    standard_error = np.sqrt(EXACT_P_HEAVIER_THAN_450 * (1 - EXACT_P_HEAVIER_THAN_450) / 10_000)
-    assert check.exercise_1_4(EXACT_P_HEAVIER_THAN_450 + 3.9 * standard_error)
-    assert not check.exercise_1_4(EXACT_P_HEAVIER_THAN_450 + 4.1 * standard_error)
-    assert not check.exercise_1_4(EXACT_P_HEAVIER_THAN_450 - 4.1 * standard_error)
+    standard_error = np.sqrt(EXACT_P_GENEROUS * (1 - EXACT_P_GENEROUS) / 10_000)
+    assert check.exercise_1_4(EXACT_P_GENEROUS + 3.9 * standard_error)
+    assert not check.exercise_1_4(EXACT_P_GENEROUS + 4.1 * standard_error)
+    assert not check.exercise_1_4(EXACT_P_GENEROUS - 4.1 * standard_error)
 
 
 def test_exercise_1_4_accepts_a_real_simulation():
@@ -83,7 +96,7 @@ def test_exercise_1_4_accepts_a_real_simulation():
     for _ in range(20):
         tonkatsu = rng.random(10_000) < 0.7
         weights = np.where(tonkatsu, 500.0, 350.0) + rng.normal(0.0, 2.0, 10_000)
-        assert_correct(check.exercise_1_4(np.mean(weights > 450)))
+        assert_correct(check.exercise_1_4(np.mean(weights > 502)))
 
 
 def test_non_finite_answers_are_incorrect_not_errors():

@@ -21,10 +21,12 @@ ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, che
         (check.exercise_2_1, 1 / 30),
         (check.exercise_2_1, 0.03333),
         (check.exercise_2_2, 1 / 3),
-        (check.exercise_2_2, 0.33),
+        (check.exercise_2_2, 0.333),
+        (check.exercise_2_2, 0.3334),
         (check.exercise_2_2, np.float32(1 / 3)),
         (check.exercise_2_3, 15),
         (check.exercise_2_3, np.array(15.0)),
+        (check.exercise_2_4, 0.56),
         (check.exercise_2_4, 5 / 9),
         (check.exercise_2_4, jnp.asarray(0.5548)),  # a jnp.mean(...) of 100,000 simulated Saturdays
         (check.exercise_2_5, "b"),
@@ -74,13 +76,14 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_3, 0.25, "in hours"),
         (check.exercise_2_3, 30, "longest possible wait"),
         (check.exercise_2_3, 1 / 30, "density"),
-        (check.exercise_2_3, 20, "balance point"),
+        (check.exercise_2_3, 20, "∫ t f(t) dt"),
         (check.exercise_2_4, 4 / 9, "MORE than 10 minutes"),
         (check.exercise_2_4, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
         (check.exercise_2_4, 1 / 3, "fixed time"),
         (check.exercise_2_4, 2 / 3, "12:15"),
         (check.exercise_2_4, 0.75, "two independent uniform"),
         (check.exercise_2_5, "a", "probability 0 cannot mean impossible"),
+        (check.exercise_2_5, "a", "outside the support"),
         (check.exercise_2_5, "c", "density"),
         (check.exercise_2_5, "d", "positive width"),
         (check.exercise_2_5, "e", "one of the letters"),
@@ -89,6 +92,22 @@ def test_none_is_not_answered(exercise):
 )
 def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
     assert_incorrect(exercise(wrong), hint_fragment)
+
+
+@pytest.mark.parametrize(
+    "exercise, rounded",
+    [
+        (check.exercise_2_1, 0.033),  # 1/30 to 2 significant figures
+        (check.exercise_2_1, 0.03),
+        (check.exercise_2_2, 0.33),
+        (check.exercise_2_2, 0.3),
+        (check.exercise_2_4, 0.6),  # 5/9 to 1 decimal: outside the 4-standard-error band
+    ],
+)
+def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exercise, rounded):
+    feedback = exercise(rounded)
+    assert_incorrect(feedback, "rounded copy")
+    assert "rounded too much" in feedback.message and "1/(b − a)" not in feedback.message
 
 
 @pytest.mark.parametrize("exercise", ALL_EXERCISES[:4])

@@ -21,6 +21,8 @@ from genjax_gmm.checks.chapter3 import _ks_distance
         (check.exercise_3_2, 87.82),
         (check.exercise_3_2, stats.norm.ppf(0.9, 75, 10)),
         (check.exercise_3_4, 0.388),
+        (check.exercise_3_4, 0.3883),
+        (check.exercise_3_1, 0.682),  # truncated to 3 significant figures
         (check.exercise_3_4, 1 / stats.norm.ppf(0.995)),
     ],
 )
@@ -38,7 +40,7 @@ def test_none_is_not_answered(exercise):
     [
         (check.exercise_3_1, 0.8413, "subtract P(X ≤ 65)"),  # P(X < 85) only
         (check.exercise_3_1, 0.1587, "one tail"),  # P(X > 85)
-        (check.exercise_3_1, 0.68, "rule of thumb"),
+        (check.exercise_3_1, 0.68, "rule of thumb"),  # a known mistake wins over "rounded"
         (check.exercise_3_1, 0.9545, "F(b) − F(a)"),  # two standard deviations
         (check.exercise_3_1, "0.68-ish", "F(b) − F(a)"),
         (check.exercise_3_2, 1.2816, "z-score"),
@@ -54,6 +56,17 @@ def test_none_is_not_answered(exercise):
 )
 def test_usual_mistakes_fail_with_a_hint(exercise, wrong, hint_fragment):
     assert_incorrect(exercise(wrong), hint_fragment)
+
+
+@pytest.mark.parametrize(
+    "exercise, rounded, figures",
+    [(check.exercise_3_1, 0.7, "1 decimal place"), (check.exercise_3_2, 88, "0 decimal places"),
+     (check.exercise_3_4, 0.39, "2 decimal places"), (check.exercise_3_4, 0.4, "1 decimal place")],
+)
+def test_rounded_answers_are_told_so(exercise, rounded, figures):
+    feedback = exercise(rounded)
+    assert_incorrect(feedback, "rounded copy")
+    assert figures in feedback.message and "3 significant figures" in feedback.message
 
 
 def test_a_simulation_from_the_right_normal_passes_and_reports_the_interval_fraction():

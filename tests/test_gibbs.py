@@ -313,7 +313,7 @@ def test_draws_do_not_depend_on_block_size_or_on_the_padded_chains(monkeypatch):
     prior = gg.GMMPrior(*TINY_PRIOR)
     reference = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=3, burn_in=50)
     fewer_chains = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=2, burn_in=50)
-    monkeypatch.setattr(gibbs_module, "block_size", lambda padded_points: 7)
+    monkeypatch.setattr(gibbs_module, "block_size", lambda padded_points, num_components: 7)
     small_blocks = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=3, burn_in=50)
     for name in ("weights", "means", "stds", "assignments", "log_joint"):
         np.testing.assert_array_equal(getattr(small_blocks, name), getattr(reference, name))

@@ -1,17 +1,20 @@
 """Checks for Chapter 2, continuous probability.
 
-The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany's wait W
-(minutes after 12:00) is Uniform(0, 30), with density f(w) = 1/30 and CDF F(w) = w/30 on
+The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany's wait D
+(minutes after 12:00) is Uniform(0, 30), with density f(d) = 1/30 and CDF F(d) = d/30 on
 [0, 30]:
 
-* 2.1: the density of W, 1/30 per minute;
-* 2.2: P(W > 20) = 1 − F(20) = 1/3;
-* 2.3: E[W] = (0 + 30)/2 = 15 minutes;
+* 2.1: the density of D, 1/30 per minute;
+* 2.2: P(D > 20) = 1 − F(20) = 1/3;
+* 2.3: E[D] = ∫ t f(t) dt = (0 + 30)/2 = 15 minutes;
 * 2.4: two bentos from two shops arrive independently, each Uniform(0, 30); the probability
   that they arrive within 10 minutes of each other, 1 − (20/30)² = 5/9, estimated by
   simulation (checked to within four standard errors of an estimate from 10,000 draws);
 * 2.5: "probability zero is not impossible", a multiple-choice question about the coffee
   temperature T ~ Uniform(60, 80) °C.
+
+2.1–2.3 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), 2.4 for an estimate kept to
+at least 2 decimals.
 
 Every expected value is computed here from the problem's numbers, independently of the
 notebook. A wrong answer that matches a common mistake gets a hint about that mistake.
@@ -21,13 +24,15 @@ from __future__ import annotations
 
 import math
 
-from . import Feedback, check_choice, check_number, targeted_hint
+from . import Feedback, check_choice, check_number
 
 __all__ = [
     "DELIVERY_WINDOW_MINUTES",
     "LONG_WAIT_MINUTES",
     "TOGETHER_MINUTES",
     "MIN_SIMULATED_DRAWS",
+    "SIGNIFICANT_FIGURES",
+    "ESTIMATE_DECIMALS",
     "ZERO_PROBABILITY_OPTIONS",
     "exercise_2_1",
     "exercise_2_2",
@@ -48,75 +53,93 @@ MIN_SIMULATED_DRAWS = 10_000
 ZERO_PROBABILITY_OPTIONS = ("a", "b", "c", "d")
 """Exercise 2.5, with T ~ Uniform(60, 80) °C the morning coffee temperature:
 
-(a) the coffee is never exactly 70 °C, because P(T = 70) = 0;
-(b) P(T = 70) = 0, yet the coffee can be exactly 70 °C: probability zero is not impossible;
+(a) a cup at exactly 70 °C is impossible, just as one at 85 °C is, because P(T = 70) = 0;
+(b) P(T = 70) = 0, yet 70 °C is possible, while 85 °C is not: probability zero is not the same
+    as impossible;
 (c) P(T = 70) = 0.05, the density at 70 °C;
 (d) P(T = 70) = 0, so P(69.9 < T < 70.1) = 0 as well.
 """
 
-_PROBABILITY_TOLERANCE = 5e-3
-"""Exact probabilities pass when given to two decimals (1/3 as 0.33)."""
+SIGNIFICANT_FIGURES = 3
+"""Exercises 2.1–2.3: exact answers pass to this many significant figures (1/3 as 0.333)."""
+ESTIMATE_DECIMALS = 2
+"""Exercise 2.4: keep at least this many decimals of the estimate."""
 
 
 def _wait_density() -> float:
-    """f(w) = 1 / (b − a) for W ~ Uniform(a, b), here a = 0 and b = 30 minutes."""
+    """f(d) = 1 / (b − a) for D ~ Uniform(a, b), here a = 0 and b = 30 minutes."""
     return 1 / DELIVERY_WINDOW_MINUTES
 
 
 def exercise_2_1(density) -> Feedback:
-    """The density of the wait W ~ Uniform(0, 30) minutes: 1/30 per minute."""
+    """The density of the wait D ~ Uniform(0, 30) minutes: 1/30 per minute."""
     expected = _wait_density()
-    hint = targeted_hint(
+    mistakes = {
+        DELIVERY_WINDOW_MINUTES: "30 minutes is the width of the window; the density is one over it, "
+        "so that the area under it, width × height, is 1.",
+        60 / DELIVERY_WINDOW_MINUTES: "that is the density per hour (the window is half an hour); "
+        "the question asks per minute.",
+        1.0: "a density is not a probability: it is probability per minute, and the 30 minutes "
+        "together must hold probability 1.",
+    }
+    hint = "a uniform density on [a, b] is the constant 1/(b − a), so that the total area is 1."
+    return check_number(
+        "2.1",
         density,
-        {
-            DELIVERY_WINDOW_MINUTES: "30 minutes is the width of the window; the density is one over it, "
-            "so that the area under it, width × height, is 1.",
-            60 / DELIVERY_WINDOW_MINUTES: "that is the density per hour (the window is half an hour); "
-            "the question asks per minute.",
-            1.0: "a density is not a probability: it is probability per minute, and the 30 minutes "
-            "together must hold probability 1.",
-        },
-        "a uniform density on [a, b] is the constant 1/(b − a), so that the total area is 1.",
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a density (per minute)",
     )
-    return check_number("2.1", density, expected, rel=1e-3, hint=hint, what="a density (per minute)")
 
 
 def exercise_2_2(probability) -> Feedback:
-    """P(W > 20) = 1 − F(20) = 1 − 20/30 = 1/3 for W ~ Uniform(0, 30)."""
+    """P(D > 20) = 1 − F(20) = 1 − 20/30 = 1/3 for D ~ Uniform(0, 30)."""
     cdf_at_threshold = LONG_WAIT_MINUTES * _wait_density()
     expected = 1 - cdf_at_threshold
-    hint = targeted_hint(
-        probability,
-        {
-            cdf_at_threshold: "that is P(W ≤ 20) = F(20); a wait longer than 20 minutes is the rest, 1 − F(20).",
-            _wait_density(): "1/30 is the density, probability per minute; multiply it by the 10 minutes "
-            "from 20 to 30.",
-            DELIVERY_WINDOW_MINUTES - LONG_WAIT_MINUTES: "10 minutes is the width of the interval; "
-            "multiply it by the density to get a probability.",
-            100 * expected: "give a probability between 0 and 1, not a percentage.",
-            0.0: "P(W = 20) is 0, but a wait longer than 20 minutes is a whole interval, 20 to 30.",
-        },
+    mistakes = {
+        cdf_at_threshold: "that is P(D ≤ 20) = F(20); a wait longer than 20 minutes is the rest, 1 − F(20).",
+        _wait_density(): "1/30 is the density, probability per minute; multiply it by the 10 minutes "
+        "from 20 to 30.",
+        DELIVERY_WINDOW_MINUTES - LONG_WAIT_MINUTES: "10 minutes is the width of the interval; "
+        "multiply it by the density to get a probability.",
+        100 * expected: "give a probability between 0 and 1, not a percentage.",
+        0.0: "P(W = 20) is 0, but a wait longer than 20 minutes is a whole interval, 20 to 30.",
+    }
+    hint = (
         "the wait is longer than 20 minutes when the bento comes between 12:20 and 12:30; "
-        "use P(W > 20) = 1 − F(20) with F(w) = w/30.",
+        "use P(D > 20) = 1 − F(20) with F(d) = d/30."
     )
     return check_number(
-        "2.2", probability, expected, abs=_PROBABILITY_TOLERANCE, hint=hint, what="a probability"
+        "2.2",
+        probability,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a probability",
     )
 
 
 def exercise_2_3(expected_wait) -> Feedback:
-    """E[W] = (a + b)/2 = 15 minutes for W ~ Uniform(0, 30), the midpoint of the window."""
+    """E[D] = ∫ t f(t) dt = (a + b)/2 = 15 minutes for D ~ Uniform(0, 30), the midpoint of the window."""
     expected = DELIVERY_WINDOW_MINUTES / 2
-    hint = targeted_hint(
+    mistakes = {
+        expected / 60: "that is in hours; give the expected wait in minutes.",
+        DELIVERY_WINDOW_MINUTES: "30 minutes is the longest possible wait, not the average one.",
+        _wait_density(): "1/30 is the density, not a waiting time.",
+    }
+    hint = "E[D] = ∫ t f(t) dt, the balance point of the density; a flat density balances at its middle."
+    return check_number(
+        "2.3",
         expected_wait,
-        {
-            expected / 60: "that is in hours; give the expected wait in minutes.",
-            DELIVERY_WINDOW_MINUTES: "30 minutes is the longest possible wait, not the average one.",
-            _wait_density(): "1/30 is the density, not a waiting time.",
-        },
-        "the expected value is the balance point of the density; a flat density balances at its middle.",
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a waiting time in minutes",
     )
-    return check_number("2.3", expected_wait, expected, rel=1e-3, hint=hint, what="a waiting time in minutes")
 
 
 def exercise_2_4(probability_estimate) -> Feedback:
@@ -130,41 +153,46 @@ def exercise_2_4(probability_estimate) -> Feedback:
     expected = 1 - apart_fraction**2
     tolerance = 4 * math.sqrt(expected * (1 - expected) / MIN_SIMULATED_DRAWS)
     one_fixed = TOGETHER_MINUTES / DELIVERY_WINDOW_MINUTES
-    hint = targeted_hint(
-        probability_estimate,
-        {
-            apart_fraction**2: "that is the probability they arrive MORE than 10 minutes apart; "
-            "count the draws with |A − B| ≤ 10.",
-            one_fixed: "10/30 would be right if one bento arrived at a fixed time and only the "
-            "window of the other counted; here both arrival times are random.",
-            2 * one_fixed: "20/30 would be right if one bento always arrived at 12:15; "
-            "both arrival times are random.",
-        },
+    mistakes = {
+        apart_fraction**2: "that is the probability they arrive MORE than 10 minutes apart; "
+        "count the draws with |A − B| ≤ 10.",
+        one_fixed: "10/30 would be right if one bento arrived at a fixed time and only the "
+        "window of the other counted; here both arrival times are random.",
+        2 * one_fixed: "20/30 would be right if one bento always arrived at 12:15; "
+        "both arrival times are random.",
+    }
+    hint = (
         "write a @gen model with two independent uniform(0.0, 30.0) arrival times, simulate it "
-        f"with .repeat(n) for n ≥ {MIN_SIMULATED_DRAWS:,}, and average the indicator |A − B| ≤ 10.",
-        abs=tolerance,
+        f"with .repeat(n) for n ≥ {MIN_SIMULATED_DRAWS:,}, and average the indicator |A − B| ≤ 10."
     )
     return check_number(
-        "2.4", probability_estimate, expected, abs=tolerance, hint=hint, what="a probability estimate"
+        "2.4",
+        probability_estimate,
+        expected,
+        decimals=ESTIMATE_DECIMALS,
+        abs=tolerance,
+        mistakes=mistakes, mistake_abs=tolerance, hint=hint,
+        what="a probability estimate",
     )
+
+
+_ZERO_PROBABILITY_HINTS = {
+    "a": "every morning the coffee has some exact temperature, and every exact temperature between 60 and "
+    "80 °C has probability 0; so probability 0 cannot mean impossible. 85 °C is different: it lies outside "
+    "the support, where the density is 0 on a whole interval around it.",
+    "c": "0.05 is a density, probability per °C; a single temperature is an interval of width 0, "
+    "so its probability, the area above it, is 0.",
+    "d": "an interval of positive width has positive probability: 0.05 per °C × 0.2 °C = 0.01.",
+}
 
 
 def exercise_2_5(choice) -> Feedback:
     """Which statement about T ~ Uniform(60, 80) °C is true? (b): probability zero is not impossible."""
-    if isinstance(choice, str):
-        choice = choice.strip().lower().strip("()")
-    hints = {
-        "a": "every morning the coffee has some exact temperature, and every exact temperature has "
-        "probability 0; so probability 0 cannot mean impossible.",
-        "c": "0.05 is a density, probability per °C; a single temperature is an interval of width 0, "
-        "so its probability, the area above it, is 0.",
-        "d": "an interval of positive width has positive probability: 0.05 per °C × 0.2 °C = 0.01.",
-    }
-    hint = hints.get(choice, "") if isinstance(choice, str) else ""
     return check_choice(
         "2.5",
         choice,
         "b",
         options=ZERO_PROBABILITY_OPTIONS,
-        hint=hint or "answer with one of the letters 'a', 'b', 'c' or 'd'.",
+        hints=_ZERO_PROBABILITY_HINTS,
+        hint="answer with one of the letters 'a', 'b', 'c' or 'd'.",
     )

@@ -10,6 +10,8 @@ the notebook uses, and recognises the usual mistakes to give a targeted hint.
   Kolmogorov–Smirnov distance.
 * 3.4: the largest σ that keeps 99 % of tonkatsu bentos within ±1 g of 500 g,
   σ = 1 / Φ⁻¹(0.995) ≈ 0.388 g.
+
+3.1, 3.2 and 3.4 ask for 3 significant figures (``SIGNIFICANT_FIGURES``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from statistics import NormalDist
 
 import numpy as np
 
-from . import Feedback, check_number, correct, incorrect, targeted_hint, unanswered
+from . import Feedback, check_number, correct, describe, incorrect, read_array, unanswered
 
-__all__ = ["exercise_3_1", "exercise_3_2", "exercise_3_3", "exercise_3_4"]
+__all__ = ["SIGNIFICANT_FIGURES", "exercise_3_1", "exercise_3_2", "exercise_3_3", "exercise_3_4"]
+
+SIGNIFICANT_FIGURES = 3
+"""Exercises 3.1, 3.2 and 3.4: answers pass to this many significant figures."""
 
 TEST_SCORES = NormalDist(mu=75.0, sigma=10.0)
 SCORE_INTERVAL = (65.0, 85.0)
@@ -39,36 +44,42 @@ def exercise_3_1(probability) -> Feedback:
     """P(65 < X < 85) for X ~ N(75, 10²): F(85) − F(65) = Φ(1) − Φ(−1)."""
     low, high = SCORE_INTERVAL
     expected = TEST_SCORES.cdf(high) - TEST_SCORES.cdf(low)
-    rel = 1e-3
-    hint = targeted_hint(
+    mistakes = {
+        TEST_SCORES.cdf(high): "that is P(X < 85); subtract P(X ≤ 65), the part below the interval.",
+        1 - TEST_SCORES.cdf(high): "that is P(X > 85), one tail; you want the area between 65 and 85.",
+        0.68: "0.68 is the rounded rule of thumb; compute the exact area from the CDF.",
+    }
+    hint = "P(a < X < b) = F(b) − F(a), with F the CDF of N(75, 10²): norm.cdf(b, 75, 10) − norm.cdf(a, 75, 10)."
+    return check_number(
+        "3.1",
         probability,
-        {
-            TEST_SCORES.cdf(high): "that is P(X < 85); subtract P(X ≤ 65), the part below the interval.",
-            1 - TEST_SCORES.cdf(high): "that is P(X > 85), one tail; you want the area between 65 and 85.",
-            0.68: "0.68 is the rounded rule of thumb; compute the exact area from the CDF.",
-        },
-        "P(a < X < b) = F(b) − F(a), with F the CDF of N(75, 10²): norm.cdf(b, 75, 10) − norm.cdf(a, 75, 10).",
-        rel=rel,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a probability",
     )
-    return check_number("3.1", probability, expected, rel=rel, hint=hint, what="a probability")
 
 
 def exercise_3_2(percentile) -> Feedback:
     """The 90th percentile of N(75, 10²): the score x with F(x) = 0.9, x = μ + σ Φ⁻¹(0.9)."""
     expected = TEST_SCORES.inv_cdf(SCORE_PERCENTILE)
     z = STANDARD_NORMAL.inv_cdf(SCORE_PERCENTILE)
-    rel = 1e-3
-    hint = targeted_hint(
+    mistakes = {
+        z: "that is the z-score of the 90th percentile; convert it back to a score, x = μ + σ z.",
+        TEST_SCORES.mean + z: "multiply the z-score by σ = 10 before adding the mean.",
+        TEST_SCORES.inv_cdf(1 - SCORE_PERCENTILE): "that is the 10th percentile: 90 % of scores lie below the 90th.",
+    }
+    hint = "the percentile inverts the CDF: norm.ppf(0.9, 75, 10), or 75 + 10 z with z = norm.ppf(0.9)."
+    return check_number(
+        "3.2",
         percentile,
-        {
-            z: "that is the z-score of the 90th percentile; convert it back to a score, x = μ + σ z.",
-            TEST_SCORES.mean + z: "multiply the z-score by σ = 10 before adding the mean.",
-            TEST_SCORES.inv_cdf(1 - SCORE_PERCENTILE): "that is the 10th percentile: 90 % of scores lie below the 90th.",
-        },
-        "the percentile inverts the CDF: norm.ppf(0.9, 75, 10), or 75 + 10 z with z = norm.ppf(0.9).",
-        rel=rel,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a test score",
     )
-    return check_number("3.2", percentile, expected, rel=rel, hint=hint, what="a test score")
 
 
 _erfc = np.frompyfunc(math.erfc, 1, 1)
@@ -94,12 +105,11 @@ def exercise_3_3(simulated_scores) -> Feedback:
     exercise = "3.3"
     if simulated_scores is None:
         return unanswered(exercise, "an array of simulated scores")
-    try:
-        scores = np.asarray(simulated_scores, dtype=float)
-    except (TypeError, ValueError):
+    scores = read_array(simulated_scores)
+    if scores is None:
         return incorrect(
             exercise,
-            f"expected an array of scores, got {type(simulated_scores).__name__}.",
+            f"expected an array of scores, got {describe(simulated_scores)}.",
             'take the array of draws from the trace: trace.get_choices()["score"].',
         )
     if scores.ndim != 1 or scores.size < MIN_SIMULATED_SCORES:
@@ -110,7 +120,8 @@ def exercise_3_3(simulated_scores) -> Feedback:
         )
     if not np.all(np.isfinite(scores)):
         return incorrect(exercise, "the scores contain NaN or infinite values.")
-    mean, std = scores.mean(), scores.std(ddof=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # finite but huge scores: the summary says inf
+        mean, std = scores.mean(), scores.std(ddof=1)
     distance = _ks_distance(scores, TEST_SCORES)
     critical = math.sqrt(-math.log(KS_SIGNIFICANCE / 2) / 2) / math.sqrt(scores.size)
     if distance > critical:
@@ -140,18 +151,21 @@ def exercise_3_4(max_sigma) -> Feedback:
     tail = (1 - TOLERANCE_COVERAGE) / 2
     z = STANDARD_NORMAL.inv_cdf(1 - tail)
     expected = TOLERANCE_GRAMS / z
-    rel = 2e-3
-    hint = targeted_hint(
+    mistakes = {
+        TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(TOLERANCE_COVERAGE): (
+            "the 1 % outside ±1 g is split between two tails, 0.5 % each: use the 99.5th percentile."
+        ),
+        z: "that is the z-value; the tolerance of 1 g must equal z·σ, so σ = 1 / z.",
+        TOLERANCE_GRAMS / 3: "±3σ covers 99.7 %, more than the 99 % asked for; find the exact z.",
+        TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(0.975): "±1.96σ covers 95 %; you need 99 %.",
+    }
+    hint = "99 % within ±1 g means 1 g = z·σ with z the 99.5th percentile of the standard normal."
+    return check_number(
+        "3.4",
         max_sigma,
-        {
-            TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(TOLERANCE_COVERAGE): (
-                "the 1 % outside ±1 g is split between two tails, 0.5 % each: use the 99.5th percentile."
-            ),
-            z: "that is the z-value; the tolerance of 1 g must equal z·σ, so σ = 1 / z.",
-            TOLERANCE_GRAMS / 3: "±3σ covers 99.7 %, more than the 99 % asked for; find the exact z.",
-            TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(0.975): "±1.96σ covers 95 %; you need 99 %.",
-        },
-        "99 % within ±1 g means 1 g = z·σ with z the 99.5th percentile of the standard normal.",
-        rel=rel,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a standard deviation in grams",
     )
-    return check_number("3.4", max_sigma, expected, rel=rel, hint=hint, what="a standard deviation in grams")

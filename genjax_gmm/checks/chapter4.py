@@ -13,7 +13,8 @@ Assignment problem 2 (Exercises 4.4–4.6), Gaussian clusters with known paramet
 
     P(c = 1 | x) = θN(x; μ₁, σ₁²) / [θN(x; μ₁, σ₁²) + (1 − θ)N(x; μ₂, σ₂²)].
 
-Every expected value is computed here from the problem's numbers, independently of the
+Precision: 4.1 to 2 decimal places, 4.5 to 3 decimal places, 4.2–4.4 to 3 significant
+figures. Every expected value is computed here from the problem's numbers, independently of the
 notebook and of ``genjax_gmm.categorize``. A wrong answer that matches a common mistake gets
 a hint about that mistake.
 """
@@ -22,13 +23,16 @@ from __future__ import annotations
 
 import math
 
-from . import Feedback, check_choice, check_number, targeted_hint
+from . import Feedback, check_choice, check_number
 
 __all__ = [
     "KARAAGE_PRIOR_MEAN",
     "KARAAGE_PRIOR_SD",
     "KARAAGE_NOISE_SD",
     "KARAAGE_WEIGHTS",
+    "SIGNIFICANT_FIGURES",
+    "POSTERIOR_MEAN_DECIMALS",
+    "BOUNDARY_DECIMALS",
     "exercise_4_1",
     "exercise_4_2",
     "exercise_4_3",
@@ -49,6 +53,13 @@ KARAAGE_WEIGHTS = (431.0, 426.0, 435.0, 428.0)
 CLUSTER_MEANS = (-1.0, 1.0)
 """μ₁ and μ₂ of the two categories in assignment problem 2."""
 
+SIGNIFICANT_FIGURES = 3
+"""Exercises 4.2, 4.3 and 4.4: answers pass to this many significant figures."""
+POSTERIOR_MEAN_DECIMALS = 2
+"""Exercise 4.1: the posterior mean (g) to this many decimal places."""
+BOUNDARY_DECIMALS = 3
+"""Exercise 4.5: the boundary to this many decimal places."""
+
 
 def _karaage_posterior() -> tuple[float, float]:
     """(μₙ, τₙ) of the karaage mean: precisions add, the mean is precision-weighted."""
@@ -66,57 +77,74 @@ def exercise_4_1(posterior_mean) -> Feedback:
     """The karaage posterior mean μₙ (g)."""
     mean, _ = _karaage_posterior()
     data_mean = sum(KARAAGE_WEIGHTS) / len(KARAAGE_WEIGHTS)
-    hint = targeted_hint(
-        posterior_mean,
-        {
-            data_mean: "that is the data mean alone; the prior still pulls μₙ a little toward 420 g.",
-            (KARAAGE_PRIOR_MEAN + data_mean) / 2: (
-                "that is the plain average of prior mean and data mean; weight each by its precision."
-            ),
-            (KARAAGE_PRIOR_MEAN / KARAAGE_PRIOR_SD**2 + data_mean / KARAAGE_NOISE_SD**2)
-            / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2): (
-                "you counted the data as one weighing; n = 4 weighings have precision n/σ²."
-            ),
-        },
+    mistakes = {
+        data_mean: "that is the data mean alone; the prior still pulls μₙ a little toward 420 g.",
+        (KARAAGE_PRIOR_MEAN + data_mean) / 2: (
+            "that is the plain average of prior mean and data mean; weight each by its precision."
+        ),
+        (KARAAGE_PRIOR_MEAN / KARAAGE_PRIOR_SD**2 + data_mean / KARAAGE_NOISE_SD**2)
+        / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2): (
+            "you counted the data as one weighing; n = 4 weighings have precision n/σ²."
+        ),
+    }
+    hint = (
         "μₙ is the precision-weighted average of the prior mean (precision 1/τ₀²) and the data mean "
-        "(precision n/σ²).",
+        "(precision n/σ²)."
     )
-    return check_number("4.1", posterior_mean, mean, rel=1e-4, hint=hint, what="the posterior mean in grams")
+    return check_number(
+        "4.1",
+        posterior_mean,
+        mean,
+        decimals=POSTERIOR_MEAN_DECIMALS,
+        mistakes=mistakes,
+        hint=hint,
+        what="the posterior mean in grams",
+    )
 
 
 def exercise_4_2(posterior_sd) -> Feedback:
     """The karaage posterior standard deviation τₙ (g)."""
     _, sd = _karaage_posterior()
     n = len(KARAAGE_WEIGHTS)
-    hint = targeted_hint(
+    mistakes = {
+        sd**2: "that is the posterior variance τₙ²; take its square root.",
+        KARAAGE_NOISE_SD / math.sqrt(n): "σ/√n ignores the prior; its precision 1/τ₀² adds to n/σ².",
+        math.sqrt(1 / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2)): (
+            "you counted one weighing; n = 4 weighings have precision n/σ²."
+        ),
+    }
+    hint = "add precisions: 1/τₙ² = 1/τ₀² + n/σ², then τₙ = 1/√(1/τₙ²)."
+    return check_number(
+        "4.2",
         posterior_sd,
-        {
-            sd**2: "that is the posterior variance τₙ²; take its square root.",
-            KARAAGE_NOISE_SD / math.sqrt(n): "σ/√n ignores the prior; its precision 1/τ₀² adds to n/σ².",
-            math.sqrt(1 / (1 / KARAAGE_PRIOR_SD**2 + 1 / KARAAGE_NOISE_SD**2)): (
-                "you counted one weighing; n = 4 weighings have precision n/σ²."
-            ),
-        },
-        "add precisions: 1/τₙ² = 1/τ₀² + n/σ², then τₙ = 1/√(1/τₙ²).",
+        sd,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="the posterior sd in grams",
     )
-    return check_number("4.2", posterior_sd, sd, rel=1e-3, hint=hint, what="the posterior sd in grams")
 
 
 def exercise_4_3(predictive_sd) -> Feedback:
     """The standard deviation √(τₙ² + σ²) of the next karaage bento's weight (g)."""
     _, sd = _karaage_posterior()
     expected = math.sqrt(sd**2 + KARAAGE_NOISE_SD**2)
-    hint = targeted_hint(
+    mistakes = {
+        KARAAGE_NOISE_SD: "σ alone forgets that μ itself is still uncertain (variance τₙ²).",
+        sd: "τₙ is the uncertainty about μ; a new weighing adds its own noise σ.",
+        sd + KARAAGE_NOISE_SD: "standard deviations do not add; variances do.",
+        expected**2: "that is the predictive variance; take its square root.",
+    }
+    hint = "the next weight is μ plus noise: their variances τₙ² and σ² add."
+    return check_number(
+        "4.3",
         predictive_sd,
-        {
-            KARAAGE_NOISE_SD: "σ alone forgets that μ itself is still uncertain (variance τₙ²).",
-            sd: "τₙ is the uncertainty about μ; a new weighing adds its own noise σ.",
-            sd + KARAAGE_NOISE_SD: "standard deviations do not add; variances do.",
-            expected**2: "that is the predictive variance; take its square root.",
-        },
-        "the next weight is μ plus noise: their variances τₙ² and σ² add.",
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="the predictive sd in grams",
     )
-    return check_number("4.3", predictive_sd, expected, rel=1e-3, hint=hint, what="the predictive sd in grams")
 
 
 def exercise_4_4(p_category_1) -> Feedback:
@@ -127,16 +155,20 @@ def exercise_4_4(p_category_1) -> Feedback:
     joint_2 = (1 - theta) * _normal_pdf(x, mu2, variance)
     expected = joint_1 / (joint_1 + joint_2)
     equal_prior = _normal_pdf(x, mu1, variance) / (_normal_pdf(x, mu1, variance) + _normal_pdf(x, mu2, variance))
-    hint = targeted_hint(
-        p_category_1,
-        {
-            equal_prior: "that is the answer for θ = 0.5; multiply each likelihood by its prior.",
-            joint_1: "that is the numerator θN(x; μ₁, σ₁²); divide by p(x).",
-            1 - expected: "that is P(c = 2 | x); the question asks for category 1 (mean −1).",
-        },
-        "P(c = 1 | x) = θN(x; μ₁, σ₁²) / [θN(x; μ₁, σ₁²) + (1 − θ)N(x; μ₂, σ₂²)].",
+    mistakes = {
+        equal_prior: "that is the answer for θ = 0.5; multiply each likelihood by its prior.",
+        joint_1: "that is the numerator θN(x; μ₁, σ₁²); divide by p(x).",
+        1 - expected: "that is P(c = 2 | x); the question asks for category 1 (mean −1).",
+    }
+    hint = "P(c = 1 | x) = θN(x; μ₁, σ₁²) / [θN(x; μ₁, σ₁²) + (1 − θ)N(x; μ₂, σ₂²)]."
+    return check_number(
+        "4.4", p_category_1,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
+        mistakes=mistakes,
+        hint=hint,
+        what="a probability",
     )
-    return check_number("4.4", p_category_1, expected, rel=1e-3, hint=hint, what="a probability")
 
 
 def exercise_4_5(boundary) -> Feedback:
@@ -145,17 +177,24 @@ def exercise_4_5(boundary) -> Feedback:
     mu1, mu2 = CLUSTER_MEANS
     # Equal variances σ²: x* = (μ₁ + μ₂)/2 + σ² log(θ/(1 − θ)) / (μ₂ − μ₁).
     expected = (mu1 + mu2) / 2 + math.log(theta / (1 - theta)) / (mu2 - mu1)
-    hint = targeted_hint(
-        boundary,
-        {
-            (mu1 + mu2) / 2: "the midpoint is the boundary only for θ = 0.5; the prior moves it.",
-            -expected: "right size, wrong direction: the more likely category 1 claims more of the line.",
-            2 * expected: "close: check the factor 1/(μ₂ − μ₁) = 1/2.",
-        },
-        "set log θ − (x − μ₁)²/2 = log(1 − θ) − (x − μ₂)²/2 and solve for x (the x² terms cancel).",
-        abs=1e-9,  # the midpoint is 0, where a relative tolerance alone would match 0.0 only
+    mistakes = {
+        (mu1 + mu2) / 2: "the midpoint is the boundary only for θ = 0.5; the prior moves it.",
+        -expected: "right size, wrong direction: the more likely category 1 claims more of the line.",
+        2 * expected: "close: check the factor 1/(μ₂ − μ₁) = 1/2.",
+    }
+    hint = (
+        "set log θ − (x − μ₁)²/2 = log(1 − θ) − (x − μ₂)²/2 and solve for x (the x² terms cancel)."
     )
-    return check_number("4.5", boundary, expected, abs=1e-3, hint=hint, what="the boundary x")
+    return check_number(
+        "4.5",
+        boundary,
+        expected,
+        decimals=BOUNDARY_DECIMALS,
+        mistakes=mistakes,
+        mistake_abs=1e-9,  # the midpoint is 0, where a relative tolerance alone would match 0.0 only
+        hint=hint,
+        what="the boundary x",
+    )
 
 
 def exercise_4_6(num_boundaries) -> Feedback:
@@ -165,5 +204,7 @@ def exercise_4_6(num_boundaries) -> Feedback:
         num_boundaries,
         2,
         options=(0, 1, 2),
-        hint="far out in either tail, which category's density decays more slowly, the narrow or the wide one?",
+        hints=dict.fromkeys(
+            (0, 1), "far out in either tail, which category's density decays more slowly, the narrow or the wide one?"
+        ),
     )

@@ -47,7 +47,7 @@ MIN_CHAIN_BUCKET = 4
 MAX_SWEEPS = 2**31 - 1
 """Sweep indices are int32 inside the compiled loop; longer runs are refused."""
 
-MEMORY_LIMIT_BYTES = 8 * 2**30
+MEMORY_LIMIT_BYTES = 4 * 2**30
 """Requests whose draws would need more host memory than this are refused before allocating."""
 
 _INIT_STREAM = 2**32 - 1  # fold_in data for a chain's start, never a sweep index (< 2**31)

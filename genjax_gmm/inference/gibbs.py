@@ -364,10 +364,10 @@ def _advance(sweep_keys, states, first_sweep, count, data, mask, prior, *, block
     return jax.vmap(run_chain)(sweep_keys, states)
 
 
-def block_size(padded_points: int) -> int:
-    """Sweeps per compiled block: about 2²⁰ point-updates per chain (16 to 1024 sweeps), so that a
-    block takes well under a second and Ctrl-C is never far away."""
-    return int(np.clip(2**20 // padded_points, 16, 1024))
+def block_size(padded_points: int, num_components: int) -> int:
+    """Sweeps per compiled block: about 2²⁰ recorded numbers per chain (16 to 1024 sweeps), so that
+    a block takes well under a second, its buffers stay small and Ctrl-C is never far away."""
+    return int(np.clip(2**20 // (padded_points + 3 * num_components), 16, 1024))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -437,20 +437,21 @@ def gibbs(
         num_chains * num_draws * (dtype.itemsize * (3 * num_components + 1) + 4 * data.size * bool(keep_assignments)),
         f"keeping {num_chains} × {num_draws} draws",
     )
+    sweeps_per_block = block_size(padded.size, num_components)
     check_memory(
-        padded_chains * padded.size * num_components * dtype.itemsize * 4,
-        f"a sweep over {padded.size} points and {num_components} components in {padded_chains} chains",
+        padded_chains * dtype.itemsize * (4 * padded.size * num_components + sweeps_per_block * (3 * num_components + 1)),
+        f"a block of sweeps over {padded.size} points and {num_components} components in {padded_chains} chains",
     )
     prior = jax.tree.map(lambda value: jnp.asarray(value, dtype), prior)
     weights, means, stds, log_joint_draws, *assignments = run_chains(
         key,
         functools.partial(_initialise, num_components=num_components),
-        functools.partial(_advance, block_size=block_size(padded.size), keep_assignments=bool(keep_assignments)),
+        functools.partial(_advance, block_size=sweeps_per_block, keep_assignments=bool(keep_assignments)),
         (jnp.asarray(padded, dtype), jnp.asarray(mask, dtype), prior),
         num_chains=num_chains,
         num_sweeps=num_sweeps,
         burn_in=burn_in,
-        block_size=block_size(padded.size),
+        block_size=sweeps_per_block,
     )
     rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
     warn_if_unreliable(rhat, ess, num_chains, "gibbs")

@@ -1,0 +1,217 @@
+"""Every exercise check of every chapter answers every input with feedback, never a traceback.
+
+A battery of odd inputs (wrong types, wrong shapes, NaN, huge numbers, JAX keys, objects whose
+conversions raise), each also wrapped in a list, a tuple, a dict, a NumPy and a JAX array where
+that is possible, is fed to every ``exercise_N_M`` in ``genjax_gmm.checks``: each call must return
+a ``Feedback`` whose status, truth value and symbol agree, ⏳ exactly for ``None``, without raising
+or warning. And the right answer passes as a Python, NumPy or JAX number, scalar or 0-d array.
+"""
+
+import itertools
+import warnings
+from decimal import Decimal
+from fractions import Fraction
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from genjax_gmm.checks import Feedback, chapter1, chapter2, chapter3, chapter4, chapter5
+
+CHECKS = [
+    getattr(module, name)
+    for module in (chapter1, chapter2, chapter3, chapter4, chapter5)
+    for name in module.__all__
+    if name.startswith("exercise_")
+]
+
+
+class Hostile:
+    """An answer whose every conversion raises."""
+
+    def __float__(self):
+        raise RuntimeError("no float")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array")
+
+    def __eq__(self, other):
+        raise RuntimeError("no comparison")
+
+    def __len__(self):
+        raise RuntimeError("no length")
+
+    def __repr__(self):
+        raise RuntimeError("no repr")
+
+    __hash__ = None
+
+
+class ShapedLiar:
+    """An answer that claims to be a 0-d array but is not one."""
+
+    shape = ()
+    dtype = np.dtype(float)
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("not really an array")
+
+
+SCALARS = [
+    0, -0.0, 1, -1, 2, 3, 0.5, 1e308, -1e308, 5e-324, 10**400, -(10**400),
+    float("nan"), float("inf"), float("-inf"),
+    True, False, np.bool_(True),
+    1 + 2j, np.complex128(1j),
+    np.float16(2.0), np.float32(0.5), np.int8(2), np.uint64(2**63), np.int64(-1), np.longdouble(0.25),
+    Decimal("0.5"), Fraction(1, 30),
+    jnp.float32(2.0), jnp.array(3), jnp.array(0.5), jnp.array(True), jnp.array(jnp.nan),
+]
+STRINGS = ["", " ", "a", "B", "(c)", "0.5", "nan", "439 g", "ééé" * 50, np.str_("b"), b"c", bytearray(b"b")]
+CONTAINERS = [[], [1], [1, 2], [[1, 2], [3]], (), (0.5,), {}, {"a": 1}, set(), {1}, frozenset(), range(3)]
+ARRAYS = [
+    np.array(0.5), np.array(3), np.array([0.5]), np.array([[0.5]]), np.zeros(0), np.zeros((0, 3)),
+    np.zeros((30, 3)), np.full((30, 3), np.nan), np.full((30, 3), np.inf), np.ones((3, 30)), np.full((30, 3), 1 / 3),
+    np.full(20_000, np.nan), np.arange(10_000.0), np.linspace(-1e307, 1e307, 10_000), np.full(10_000, 75.0),
+    np.array(["a", "b"]), np.array([None, 1.0], dtype=object), np.array("c"), np.array([1 + 1j]),
+    np.array([True, False]), np.datetime64("2024-01-01"), np.array(["2024-01-01"], dtype="datetime64[D]"),
+    jnp.array([1.0, 2.0]), jnp.zeros((30, 3)), jnp.ones((30, 3)) / 3, jnp.arange(10_000.0),
+    jax.random.key(0), jax.random.PRNGKey(0), jax.random.split(jax.random.key(0), 3),
+]
+OTHERS = [None, object(), print, lambda: 0.5, type, Hostile(), ShapedLiar(), Ellipsis, NotImplemented, iter([1, 2])]
+
+
+def wrapped(value):
+    """``value`` itself and, where that is possible, wrapped in a list, tuple, dict and arrays."""
+    yield value
+    yield [value]
+    yield (value, value)
+    yield {"answer": value}
+    for make_array in (np.asarray, jnp.asarray):
+        try:
+            array = make_array([value])
+        except Exception:
+            continue
+        yield array
+
+
+BATTERY = [wrapper for value in SCALARS + STRINGS + CONTAINERS + ARRAYS + OTHERS for wrapper in wrapped(value)]
+ONE_OF_EACH = [
+    value for value in SCALARS + STRINGS + CONTAINERS + ARRAYS + OTHERS if not isinstance(value, type(iter([])))
+]
+
+
+def assert_feedback(feedback, answer):
+    assert isinstance(feedback, Feedback), type(feedback)
+    assert feedback.status in {"correct", "incorrect", "unanswered"}, feedback.status
+    assert bool(feedback) == (feedback.status == "correct")
+    assert repr(feedback)[0] == {"correct": "✅", "incorrect": "❌", "unanswered": "⏳"}[feedback.status]
+    assert feedback.message.strip()
+    assert (feedback.status == "unanswered") == (answer is None), feedback
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_every_check_answers_every_odd_input_with_feedback(check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a check does not spray warnings at a student either
+        for answer in BATTERY:
+            assert_feedback(check(answer), answer)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
+    for first, second in itertools.islice(itertools.product(ONE_OF_EACH, repeat=2), 0, None, 7):
+        assert_feedback(check((first, second)), (first, second))
+
+
+def test_the_battery_is_not_trivial():
+    """The battery reaches every check with hundreds of inputs of many types."""
+    assert len(CHECKS) == 4 + 5 + 4 + 6 + 6
+    assert len(BATTERY) > 300
+    assert len({type(answer) for answer in BATTERY}) > 30
+
+
+def test_non_numbers_are_not_accepted_as_numbers():
+    numeric = [chapter1.exercise_1_1, chapter2.exercise_2_1, chapter3.exercise_3_1, chapter4.exercise_4_1,
+               chapter5.exercise_5_1, chapter5.exercise_5_2]
+    for check, answer in itertools.product(numeric, STRINGS + CONTAINERS + OTHERS[1:] + [True, 1j, np.zeros(2)]):
+        assert check(answer).status == "incorrect", (check.__name__, answer)
+
+
+# The right answer of every numeric or multiple-choice check, from the exercises (the chapter
+# tests derive them independently).
+RIGHT = {
+    chapter1.exercise_1_1: 439.0,
+    chapter1.exercise_1_2: 1365.0,
+    chapter1.exercise_1_4: 0.111,
+    chapter2.exercise_2_1: 1 / 30,
+    chapter2.exercise_2_2: 1 / 3,
+    chapter2.exercise_2_3: 15.0,
+    chapter2.exercise_2_4: 5 / 9,
+    chapter3.exercise_3_1: 0.6827,
+    chapter3.exercise_3_2: 87.82,
+    chapter3.exercise_3_4: 0.3884,
+    chapter4.exercise_4_1: 429.41,
+    chapter4.exercise_4_2: 2.425,
+    chapter4.exercise_4_3: 5.557,
+    chapter4.exercise_4_4: 0.5246,
+    chapter4.exercise_4_5: 0.5493,
+    chapter4.exercise_4_6: 2,
+    chapter5.exercise_5_1: 0.1232,
+    chapter5.exercise_5_2: 3.008,
+    chapter5.exercise_5_4: 3,
+}
+
+
+@pytest.mark.parametrize("check", list(RIGHT), ids=lambda check: check.__name__)
+def test_the_right_answer_passes_as_any_kind_of_number(check):
+    right = RIGHT[check]
+    kinds = [right, np.float64(right), np.float32(right), np.array(right), jnp.asarray(right), jnp.float32(right)]
+    if float(right).is_integer():
+        kinds += [int(right), np.int64(right), np.array(int(right)), jnp.asarray(int(right))]
+    for answer in kinds:
+        feedback = check(answer)
+        assert feedback, (type(answer), answer, feedback)
+
+
+@pytest.mark.parametrize(
+    "check, letter",
+    [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_5, "b"), (chapter5.exercise_5_3, "b"),
+     (chapter5.exercise_5_6, "b")],
+)
+def test_the_right_letter_passes_in_any_spelling(check, letter):
+    for answer in (letter, letter.upper(), f" ({letter}) ", np.str_(letter)):
+        assert check(answer), answer
+
+
+@pytest.mark.parametrize(
+    "check, rounded",
+    [
+        (chapter2.exercise_2_1, 0.033),
+        (chapter2.exercise_2_2, 0.33),
+        (chapter3.exercise_3_4, 0.39),
+        (chapter4.exercise_4_1, 429.4),
+        (chapter4.exercise_4_2, 2.4),
+        (chapter4.exercise_4_5, 0.5),
+        (chapter5.exercise_5_1, 0.12),
+    ],
+)
+def test_a_close_but_rounded_answer_is_told_so_in_every_chapter(check, rounded):
+    feedback = check(rounded)
+    assert feedback.status == "incorrect" and "rounded too much" in feedback.message, feedback
+    assert "significant figure" in feedback.message or "decimal place" in feedback.message
+
+
+def test_precision_helpers():
+    from genjax_gmm.checks import decimals_given, required_decimals, rounded_too_far
+
+    assert required_decimals(1 / 30, significant_figures=3) == 4
+    assert required_decimals(429.41, significant_figures=3) == 0
+    assert required_decimals(429.41, decimals=2) == 2
+    assert [decimals_given(v) for v in (0.033, 15.0, 0.1 + 0.2, 1 / 3)] == [3, 0, 1, None]
+    assert rounded_too_far(0.033, 1 / 30, 4) == 3  # rounded
+    assert rounded_too_far(0.0333, 1 / 30, 4) is None  # enough digits
+    assert rounded_too_far(0.035, 1 / 30, 4) is None  # more than one unit off in its last digit
+    assert rounded_too_far(0.0, 1 / 3, 4) is None  # a unit of 1 is coarser than the answer itself
+    with pytest.raises(ValueError):
+        required_decimals(1.0)
