@@ -42,6 +42,7 @@ import jax.numpy as jnp
 import numpy as np
 from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
 from jax.scipy.special import gammaln
+from scipy.special import digamma
 
 from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields
 
@@ -168,10 +169,11 @@ def log_partition_probability(counts, concentration) -> jax.Array:
 
 
 def expected_num_tables(num_customers: int, concentration: float) -> float:
-    """E[K] = Σ_{i=0}^{n−1} α / (α + i), the mean number of occupied tables after n customers."""
+    """E[K] = Σ_{i=0}^{n−1} α / (α + i) = α (ψ(α + n) − ψ(α)), the mean number of occupied tables
+    after n customers (ψ the digamma function: ψ(x + 1) = ψ(x) + 1/x telescopes the sum)."""
     num_customers = check_positive_int(num_customers, "num_customers")
     concentration = float(check_positive(concentration, "concentration"))
-    return float(np.sum(concentration / (concentration + np.arange(num_customers))))
+    return float(concentration * (digamma(concentration + num_customers) - digamma(concentration)))
 
 
 def seating_logits(counts, log_predictive, log_predictive_new, concentration) -> jax.Array:

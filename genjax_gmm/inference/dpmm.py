@@ -60,6 +60,9 @@ __all__ = [
 BLOCK_SIZE = 64
 """Sweeps per compiled block (a block of 64 sweeps over 128 points takes well under a second)."""
 
+PREDICTIVE_BATCH = 64
+"""``posterior_predictive_density`` evaluates this many draws at once (memory: batch × grid × N)."""
+
 
 class PartitionState(NamedTuple):
     """One chain's partition: a label per (padded) point and the statistics of every label."""
@@ -298,7 +301,7 @@ def _predictive_density(grid, data, labels, prior):
         new_table = jnp.exp(predictive_log_density(grid, 0.0, 0.0, 0.0, prior))
         return (densities @ stats.counts + prior.concentration * new_table) / total
 
-    return jnp.mean(jax.lax.map(one_draw, labels, batch_size=64), axis=0)
+    return jnp.mean(jax.lax.map(one_draw, labels, batch_size=PREDICTIVE_BATCH), axis=0)
 
 
 def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
@@ -309,6 +312,7 @@ def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
     grid = check_finite(grid, "grid")
     if grid.ndim != 1:
         raise ValueError(f"grid must be a 1-D array of points, got shape {grid.shape}")
+    check_memory(PREDICTIVE_BATCH * grid.size * result.data.size * 8, f"the predictive density at {grid.size} points")
     centre = float(np.mean(result.data))
     labels = jnp.asarray(result.assignments.reshape(-1, result.data.size))
     prior = jax.tree.map(jnp.asarray, result.prior.shifted(centre))
