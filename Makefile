@@ -2,12 +2,12 @@
 PY := .venv/bin/python
 NOTEBOOKS := chapters solutions
 
-.PHONY: env course test solutions students bench lock clean
+.PHONY: env course test solutions students bench colab-check lock clean
 
 env:                      ## create/refresh .venv with pinned dependencies
 	@scripts/bootstrap.sh
 
-course: env               ## execute every solution notebook and build the HTML course in build/site
+course: env               ## execute every solution notebook and build the book in build/site
 	$(PY) scripts/course.py build
 
 test: env                 ## every test: package tests, notebook sync, every notebook under nbval
@@ -26,6 +26,9 @@ students: env             ## regenerate chapters/ from solutions/ (after editing
 
 bench: env                ## the inference benchmark (minutes; not part of `make test`)
 	$(PY) benchmarks/run.py
+
+colab-check: env          ## run every solution in an emulated fresh Colab runtime (minutes, GBs; not in `make test`)
+	$(PY) scripts/colab_check.py
 
 lock: env                 ## re-pin requirements/lock.txt from the current .venv
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions the course is tested with (Python 3.12, CPU). Used as a pip constraints\n# file by scripts/bootstrap.sh; regenerate with `make lock` after changing dependencies.' > requirements/lock.txt

@@ -4,7 +4,7 @@
 # Finds a Python >= 3.12, preferring 3.12 (the version the lock was made with and
 # the one Colab runs): $PYTHON if set, then python3.12/python3/python3.13 on PATH,
 # then interpreters installed under pyenv, 3.12.x first. Installs the package with its notebook,
-# test and benchmark extras, constrained by requirements/lock.txt. Re-running is cheap:
+# test, benchmark and book extras, constrained by requirements/lock.txt. Re-running is cheap:
 # nothing is reinstalled unless pyproject.toml or the lock file changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,5 +61,5 @@ echo "bootstrap: installing pinned dependencies into $VENV"
 # pip's warnings about this machine's unused local index folders are noise: drop them.
 quiet_pip() { "$VENV/bin/python" -m pip --quiet "$@" 2> >(grep -v "is ignored: it is neither" >&2); }
 quiet_pip install --upgrade "pip>=24"
-quiet_pip install -c "$LOCK" -e ".[notebooks,test,bench]"
+quiet_pip install -c "$LOCK" -e ".[notebooks,test,bench,book]"
 echo "$WANT" > "$STAMP"

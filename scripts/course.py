@@ -10,8 +10,8 @@ Subcommands (paths are relative to the repository root):
   readme-table  fill README.md's chapter table between its ``chapters:start/end`` markers
   check         exit 1 if ``chapters/``, the badges or the README table are out of date
   execute       run solution notebooks in a fresh kernel each and store their outputs in place
-  build         write the HTML course to build/site from freshly executed solutions
-                (or, with --no-execute, from their stored outputs)
+  build         build the course as a book (Sphinx + MyST-NB + sphinx-book-theme, see book.py)
+                in build/site from freshly executed solutions (--no-execute: stored outputs)
 
 The conventions these implement are in CONTRIBUTING.md. The repository slug and ref the
 badges and the Colab install point to come from ``[tool.genjax-gmm-course]`` in pyproject.toml;
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import html
 import json
 import re
 import sys
+import tempfile
 import time
 import tomllib
 from dataclasses import dataclass
@@ -37,11 +37,10 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
-from nbconvert.filters import markdown2html
-from nbconvert.preprocessors import TagRemovePreprocessor
 from nbformat import NotebookNode
 from traitlets import default
+
+import book
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +56,8 @@ BADGE_TAG = "colab-badge"
 SETUP_TAG = "colab-setup"
 COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 COLAB_PINNED_PACKAGES = ("genjax", "jax", "jaxlib")
-"""Installed in Colab at the locked versions; Colab's own numpy, matplotlib … stay."""
+"""Installed in Colab at the locked versions, with pyproject's ``colab-pins`` (numpy); Colab's
+own matplotlib, scipy, ipywidgets … stay."""
 
 README_START = "<!-- chapters:start -->"
 README_END = "<!-- chapters:end -->"
@@ -84,7 +84,7 @@ class Course:
     ref: str
     """The branch or tag they point to."""
     pins: tuple[str, ...]
-    """``name==version`` requirements the Colab setup cell installs."""
+    """``name==version`` requirements the Colab setup cell installs (besides the package)."""
 
     @classmethod
     def load(cls, root: Path = ROOT) -> Course:
@@ -99,7 +99,11 @@ class Course:
         if not re.fullmatch(r"[\w./-]+", ref):
             raise ValueError(f"pyproject.toml: [tool.genjax-gmm-course] ref must be a branch or tag, got {ref!r}")
         pins = locked_pins(root / "requirements" / "lock.txt", COLAB_PINNED_PACKAGES)
-        return cls(root, pyproject["project"]["name"], repository, ref, pins)
+        colab_pins = tuple(settings.get("colab-pins", ()))
+        malformed = [pin for pin in colab_pins if not re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", pin)]
+        if malformed:
+            raise ValueError(f"pyproject.toml: [tool.genjax-gmm-course] colab-pins must be name==version, got {malformed}")
+        return cls(root, pyproject["project"]["name"], repository, ref, pins + colab_pins)
 
     @property
     def solutions(self) -> Path:
@@ -134,8 +138,9 @@ class Course:
     def colab_badge(self, path: Path) -> str:
         return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({self.colab_url(path)})"
 
-    def colab_requirements(self) -> list[str]:
-        return [*self.pins, f"{self.package} @ git+https://github.com/{self.repository}@{self.ref}"]
+    def course_requirement(self) -> str:
+        """The helper package at the configured repository and ref, as pip installs it in Colab."""
+        return f"{self.package} @ git+https://github.com/{self.repository}@{self.ref}"
 
 
 def locked_pins(lock: Path, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -190,26 +195,80 @@ def with_cell_ids(nb: NotebookNode) -> NotebookNode:
 # --- the Colab badge and setup cells -------------------------------------------------------
 
 SETUP_SOURCE = """\
-# Colab only: install the course's pinned packages. Anywhere else this cell does nothing.
+# Colab only: install the course's packages (about a minute, once per runtime).
+# Elsewhere this cell does nothing.
 import sys
 
 if "google.colab" in sys.modules:
+    import importlib
+    import importlib.metadata
+    import os
     import subprocess
+    import time
 
-    requirements = [
-{requirements}
-    ]
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *requirements], check=True)"""
+    pins = {{
+{pins}
+    }}
+    course_package = {course_package}
+
+    def installed(distribution):
+        try:
+            return importlib.metadata.version(distribution)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    if all(installed(name) == version for name, version in pins.items()) and installed({package}):
+        print("The course's packages are installed:", ", ".join(f"{{n}} {{v}}" for n, v in pins.items()))
+    else:
+        # Distributions whose modules are already imported: if pip changes one, Python would
+        # mix the old files in memory with the new ones on disk, so the runtime must restart.
+        owners = importlib.metadata.packages_distributions()  # import name → distributions
+        before = {{d: installed(d) for m in list(sys.modules) for d in owners.get(m, [])}}
+        print("Installing", ", ".join(f"{{n}} {{v}}" for n, v in pins.items()), "and the course package…")
+        start = time.perf_counter()
+        requirements = [f"{{n}}=={{v}}" for n, v in pins.items()] + [course_package]
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *requirements], check=True)
+        importlib.invalidate_caches()
+        print(f"Installed in {{time.perf_counter() - start:.0f}} s.")
+        print({resolver_note})
+        changed = [f"{{d}} {{v}} → {{installed(d)}}" for d, v in sorted(before.items()) if installed(d) != v]
+        if changed:
+            print("Restarting the runtime, because these were already loaded:", ", ".join(changed) + ".")
+            print("When Colab has reconnected, run this cell again (it will skip pip), then the rest.")
+            sys.stdout.flush()
+            time.sleep(1)  # let the message reach the notebook before the kernel goes
+            os.kill(os.getpid(), 9)  # Colab's way to restart a runtime
+    if "tensorflow" not in sys.modules:
+        # tfp's JAX substrate, under genjax, imports TensorFlow only to copy its docstrings;
+        # hiding it saves seconds and its log lines (the notebooks never use TensorFlow).
+        sys.modules["tensorflow"] = None
+        import genjax  # noqa: F401
+        del sys.modules["tensorflow"]"""
+
+
+RESOLVER_NOTE = (
+    "A red 'ERROR: pip's dependency resolver' above concerns Colab packages the course does not use"
+    " (numba, for one) and does not affect the course."
+)
+
+
+def colab_setup_source(course: Course) -> str:
+    """The install cell's code: pins from the lock (and pyproject's Colab pins), the course package."""
+    pairs = (pin.split("==") for pin in course.pins)
+    pins = "\n".join(f"        {json.dumps(name)}: {json.dumps(version)}," for name, version in pairs)
+    return SETUP_SOURCE.format(
+        pins=pins,
+        course_package=json.dumps(course.course_requirement()),
+        package=json.dumps(course.package),
+        resolver_note=json.dumps(RESOLVER_NOTE, ensure_ascii=False),
+    )
 
 
 def colab_cells(course: Course, path: Path) -> list[NotebookNode]:
     """The badge cell (opening ``path`` in Colab) and the Colab-only install cell."""
-    requirements = "\n".join(f"        {json.dumps(r)}," for r in course.colab_requirements())
     return [
         nbformat.v4.new_markdown_cell(course.colab_badge(path), id=BADGE_TAG, metadata={"tags": [BADGE_TAG]}),
-        nbformat.v4.new_code_cell(
-            SETUP_SOURCE.format(requirements=requirements), id=SETUP_TAG, metadata={"tags": [SETUP_TAG]}
-        ),
+        nbformat.v4.new_code_cell(colab_setup_source(course), id=SETUP_TAG, metadata={"tags": [SETUP_TAG]}),
     ]
 
 
@@ -362,32 +421,67 @@ def with_readme_table(readme: str, table: str) -> str:
 # --- execution -----------------------------------------------------------------------------
 
 
-class _ThisInterpreterKernelSpecs(KernelSpecManager):
-    """Resolves every kernel name to an IPython kernel running this very interpreter (.venv)."""
+class _OneKernelSpec(KernelSpecManager):
+    """Resolves every kernel name (whatever a notebook's metadata says) to one kernel spec."""
+
+    def __init__(self, spec: KernelSpec, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._spec = spec
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
+        return self._spec
 
 
-class _ThisInterpreterKernelManager(AsyncKernelManager):
-    @default("kernel_spec_manager")
-    def _default_kernel_spec_manager(self) -> KernelSpecManager:
-        return _ThisInterpreterKernelSpecs()
+def this_interpreter_kernel() -> KernelSpec:
+    """An IPython kernel running this very interpreter (the course's .venv)."""
+    return KernelSpec(resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict())
 
 
-def execute_notebook(nb: NotebookNode, cwd: Path, name: str) -> NotebookNode:
-    """A copy of ``nb`` run top to bottom in a fresh kernel (working directory ``cwd``)."""
+def _ipc_kernel_manager(spec: KernelSpec, sockets: str) -> type[AsyncKernelManager]:
+    """A kernel manager class for ``spec``'s kernel over IPC, with its sockets in ``sockets``.
+
+    A class, not an instance: nbclient shuts down the kernels of the managers it creates.
+    """
+
+    class IpcKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _default_kernel_spec_manager(self) -> KernelSpecManager:
+            return _OneKernelSpec(spec)
+
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return f"{sockets}/socket"
+
+    return IpcKernelManager
+
+
+def run_notebook(nb: NotebookNode, cwd: Path, kernel: KernelSpec | None = None) -> None:
+    """Run ``nb`` top to bottom in place, in a fresh kernel (working directory ``cwd``).
+
+    The kernel is ``kernel`` (default: this interpreter's), reached over IPC (local sockets),
+    so it does not warn about unencrypted TCP. Outputs arrive in ``nb`` as the cells print them;
+    nbclient's errors (a failing cell, a dying kernel) propagate.
+    """
+    with tempfile.TemporaryDirectory(prefix="course-kernel-") as sockets:
+        NotebookClient(
+            nb,
+            kernel_manager_class=_ipc_kernel_manager(kernel or this_interpreter_kernel(), sockets),
+            timeout=CELL_TIMEOUT_SECONDS,
+            record_timing=False,  # no timestamps: re-executing an unchanged notebook changes nothing
+            store_widget_state=False,
+            resources={"metadata": {"path": str(cwd)}},
+        ).execute()
+
+
+def execute_notebook(nb: NotebookNode, cwd: Path, name: str, kernel: KernelSpec | None = None) -> NotebookNode:
+    """A copy of ``nb`` run by ``run_notebook``; a failing cell raises ``NotebookError`` naming ``name``."""
     executed = copy.deepcopy(nb)
-    client = NotebookClient(
-        executed,
-        timeout=CELL_TIMEOUT_SECONDS,
-        kernel_manager_class=_ThisInterpreterKernelManager,
-        record_timing=False,  # no timestamps: re-executing an unchanged notebook changes nothing
-        store_widget_state=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
     try:
-        client.execute()
+        run_notebook(executed, cwd, kernel)
     except CellExecutionError as error:
         raise NotebookError(f"{name} failed:\n{error}") from None
     return executed
@@ -402,75 +496,7 @@ def error_cells(nb: NotebookNode) -> list[int]:
     ]
 
 
-# --- the HTML course -----------------------------------------------------------------------
-
-SITE_CSS = """
-body { font-family: system-ui, sans-serif; line-height: 1.5; }
-.course-nav { display: flex; gap: 1.5em; max-width: 60em; margin: 1em auto; padding: 0.5em 1em;
-              border-bottom: 1px solid #ddd; font-family: system-ui, sans-serif; }
-.course-index { max-width: 48em; margin: 2em auto; padding: 0 1em; }
-.course-index li { margin-bottom: 1em; }
-"""
-
-PAGE_TEMPLATE = (
-    "{%- extends 'index.html.j2' -%}\n"
-    "{% block extra_css %}<style>" + SITE_CSS + "</style>{% endblock extra_css %}\n"
-    "{%- block body_header -%}{{ super() }}"
-    '<nav class="course-nav">{{ resources.course_nav }}</nav>{%- endblock body_header -%}\n'
-    '{% block body_footer %}<nav class="course-nav">{{ resources.course_nav }}</nav>'
-    "{{ super() }}{% endblock body_footer %}\n"
-)
-
-
-@dataclass(frozen=True)
-class ChapterPage:
-    solution: Path
-    notebook: NotebookNode
-    title: str
-    description: str
-
-    @property
-    def page(self) -> str:
-        """The page's file name in the site, e.g. ``01_mystery_bentos.html``."""
-        return self.solution.with_suffix(".html").name
-
-
-def chapter_html(chapter: ChapterPage, navigation: str) -> str:
-    """One chapter as a standalone page: figures embedded as PNG data URIs, setup cell hidden."""
-    exporter = HTMLExporter(template_name="lab", raw_template=PAGE_TEMPLATE)
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={SETUP_TAG}), enabled=True)
-    page, _ = exporter.from_notebook_node(
-        chapter.notebook, resources={"metadata": {"name": chapter.title}, "course_nav": navigation}
-    )
-    return page
-
-
-def navigation_html(chapters: list[ChapterPage], index: int) -> str:
-    links = ['<a href="index.html">Course index</a>']
-    if index > 0:
-        links.append(f'<a href="{chapters[index - 1].page}">← {html.escape(chapters[index - 1].title)}</a>')
-    if index + 1 < len(chapters):
-        links.append(f'<a href="{chapters[index + 1].page}">{html.escape(chapters[index + 1].title)} →</a>')
-    return " ".join(links)
-
-
-def index_html(course_title: str, chapters: list[ChapterPage], course: Course) -> str:
-    """The course's front page: the chapter map, each chapter with its description."""
-    items = "\n".join(
-        f'<li><a href="{c.page}"><strong>{html.escape(c.title)}</strong></a>'
-        f"{markdown2html(c.description)}"
-        f'<a href="{course.colab_url(course.chapter_path(c.solution))}">'
-        f'<img src="{COLAB_BADGE_IMAGE}" alt="Open the exercises in Colab"></a></li>'
-        for c in chapters
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(course_title)}</title>\n<style>{SITE_CSS}</style>\n</head>\n"
-        f'<body>\n<main class="course-index">\n<h1>{html.escape(course_title)}</h1>\n'
-        "<p>Each chapter is rendered from its solution notebook, with the outputs it computes. "
-        "The Colab badge opens the chapter's exercises.</p>\n"
-        f"<ol>\n{items}\n</ol>\n</main>\n</body>\n</html>\n"
-    )
+# --- the book -----------------------------------------------------------------------------
 
 
 def course_title(course: Course) -> str:
@@ -481,27 +507,24 @@ def course_title(course: Course) -> str:
     raise ValueError("README.md has no '# ' title")
 
 
-def build_site(course: Course, out: Path, execute: bool) -> list[Path]:
-    """Write ``index.html`` and one page per solution notebook to ``out``; return the pages."""
+def build_site(course: Course, out: Path, execute: bool) -> Path:
+    """Build the book from the solution notebooks (executed afresh, or as stored) in ``out``.
+
+    Returns the index page. Refuses a notebook that fails or that stores an error output.
+    """
     chapters = []
     for path in course.solution_paths():
-        nb = read_notebook(path)
-        if execute:
-            nb = timed_execution(course, path)
+        nb = timed_execution(course, path) if execute else read_notebook(path)
         broken = error_cells(nb)
         if broken:
             raise NotebookError(f"{course.relative(path)}: cells {broken} hold error outputs")
         title, description = chapter_summary(nb, path.name)
-        chapters.append(ChapterPage(path, nb, title, description))
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for index, chapter in enumerate(chapters):
-        page = out / chapter.page
-        page.write_text(chapter_html(chapter, navigation_html(chapters, index)), encoding="utf-8")
-        written.append(page)
-    index_page = out / "index.html"
-    index_page.write_text(index_html(course_title(course), chapters, course), encoding="utf-8")
-    return [index_page, *written]
+        exercises = course.colab_url(course.chapter_path(path))
+        chapters.append(book.Chapter(path.name, nb, title, description, exercises, frozenset({BADGE_TAG, SETUP_TAG})))
+    the_book = book.Book(
+        course_title(course), course.repository, course.ref, course.relative(course.solutions), COLAB_BADGE_IMAGE, chapters
+    )
+    return book.build_book(the_book, out)
 
 
 def timed_execution(course: Course, path: Path) -> NotebookNode:
@@ -607,8 +630,8 @@ def command_execute(course: Course, args: argparse.Namespace) -> int:
 
 def command_build(course: Course, args: argparse.Namespace) -> int:
     out = args.out or course.root / "build" / "site"
-    pages = build_site(course, out, execute=not args.no_execute)
-    print(f"wrote {len(pages)} pages; open {pages[0]} or run `python -m http.server -d {out}`")
+    index = build_site(course, out, execute=not args.no_execute)
+    print(f"built the book: open {index} or run `python -m http.server -d {out}`")
     return 0
 
 
@@ -618,7 +641,7 @@ COMMANDS = {
     "readme-table": (command_readme_table, "fill README.md's chapter table"),
     "check": (command_check, "exit 1 if chapters/, badges or the README table are stale"),
     "execute": (command_execute, "execute solution notebooks in place (fresh kernel each)"),
-    "build": (command_build, "build the HTML course in build/site"),
+    "build": (command_build, "build the course as a book in build/site"),
 }
 
 

@@ -1,7 +1,8 @@
-"""Shared by the pipeline tests: scripts/course.py as a module, the stand-in course, site checks."""
+"""Shared by the pipeline tests: scripts/course.py as a module, the stand-in course, book checks."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -35,25 +36,65 @@ def figure_outputs(nb) -> int:
     )
 
 
+def search_index(site: Path) -> dict:
+    """Sphinx's search index of a built book (``Search.setIndex({...})`` in searchindex.js)."""
+    text = (site / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def sidebar(page: str) -> str:
+    """The book's table of contents in the left sidebar of a page."""
+    start = page.index('<nav class="bd-links bd-docs-nav"')
+    return page[start : page.index("</nav>", start)]
+
+
 def site_problems(the_course: course.Course, site: Path) -> list[str]:
-    """What is wrong with a built site: missing or unlinked pages, figures not embedded, tracebacks."""
-    index = (site / "index.html").read_text(encoding="utf-8")
+    """What is wrong with a built book: each solution must have a page listed in every page's
+    sidebar and in the search index, with a Colab launch link to its notebook, an .ipynb
+    download, its figures as image files, maths typeset by the local MathJax, no script or
+    image from elsewhere but the index's badges, no traceback and no Colab install cell."""
     problems = []
-    for solution in the_course.solution_paths():
-        page = site / solution.with_suffix(".html").name
-        if not page.exists():
-            problems.append(f"{page.name} is missing")
+    solutions = the_course.solution_paths()
+    pages = ["index.html", *(solution.with_suffix(".html").name for solution in solutions)]
+    index = search_index(site)
+    if not (site / "_static" / "mathjax" / "tex-chtml.js").is_file():
+        problems.append("MathJax is not shipped in _static/mathjax")
+    for page_name in pages:
+        if not (site / page_name).exists():
+            problems.append(f"{page_name} is missing")
             continue
-        if f'href="{page.name}"' not in index:
-            problems.append(f"index.html does not link {page.name}")
-        text = page.read_text(encoding="utf-8")
-        figures = figure_outputs(course.read_notebook(solution))
-        embedded = len(re.findall(r'<img\b[^>]*\ssrc="data:image/png;base64,', text))
-        if embedded != figures:
-            problems.append(f"{page.name} embeds {embedded} PNG figures, its notebook has {figures}")
-        external = re.findall(r'<img\b[^>]*\ssrc="(?!data:image/png;base64,|https://)([^"]*)"', text)
-        if external:
-            problems.append(f"{page.name} links images instead of embedding them: {external}")
-        if "Traceback (most recent call last)" in text:
-            problems.append(f"{page.name} shows a traceback")
+        page = (site / page_name).read_text(encoding="utf-8")
+        toc = sidebar(page)
+        for other in pages[1:]:
+            if f'href="{other}"' not in toc and not (other == page_name and 'href="#"' in toc):
+                problems.append(f"{page_name}'s sidebar does not list {other}")
+        if 'class="math' in page and '<script defer="defer" src="_static/mathjax/tex-chtml.js">' not in page:
+            problems.append(f"{page_name} has maths but does not load the local MathJax")
+        remote = re.findall(r'<script\b[^>]*\ssrc="(https?:[^"]*)"', page)
+        if remote:
+            problems.append(f"{page_name} loads scripts from elsewhere: {remote}")
+    for solution in solutions:
+        page_name = solution.with_suffix(".html").name
+        if not (site / page_name).exists():
+            continue
+        page = (site / page_name).read_text(encoding="utf-8")
+        nb = course.read_notebook(solution)
+        title, _ = course.chapter_summary(nb, solution.name)
+        if solution.stem not in index["docnames"] or title not in index["titles"]:
+            problems.append(f"the search index lacks {page_name} ({title})")
+        launch = the_course.colab_url(solution)
+        if f'href="{launch}"' not in page:
+            problems.append(f"{page_name} has no Colab launch link to {launch}")
+        if f'href="_sources/{solution.name}"' not in page or not (site / "_sources" / solution.name).is_file():
+            problems.append(f"{page_name} offers no .ipynb download of {solution.name}")
+        images = [src for src in re.findall(r'<img\b[^>]*\ssrc="([^"]*)"', page) if not src.startswith("_static/")]
+        figures = [src for src in images if src.startswith("_images/") and (site / src).is_file()]
+        if len(figures) != len(images) or len(figures) != figure_outputs(nb):
+            problems.append(
+                f"{page_name} shows {len(figures)} figure files among {len(images)} images, its notebook has {figure_outputs(nb)}"
+            )
+        if "Traceback (most recent call last)" in page:
+            problems.append(f"{page_name} shows a traceback")
+        if "Elsewhere this cell does nothing" in page:
+            problems.append(f"{page_name} shows the Colab install cell")
     return problems

@@ -1,9 +1,11 @@
 """scripts/course.py on the stand-in notebook: student generation, Colab cells, README table,
-execution and the HTML build."""
+execution and the book."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
 import subprocess
 import sys
 import types
@@ -11,7 +13,7 @@ import types
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-from pipeline_helpers import FIXTURE, ROOT, course, figure_outputs, site_problems, stand_in_course
+from pipeline_helpers import FIXTURE, ROOT, course, figure_outputs, search_index, sidebar, site_problems, stand_in_course
 
 
 @pytest.fixture
@@ -36,12 +38,13 @@ class CliResult:
 
 
 @pytest.fixture
-def run_cli(capsys):
-    """Run ``scripts/course.py --root <course> ARGS`` in this process; its exit code and output."""
+def run_cli(capfd):
+    """Run ``scripts/course.py --root <course> ARGS`` in this process; its exit code and output
+    (captured at the file descriptors, so a kernel's messages count too)."""
 
     def run(the_course: course.Course, *args: str) -> CliResult:
         returncode = course.main(["--root", str(the_course.root), *args])
-        return CliResult(returncode, *capsys.readouterr())
+        return CliResult(returncode, *capfd.readouterr())
 
     return run
 
@@ -196,27 +199,106 @@ def test_pins_are_read_from_the_lock(tmp_path):
         course.locked_pins(lock, ("jax", "scipy"))
 
 
-def run_setup_cell(source: str, monkeypatch) -> list[list[str]]:
-    """Execute the setup cell's code with pip replaced by a recorder; the commands it ran."""
-    calls = []
-    monkeypatch.setattr(subprocess, "run", lambda command, check: calls.append(command))
+COLAB_CELL_PINS = {"genjax": "1.0.14", "jax": "0.11.2", "jaxlib": "0.11.2", "numpy": "2.1.3"}
+
+
+@dataclasses.dataclass
+class FakeColab:
+    """What the install cell sees and does: installed versions, pip calls, kills, what it printed."""
+
+    versions: dict[str, str]
+    installs: dict[str, str]
+    """The versions a pip run leaves behind."""
+    pip_calls: list[list[str]] = dataclasses.field(default_factory=list)
+    kills: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+
+
+def run_setup_cell(source: str, colab: FakeColab, monkeypatch, tmp_path, capsys) -> str:
+    """Execute the install cell against ``colab``'s fake pip, metadata and os.kill; its printout.
+
+    A stand-in ``genjax`` module on sys.path records whether it could import TensorFlow.
+    """
+    import importlib.metadata
+    import os
+
+    def version(name):
+        if name not in colab.versions:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return colab.versions[name]
+
+    def pip(command, check):
+        colab.pip_calls.append(command)
+        colab.versions.update(colab.installs)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(importlib.metadata, "packages_distributions", lambda: {"numpy": ["numpy"], "os": []})
+    monkeypatch.setattr(subprocess, "run", pip)
+    monkeypatch.setattr(os, "kill", lambda pid, signal: colab.kills.append((pid, signal)))
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    (tmp_path / "genjax.py").write_text(
+        "try:\n    import tensorflow\n    TENSORFLOW = 'imported'\nexcept ImportError:\n    TENSORFLOW = 'hidden'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "genjax", raising=False)
+    monkeypatch.setitem(sys.modules, "numpy", sys.modules.get("numpy") or types.ModuleType("numpy"))
     exec(compile(source, "<colab-setup>", "exec"), {})
-    return calls
+    return capsys.readouterr().out
 
 
-def test_setup_cell_installs_pinned_packages_in_colab_only(tmp_course, monkeypatch):
-    _, setup = course.colab_cells(tmp_course, tmp_course.solutions / "01_stand_in.ipynb")
+@pytest.fixture
+def setup_source(tmp_course) -> str:
+    return course.colab_cells(tmp_course, tmp_course.solutions / "01_stand_in.ipynb")[1].source
+
+
+COURSE_PACKAGE = "genjax-gmm @ git+https://github.com/genjax-gmm/genjax-gmm-course@main"
+
+
+def test_setup_cell_does_nothing_outside_colab(setup_source, monkeypatch, tmp_path, capsys):
     monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    assert run_setup_cell(setup.source, monkeypatch) == []
+    colab = FakeColab(versions={"numpy": "2.0.2"}, installs={"numpy": "2.1.3"})
+    assert run_setup_cell(setup_source, colab, monkeypatch, tmp_path, capsys) == ""
+    assert colab.pip_calls == [] and colab.kills == [] and "genjax" not in sys.modules
+
+
+def test_setup_cell_installs_then_restarts_when_a_loaded_module_changed(setup_source, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
-    (command,) = run_setup_cell(setup.source, monkeypatch)
+    colab = FakeColab(versions={"numpy": "2.0.2", "jax": "0.5.3"}, installs={**COLAB_CELL_PINS, "genjax-gmm": "0.1.0"})
+    printed = run_setup_cell(setup_source, colab, monkeypatch, tmp_path, capsys)
+    pins = [f"{name}=={version}" for name, version in COLAB_CELL_PINS.items()]
+    assert colab.pip_calls == [[sys.executable, "-m", "pip", "install", "--quiet", *pins, COURSE_PACKAGE]]
+    assert colab.kills == [(os.getpid(), 9)]
+    assert re.search(r"Installed in \d+ s\.", printed)
+    assert "dependency resolver" in printed and "does not affect the course" in printed
+    assert "Restarting the runtime, because these were already loaded: numpy 2.0.2 → 2.1.3." in printed
+    assert "run this cell again" in printed
+
+
+def test_setup_cell_installs_without_restart_when_nothing_loaded_changed(setup_source, monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    colab = FakeColab(versions={"numpy": "2.1.3"}, installs={**COLAB_CELL_PINS, "genjax-gmm": "0.1.0"})
+    printed = run_setup_cell(setup_source, colab, monkeypatch, tmp_path, capsys)
+    assert len(colab.pip_calls) == 1 and colab.kills == []
+    assert "Restarting" not in printed
+    assert sys.modules["genjax"].TENSORFLOW == "hidden" and "tensorflow" not in sys.modules
+
+
+def test_setup_cell_skips_pip_when_the_pins_are_installed(setup_source, monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    colab = FakeColab(versions={**COLAB_CELL_PINS, "genjax-gmm": "0.1.0"}, installs={"numpy": "9.9.9"})
+    printed = run_setup_cell(setup_source, colab, monkeypatch, tmp_path, capsys)
+    assert colab.pip_calls == [] and colab.kills == []
+    assert printed == "The course's packages are installed: genjax 1.0.14, jax 0.11.2, jaxlib 0.11.2, numpy 2.1.3\n"
+    assert sys.modules["genjax"].TENSORFLOW == "hidden" and "tensorflow" not in sys.modules
+
+
+def test_setup_cell_pins_come_from_the_lock_and_pyproject(tmp_course):
     lock = (ROOT / "requirements" / "lock.txt").read_text().splitlines()
-    pins = [line for line in lock if line.split("==")[0] in ("genjax", "jax", "jaxlib")]
-    assert len(pins) == 3
-    assert command == [
-        sys.executable, "-m", "pip", "install", "--quiet", *pins,
-        "genjax-gmm @ git+https://github.com/genjax-gmm/genjax-gmm-course@main",
-    ]  # fmt: skip
+    locked = [line for line in lock if line.split("==")[0] in ("genjax", "jax", "jaxlib")]
+    assert tmp_course.pins == (*locked, "numpy==2.1.3")
+    text = (tmp_course.root / "pyproject.toml").read_text()
+    (tmp_course.root / "pyproject.toml").write_text(text.replace('colab-pins = ["numpy==2.1.3"]', 'colab-pins = ["numpy>=2"]'))
+    with pytest.raises(ValueError, match="colab-pins must be name==version"):
+        course.Course.load(tmp_course.root)
 
 
 # --- README table --------------------------------------------------------------------------
@@ -283,23 +365,54 @@ def test_badly_named_solutions_are_refused(tmp_course, run_cli):
     assert result.returncode == 1 and "name it NN_slug.ipynb" in result.stderr
 
 
-def test_execute_stores_the_same_outputs_and_build_embeds_every_figure(tmp_course, run_cli):
+def test_execute_stores_the_same_outputs_quietly(tmp_course, run_cli):
     path = tmp_course.solutions / "01_stand_in.ipynb"
     path.write_text(path.read_text().replace("✅ Exercise 0.1: correct.", "stale output"))
     result = run_cli(tmp_course, "execute", "01_stand_in")
     assert result.returncode == 0, result.stderr
-    assert "executed solutions/01_stand_in.ipynb in" in result.stdout
+    assert re.fullmatch(r"executed solutions/01_stand_in.ipynb in \d+\.\d s\ntotal \d+\.\d s for 1 notebook\(s\)\n", result.stdout)
+    assert result.stderr == ""  # e.g. no "Kernel is running over TCP without encryption"
     executed, stored = course.read_notebook(path), course.read_notebook(FIXTURE)
     for cell_id in ("mean", "check-0-1", "check-0-2", "check-0-3"):
         assert cell(executed, cell_id).outputs == cell(stored, cell_id).outputs
+
+
+@pytest.mark.book
+def test_the_book_has_toc_search_launch_links_figures_and_offline_maths(tmp_course, run_cli):
+    assert run_cli(tmp_course, "badges").returncode == 0  # the Colab cells the pages must hide
     site = tmp_course.root / "site"
     result = run_cli(tmp_course, "build", "--no-execute", "--out", str(site))
     assert result.returncode == 0, result.stderr
-    assert figure_outputs(executed) == 1
+    assert result.stdout == f"built the book: open {site / 'index.html'} or run `python -m http.server -d {site}`\n"
+    assert figure_outputs(course.read_notebook(FIXTURE)) == 1
     assert site_problems(tmp_course, site) == []
     page = (site / "01_stand_in.html").read_text()
-    assert "<title>Chapter 0: A stand-in chapter</title>" in page
-    assert "google.colab" not in page  # the setup cell is Colab's business, not the reader's
+    assert "<title>Chapter 0: A stand-in chapter" in page
+    assert "Elsewhere this cell does nothing" in (site / "_sources" / "01_stand_in.ipynb").read_text()  # hidden, not lost
+    assert "stand" in search_index(site)["terms"]  # full text: a word of the chapter's body is indexed
+    index = (site / "index.html").read_text()
+    assert '<img alt="Open the exercises of Chapter 0 in Colab" src="https://colab.research.google.com/assets/colab-badge.svg"' in index
+    assert f'href="{tmp_course.colab_url(tmp_course.chapters / "01_stand_in.ipynb")}"' in index
+
+
+@pytest.mark.book
+def test_a_new_solution_joins_the_book_and_a_broken_book_is_caught(tmp_course):
+    second = course.read_notebook(FIXTURE)
+    second.cells[0].source = second.cells[0].source.replace("Chapter 0: A stand-in chapter", "Chapter 7: Appears by itself")
+    course.write_notebook(second, tmp_course.solutions / "07_appears.ipynb")
+    site = tmp_course.root / "site"
+    course.build_site(tmp_course, site, execute=False)
+    assert site_problems(tmp_course, site) == []
+    assert 'href="07_appears.html"' in sidebar((site / "01_stand_in.html").read_text())
+    (figure,) = (site / "_images").glob("*.png")
+    figure.unlink()
+    page = site / "07_appears.html"
+    page.write_text(page.read_text().replace("colab.research.google.com/github", "elsewhere.example/github"))
+    assert site_problems(tmp_course, site) == [
+        "01_stand_in.html shows 0 figure files among 1 images, its notebook has 1",
+        f"07_appears.html has no Colab launch link to {tmp_course.colab_url(tmp_course.solutions / '07_appears.ipynb')}",
+        "07_appears.html shows 0 figure files among 1 images, its notebook has 1",
+    ]
 
 
 def test_build_refuses_a_notebook_that_fails(tmp_course, run_cli):

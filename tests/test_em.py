@@ -186,9 +186,9 @@ def test_no_recompilation_for_other_sizes_in_a_bucket_or_other_iteration_limits(
     em(OVERLAPPING[:100], 2)
     kmeans(OVERLAPPING[:100], 2)
     with compile_seconds() as spent:
-        em(OVERLAPPING[:77], 2, max_iterations=1000, tolerance=1e-6, seed=3)
-        em(OVERLAPPING[:128], 2, max_iterations=7)
-        kmeans(OVERLAPPING[:90], 2, max_iterations=3)
+        em(OVERLAPPING[:97], 2, max_iterations=1000, tolerance=1e-6, seed=3)  # 97 to 104 points: one bucket
+        em(OVERLAPPING[:104], 2, max_iterations=7)
+        kmeans(OVERLAPPING[:99], 2, max_iterations=3)
     assert spent[0] <= 0.3
 
 

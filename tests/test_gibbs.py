@@ -298,9 +298,10 @@ def test_changing_sweeps_chains_burn_in_or_size_within_a_bucket_does_not_compile
         {"num_sweeps": 700},
         {"num_sweeps": 300, "burn_in": 17},
         {"num_chains": 3},
-        {"num_chains": 1, "num_sweeps": 5000},
+        {"num_chains": 3, "num_sweeps": 5000},
         {"data": rng.normal(size=20)},
         {"data": rng.normal(size=32) * 7.0 + 100.0},
+        {"data": rng.normal(size=2)},
     ]:
         arguments = {"data": TINY_DATA, "num_sweeps": 400, **change}
         with compile_seconds() as later:

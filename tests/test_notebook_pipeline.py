@@ -4,7 +4,8 @@
   solutions carry the current Colab cells and the README table is current;
 * every solution has at least three check cells, all saying ✅ in their stored outputs;
 * no notebook reads a data file by a relative path;
-* the HTML course builds from the stored outputs with every figure embedded;
+* the book builds from the stored outputs: every chapter in the sidebar and the search index,
+  with its Colab launch link, .ipynb download and figures;
 * nbval with ``--nbval-lax`` fails on a wrong number in a ``# NBVAL_CHECK_OUTPUT`` cell, and
   the hang guard of tests/conftest.py fails a stuck notebook (both run pytest in a
   subprocess on a copy of the stand-in notebook).
@@ -132,14 +133,17 @@ def test_no_notebook_reads_a_relative_path(notebook):
     assert reads == [], f"take data from genjax_gmm instead: {reads}"
 
 
-# --- the HTML course -----------------------------------------------------------------------
+# --- the book ------------------------------------------------------------------------------
 
 
-def test_course_builds_from_the_stored_outputs(tmp_path):
+@pytest.mark.book
+def test_the_book_builds_from_the_stored_outputs(tmp_path):
     the_course = course.Course.load(ROOT)
-    pages = course.build_site(the_course, tmp_path, execute=False)
-    assert len(pages) == 1 + len(SOLUTIONS)
-    assert site_problems(the_course, tmp_path) == []
+    index = course.build_site(the_course, tmp_path / "site", execute=False)
+    assert index == tmp_path / "site" / "index.html"
+    pages = sorted(page.name for page in (tmp_path / "site").glob("[0-9][0-9]_*.html"))
+    assert pages == [solution.with_suffix(".html").name for solution in SOLUTIONS]
+    assert site_problems(the_course, tmp_path / "site") == []
 
 
 # --- nbval really compares numbers; the hang guard really fails a stuck notebook ------------

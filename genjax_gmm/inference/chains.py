@@ -4,11 +4,14 @@ A jitted function compiles once per combination of array shapes and static argum
 a laptop CPU one compilation of a sampler costs seconds. So the samplers never let the things a
 user varies from call to call become shapes:
 
-* **Data size.** N points are padded to ``bucket_size(N)``, the next power of two (at least
-  ``MIN_BUCKET``), with a mask m_i = 1 for real points and 0 for padding. Every sum over points is
-  weighted by m_i, so padded points contribute nothing to any statistic or density.
-* **Chains.** C chains run on a padded axis of ``bucket_size(C, MIN_CHAIN_BUCKET)`` vmapped
-  chains; the padded chains are computed and dropped.
+* **Data size.** N points are padded to ``bucket_size(N)`` (at least ``MIN_BUCKET``): the next
+  number of the form m·2^j with m ∈ {8, …, 15}, i.e. eight buckets per doubling (32, 36, 40, …,
+  60, 64, 72, …), so padding wastes at most 1/8 of the work. A mask m_i = 1 marks real points and
+  0 padding; every sum over points is weighted by m_i, so padded points contribute nothing to any
+  statistic or density.
+* **Chains.** C chains run on a padded axis of ``chain_bucket(C)`` vmapped
+  chains, a power of two (1, 2, 4, 8, …; 3 and 4 chains share a program); the padded chains are
+  computed and dropped.
 * **Sweeps and burn-in.** ``run_chains`` calls a compiled block of at most ``block_size`` sweeps
   from a Python loop, so ``num_sweeps`` and ``burn_in`` are plain numbers, the host drops the
   burn-in draws, and Ctrl-C takes effect between blocks.
@@ -32,6 +35,7 @@ __all__ = [
     "MIN_CHAIN_BUCKET",
     "MAX_SWEEPS",
     "bucket_size",
+    "chain_bucket",
     "pad_to_bucket",
     "chain_keys",
     "check_memory",
@@ -41,8 +45,8 @@ __all__ = [
 MIN_BUCKET = 32
 """The smallest data bucket: every data set of up to 32 points compiles the same program."""
 
-MIN_CHAIN_BUCKET = 4
-"""Chains run on an axis of 4, 8, 16, … (1 to 4 chains share one compiled program)."""
+MIN_CHAIN_BUCKET = 1
+"""Chains run on an axis of 1, 2, 4, 8, … (a power of two)."""
 
 MAX_SWEEPS = 2**31 - 1
 """Sweep indices are int32 inside the compiled loop; longer runs are refused."""
@@ -53,9 +57,17 @@ MEMORY_LIMIT_BYTES = 4 * 2**30
 _INIT_STREAM = 2**32 - 1  # fold_in data for a chain's start, never a sweep index (< 2**31)
 
 
-def bucket_size(count: int, minimum: int = MIN_BUCKET) -> int:
-    """The smallest power of two ≥ max(count, minimum)."""
-    return 1 << (max(count, minimum) - 1).bit_length()
+def bucket_size(count: int, minimum: int = MIN_BUCKET, steps_per_doubling: int = 8) -> int:
+    """The smallest m·2^j ≥ max(count, minimum) with m ∈ {s, …, 2s − 1}, s = ``steps_per_doubling``
+    (a power of two; 1 gives the next power of two)."""
+    count = max(count, minimum)
+    step = 1 << max(0, (count - 1).bit_length() - steps_per_doubling.bit_length())
+    return -(-count // step) * step
+
+
+def chain_bucket(num_chains: int) -> int:
+    """The padded number of chains: the next power of two."""
+    return bucket_size(num_chains, MIN_CHAIN_BUCKET, steps_per_doubling=1)
 
 
 def pad_to_bucket(data: np.ndarray, minimum: int = MIN_BUCKET) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +118,7 @@ def run_chains(
     be jitted, with shapes that depend only on the buckets. Returns the recordings of draws
     ``burn_in + 1 … num_sweeps`` as NumPy arrays of shape (num_chains, num_sweeps − burn_in, …).
     """
-    padded_chains = bucket_size(num_chains, MIN_CHAIN_BUCKET)
+    padded_chains = chain_bucket(num_chains)
     start_keys, sweep_keys = chain_keys(key, padded_chains)
     states = initialise(start_keys, *operands)
     draws = None

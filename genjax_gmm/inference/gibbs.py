@@ -61,7 +61,7 @@ from ..validation import (
     check_observations,
     check_positive_int,
 )
-from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
+from .chains import MAX_SWEEPS, chain_bucket, check_memory, pad_to_bucket, run_chains
 from ..gamma import log_gamma
 from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
 
@@ -405,9 +405,9 @@ def gibbs(
     assignments of every draw are returned (else ``assignments`` is None). ``dtype=jnp.float32``
     runs faster at single precision.
 
-    Compiled once per K, dtype, ``keep_assignments`` and bucket of N and of ``num_chains``
-    (``chains.py``): other values of ``num_sweeps``, ``burn_in``, ``num_chains`` or N within a
-    bucket reuse the program. The same key gives the same draws.
+    Compiled once per K, dtype, ``keep_assignments`` and bucket of N (≤ 32, 33–36, …) and of
+    ``num_chains`` (1, 2, 3–4, 5–8, …; ``chains.py``): other values of ``num_sweeps``, ``burn_in``,
+    ``num_chains`` or N within a bucket reuse the program. The same key gives the same draws.
     """
     key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
@@ -432,7 +432,7 @@ def gibbs(
     if keep_assignments is None:
         keep_assignments = num_chains * num_draws * data.size <= KEEP_ASSIGNMENTS_LIMIT
     padded, mask = pad_to_bucket(data)
-    padded_chains = bucket_size(num_chains, MIN_CHAIN_BUCKET)
+    padded_chains = chain_bucket(num_chains)
     check_memory(
         num_chains * num_draws * (dtype.itemsize * (3 * num_components + 1) + 4 * data.size * bool(keep_assignments)),
         f"keeping {num_chains} × {num_draws} draws",
