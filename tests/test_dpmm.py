@@ -346,7 +346,7 @@ def test_no_recompilation_within_a_bucket():
     try:
         other_prior = gg.DPMMPrior(2.0, 1.0, 0.5, 3.0, 2.0)
         gg.dpmm_gibbs(jax.random.key(1), np.linspace(-3.0, 3.0, 20), other_prior, 150, num_chains=3, burn_in=30)
-        gg.dpmm_gibbs(jax.random.key(2), data[:5], prior, 70, num_chains=1, burn_in=0)
+        gg.dpmm_gibbs(jax.random.key(2), data[:5], prior, 70, num_chains=4, burn_in=0)
         assert compiles == []
         jax.jit(lambda x: x * 3.0)(jnp.ones(3))  # the listener does see compilations
         assert compiles

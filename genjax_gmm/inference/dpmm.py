@@ -13,7 +13,7 @@ invariant, hence so does the sweep. Labels stay in 0 … N−1: a table that emp
 and a new table takes the smallest free one.
 
 Compiled once per data bucket (``chains.py``): the data are centred on their mean (the prior's
-location moves with them, which changes no probability), padded to a power of two with a mask,
+location moves with them, which changes no probability), padded to a bucket size with a mask,
 and padded points are never seated (they count in no table and no likelihood). Chains start
 from a partition drawn from the CRP prior; sweep t of chain j uses fold_in(fold_in(key, j), t)
 and point i within it fold_in(·, i), so results depend on neither the padding nor the block size.
@@ -43,7 +43,7 @@ from ..dirichlet_process import (
 )
 from ..validation import check_finite, check_instance, check_key, check_magnitude
 from ..validation import check_observations, check_positive_int
-from .chains import MAX_SWEEPS, MIN_CHAIN_BUCKET, bucket_size, check_memory, pad_to_bucket, run_chains
+from .chains import MAX_SWEEPS, chain_bucket, check_memory, pad_to_bucket, run_chains
 from .diagnostics import MIN_DRAWS, RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
 
 __all__ = [
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 BLOCK_SIZE = 64
-"""Sweeps per compiled block (a block of 64 sweeps over 128 points takes well under a second)."""
+"""Sweeps per compiled block (a block of 64 sweeps over the 88-point bucket of the galaxies takes well under a second)."""
 
 PREDICTIVE_BATCH = 64
 """``posterior_predictive_density`` evaluates this many draws at once (memory: batch × grid × N)."""
@@ -231,7 +231,8 @@ def dpmm_gibbs(
     ``burn_in`` sweeps (default ``num_sweeps // 4``) and reports split R-hat and ESS of the number
     of clusters and of the log joint, warning (``ConvergenceWarning``, a ``UserWarning``) when an
     R-hat exceeds 1.01.
-    Compiled once per bucket of N and of ``num_chains``; the same key gives the same draws.
+    Compiled once per bucket of N and of ``num_chains`` (``chains.py``); the same key gives the
+    same draws.
     """
     key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
@@ -248,7 +249,7 @@ def dpmm_gibbs(
         )
     centre = float(np.mean(data))
     padded, mask = pad_to_bucket(data - centre)
-    padded_chains = bucket_size(num_chains, MIN_CHAIN_BUCKET)
+    padded_chains = chain_bucket(num_chains)
     check_memory(num_chains * (num_sweeps - burn_in) * (4 * data.size + 12), f"keeping {num_chains} chains' draws")
     check_memory(padded_chains * BLOCK_SIZE * padded.size * 4, "one block of recorded labels")
     labels, num_clusters, log_joint = run_chains(
