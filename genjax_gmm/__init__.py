@@ -6,8 +6,9 @@ persistent compilation cache (``compilation_cache``; off with ``GENJAX_GMM_COMPI
 
 Modules, one idea each:
 
-* ``data``: the mystery bento weights and the coffee caffeine levels.
+* ``data``: the mystery bento weights, the coffee caffeine levels and the galaxy velocities.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
+* ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``checks``: feedback for the notebooks' exercises.
@@ -21,10 +22,11 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, compilation_cache, data, inference, models  # noqa: E402
+from . import categorize, compilation_cache, data, dirichlet_process, inference, models  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
+from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
-__all__ = [*data.__all__, *models.__all__, *categorize.__all__, *inference.__all__]
+__all__ = [*data.__all__, *models.__all__, *categorize.__all__, *dirichlet_process.__all__, *inference.__all__]
