@@ -39,7 +39,6 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
 from jax.scipy.special import gammaln
 from scipy.special import digamma

@@ -8,6 +8,7 @@ numerical cores stay jit-able.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 
@@ -202,8 +203,6 @@ def check_prior_fields(prior, location_field: str = "mean_loc") -> None:
     number (not a bool, string or None) and a scalar, ``location_field`` finite and the others
     positive, all within ``check_magnitude``'s range; each is stored back as a float. Skipped
     when JAX rebuilds the prior from tracers."""
-    import dataclasses  # local: this module's other checks take plain values
-
     values = {field.name: getattr(prior, field.name) for field in dataclasses.fields(prior)}
     if is_traced(*values.values()):
         return
