@@ -27,9 +27,12 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    (20 s, Chapter 5 25 s, cold) with PASS/MISS.
 6. Multivariate mixtures (Chapter 7, ``--only multivariate``, ``benchmarks/multivariate_mixtures.py``):
    ``mv.gibbs`` against NUTS in ESS per second on Old Faithful, ``mv.em`` against scikit-learn per fit.
+7. The Dirichlet-process mixture on the 82 galaxies (``--only dpmm``): ``dpmm_gibbs``'s time and
+   posterior over the number of kinds beside scikit-learn's variational DP mixture, with the same
+   base measure, whose fits each give one number (components with weight > 1 %).
 
 ``--only SECTION …`` runs some sections (names: throughput, ess, em, importance, notebooks,
-multivariate).
+multivariate, dpmm).
 
 Timings take the best of a few repeats (the machine may be shared); compile time is the first
 call's time minus the best steady call.
@@ -431,6 +434,48 @@ def _nbval_seconds(notebook: Path, cache: str) -> float:
     return time.perf_counter() - start
 
 
+GALAXY_PRIOR = gg.DPMMPrior(concentration=1.0, mean_loc=20_000.0, mean_pseudo_count=0.01, var_shape=2.0, var_scale=2e6)
+"""Chapter 6's prior for the galaxies: σ around 1,000 km/s, μ | σ with standard deviation 10σ."""
+VI_COMPONENTS, VI_WEIGHT_FLOOR, VI_SEEDS = 20, 0.01, 10
+
+
+def dpmm_versus_variational(config: Config) -> list[str]:
+    """Table 6: the 82 galaxies, ``dpmm_gibbs`` (collapsed Gibbs, 4 chains of ``gibbs_sweeps``
+    sweeps) against scikit-learn's variational DP mixture (``BayesianGaussianMixture``, truncated
+    at 20 components, the same Normal-Inverse-Gamma base measure: mean_precision_prior = κ₀,
+    degrees_of_freedom_prior = 2a, covariance_prior = 2b), one fit per seed. Gibbs reports the
+    posterior P(K | x); VI a single answer per fit, the number of components with weight > 1 %."""
+    from sklearn.mixture import BayesianGaussianMixture
+
+    data, prior = gg.GALAXY_VELOCITIES, GALAXY_PRIOR
+    rows = ["| method | seconds (first call / best) | number of kinds K | R-hat of K / log joint |", "|" + "---|" * 4]
+    run = functools.partial(gg.dpmm_gibbs, jax.random.key(6), data, prior, config.gibbs_sweeps)
+    first, best, result = timed(run, config.repeats)
+    p_k = gg.posterior_num_clusters(result)
+    likely = ", ".join(f"P({k}) = {p_k[k]:.2f}" for k in np.flatnonzero(p_k >= 0.05))
+    rows.append(f"| dpmm_gibbs, 4 chains × {config.gibbs_sweeps} sweeps | {first:.2f} / {best:.2f} "
+                f"| E[K \\| x] = {result.num_clusters.mean():.2f}; {likely} "
+                f"| {result.rhat_num_clusters:.3f} / {result.rhat_log_joint:.3f} |")
+    print(rows[-1], flush=True)
+    answers, seconds = [], []
+    for seed in range(VI_SEEDS):
+        fit = BayesianGaussianMixture(
+            n_components=VI_COMPONENTS, weight_concentration_prior_type="dirichlet_process",
+            weight_concentration_prior=prior.concentration, mean_prior=[prior.mean_loc],
+            mean_precision_prior=prior.mean_pseudo_count, degrees_of_freedom_prior=2 * prior.var_shape,
+            covariance_prior=[[2 * prior.var_scale]], max_iter=2000, random_state=seed)
+        start = time.perf_counter()
+        fit.fit(data[:, None])
+        seconds.append(time.perf_counter() - start)
+        answers.append(int(np.sum(fit.weights_ > VI_WEIGHT_FLOOR)))
+    counts = np.bincount(answers)
+    spread = ", ".join(f"K = {k} in {counts[k]}" for k in np.flatnonzero(counts))
+    rows.append(f"| BayesianGaussianMixture (VI), {VI_SEEDS} seeds | {np.mean(seconds):.2f} per fit "
+                f"| weight > {VI_WEIGHT_FLOOR:.0%}: {spread} of {VI_SEEDS} fits | |")
+    print(rows[-1], flush=True)
+    return rows
+
+
 def notebook_seconds(config: Config) -> list[str]:
     """Table 5: each notebook's time under nbval beside its target and the reference workload."""
     environment = {**os.environ, "GENJAX_GMM_COMPILATION_CACHE": "0"}
@@ -481,6 +526,8 @@ SECTIONS = {
     "importance": ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
     "notebooks": ("Notebooks under nbval, alone (cold and warm compilation cache)", notebook_seconds),
     "multivariate": ("Multivariate mixtures (Chapter 7): ESS/s on Old Faithful, EM per fit", multivariate_mixtures_tables),
+    "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
+             dpmm_versus_variational),
 }
 
 

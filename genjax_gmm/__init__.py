@@ -6,8 +6,10 @@ persistent compilation cache (``compilation_cache``; off with ``GENJAX_GMM_COMPI
 
 Modules, one idea each:
 
-* ``data``: the mystery bento weights, the coffee caffeine levels, Old Faithful and the penguins.
+* ``data``: the mystery bento weights, the coffee caffeine levels, the galaxy velocities, Old Faithful
+  and the penguins.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
+* ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``clusterings``: the adjusted Rand index between two clusterings.
@@ -23,11 +25,19 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, clusterings, compilation_cache, data, inference, models, multivariate  # noqa: E402
+from . import categorize, clusterings, compilation_cache, data, dirichlet_process, inference, models, multivariate  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
+from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
-__all__ = [*clusterings.__all__, *data.__all__, *models.__all__, *categorize.__all__, *inference.__all__]
+__all__ = [
+    *clusterings.__all__,
+    *data.__all__,
+    *models.__all__,
+    *categorize.__all__,
+    *dirichlet_process.__all__,
+    *inference.__all__,
+]

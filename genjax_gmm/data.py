@@ -1,8 +1,8 @@
 """The course's data sets, shipped with the package so no notebook reads a file.
 
-The bento weights and caffeine levels are one-dimensional arrays of float64 measurements,
-exactly as listed in the course plan; Old Faithful and the Palmer penguins (Chapter 7) are
-(N, 2) arrays.
+The bentos, the coffee and the galaxies are one-dimensional arrays of float64 measurements: the
+bentos and the coffee exactly as listed in the course plan, the galaxies as published (see
+``GALAXY_VELOCITIES``). Old Faithful and the Palmer penguins (Chapter 7) are (N, 2) arrays.
 """
 
 import numpy as np
@@ -10,6 +10,7 @@ import numpy as np
 __all__ = [
     "MYSTERY_BENTO_WEIGHTS",
     "COFFEE_CAFFEINE",
+    "GALAXY_VELOCITIES",
     "OLD_FAITHFUL",
     "OLD_FAITHFUL_COLUMNS",
     "PENGUINS",
@@ -34,6 +35,28 @@ COFFEE_CAFFEINE: np.ndarray = np.array(
 )
 """Caffeine (mg per cup) of 30 cups from a café's three blends: ten each near
 81, 119 and 157 mg."""
+
+GALAXY_VELOCITIES: np.ndarray = np.array(
+    [9172, 9350, 9483, 9558, 9775, 10227, 10406, 16084, 16170, 18419,
+     18552, 18600, 18927, 19052, 19070, 19330, 19343, 19349, 19440, 19473,
+     19529, 19541, 19547, 19663, 19846, 19856, 19863, 19914, 19918, 19973,
+     19989, 20166, 20175, 20179, 20196, 20215, 20221, 20415, 20629, 20795,
+     20821, 20846, 20875, 20986, 21137, 21492, 21701, 21814, 21921, 21960,
+     22185, 22209, 22242, 22249, 22314, 22374, 22495, 22746, 22747, 22888,
+     22914, 23206, 23241, 23263, 23484, 23538, 23542, 23666, 23706, 23711,
+     24129, 24285, 24289, 24366, 24717, 24990, 25633, 26690, 26995, 32065,
+     32789, 34279],
+    dtype=np.float64,
+)
+"""Velocities (km/s) of 82 galaxies in the Corona Borealis region, sorted; mean 20828.17 km/s.
+
+Source: K. Roeder (1990), "Density estimation with confidence sets exemplified by superclusters
+and voids in the galaxies", *Journal of the American Statistical Association* 85, 617–624, from
+the redshift survey of M. Postman, J. P. Huchra and M. J. Geller (1986), *Astronomical Journal*
+92, 1238–1247. This is the copy in R's MASS package (``MASS::galaxies``, Venables and Ripley),
+value for value. MASS's documentation notes that the 78th value, 26690, should be 26960, and that
+Postman et al. list an 83rd galaxy (5607 km/s) which Roeder omitted; like most of the literature
+we keep the data as MASS has them. Published measurements, distributed with MASS under the GPL."""
 
 OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time (min)")
 
@@ -84,7 +107,7 @@ long-after-long-wait, make it the classic 2-D mixture.
 Source: Azzalini, A. and Bowman, A. W. (1990), "A look at some data on the Old Faithful
 geyser", Applied Statistics 39, 357–365, as distributed with R (``faithful``, R's datasets
 package); the data are in the public domain. Typed in here; the means 3.487783 min and
-70.89706 min and the correlation 0.9008112 agree with R's (tests/test_data.py)."""
+70.89706 min and the correlation 0.9008112 agree with R's (tests/test_multivariate_em.py)."""
 
 PENGUIN_COLUMNS = ("bill length (mm)", "flipper length (mm)")
 PENGUIN_SPECIES_NAMES = ("Adelie", "Chinstrap", "Gentoo")
@@ -155,6 +178,6 @@ Typed in here; the means (43.92193 mm, 200.9152 mm) and standard deviations (5.4
 PENGUIN_SPECIES: np.ndarray = np.repeat(np.arange(3), (151, 68, 123))
 """Each row's species in ``PENGUINS``: 0 Adelie, 1 Chinstrap, 2 Gentoo (``PENGUIN_SPECIES_NAMES``)."""
 
-for _array in (MYSTERY_BENTO_WEIGHTS, COFFEE_CAFFEINE, OLD_FAITHFUL, PENGUINS, PENGUIN_SPECIES):
+for _array in (MYSTERY_BENTO_WEIGHTS, COFFEE_CAFFEINE, GALAXY_VELOCITIES, OLD_FAITHFUL, PENGUINS, PENGUIN_SPECIES):
     _array.setflags(write=False)  # shared constants: a notebook cannot corrupt them
 del _array

@@ -19,14 +19,13 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from genjax import categorical, gen, normal, seed
 from genjax.core import distribution
 from genjax.pjax import wrap_logpdf, wrap_sampler
 from jax.scipy.special import gammaln, xlogy
 
 from .gamma import log_gamma
-from .validation import cached_by_counts, check_key, check_magnitude, check_positive, check_positive_int, is_traced
+from .validation import cached_by_counts, check_key, check_positive_int, check_prior_fields
 
 __all__ = [
     "MixtureParameters",
@@ -124,18 +123,7 @@ class GMMPrior:
     var_scale: float
 
     def __post_init__(self):
-        if is_traced(*dataclasses.astuple(self)):
-            return
-        for field in dataclasses.fields(self):
-            name, value = f"prior.{field.name}", getattr(self, field.name)
-            if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-                raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-            if np.ndim(value) != 0:
-                raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
-            if field.name != "mean_loc":
-                check_positive(value, name)
-            value = check_magnitude(value, name, scale=field.name != "mean_loc")
-            object.__setattr__(self, field.name, float(value))  # one dtype for jit, whatever was passed
+        check_prior_fields(self)  # floats from here on: one dtype for jit, whatever was passed
 
 
 def _flatten_prior(prior: GMMPrior):

@@ -8,6 +8,7 @@ numerical cores stay jit-able.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import operator
 
@@ -195,3 +196,23 @@ def cached_by_counts(*names: str):
         return builder
 
     return decorate
+
+
+def check_prior_fields(prior, location_field: str = "mean_loc") -> None:
+    """Validate and normalise a frozen dataclass of scalar prior fields in place: each must be a
+    number (not a bool, string or None) and a scalar, ``location_field`` finite and the others
+    positive, all within ``check_magnitude``'s range; each is stored back as a float. Skipped
+    when JAX rebuilds the prior from tracers."""
+    values = {field.name: getattr(prior, field.name) for field in dataclasses.fields(prior)}
+    if is_traced(*values.values()):
+        return
+    for field_name, value in values.items():
+        name = f"prior.{field_name}"
+        if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+        if np.ndim(value) != 0:
+            raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
+        if field_name != location_field:
+            check_positive(value, name)
+        value = check_magnitude(value, name, scale=field_name != location_field)
+        object.__setattr__(prior, field_name, float(value))

@@ -1,8 +1,10 @@
 """Inference for the Bayesian Gaussian mixture model: sampling the posterior (importance
 resampling, Gibbs), relabelling and label-free summaries, convergence diagnostics, per-parameter
-summaries through ArviZ, and point estimates (EM, k-means)."""
+summaries through ArviZ, point estimates (EM, k-means), and collapsed Gibbs sampling of the
+Dirichlet-process mixture."""
 
 from .diagnostics import ConvergenceWarning, effective_sample_size, split_rhat
+from .dpmm import DPMMResult, dpmm_gibbs, posterior_num_clusters, posterior_predictive_density
 from .em import DegenerateComponentWarning, EMResult, KMeansResult, em, kmeans
 from .gibbs import GibbsResult, gibbs
 from .importance import ImportanceResult, ImportanceWarning, importance_resampling
@@ -32,4 +34,8 @@ __all__ = [
     "marginal_importance_resampling",
     "to_inference_data",
     "summary",
+    "DPMMResult",
+    "dpmm_gibbs",
+    "posterior_num_clusters",
+    "posterior_predictive_density",
 ]

@@ -115,7 +115,7 @@ def marginal_importance_resampling(
         kernel, parameters_key, data, prior, num_particles, num_samples, "marginal_importance_resampling"
     )
     # Assignments for a bucket of samples at a time: padded rows repeat the first sample.
-    rows = bucket_size(num_samples, 1)
+    rows = bucket_size(num_samples, 1, steps_per_doubling=1)
     padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
     padded_data = pad_to_bucket(data)[0]
     assignments = _assignments(assignments_key, jnp.asarray(padded_data), *padded_draws)

@@ -1,0 +1,260 @@
+"""The Dirichlet-process mixture of 1-D Gaussians: its prior, its GenJAX models and the
+conjugate formulas that sum each kind's parameters out.
+
+Partition. n customers enter a Chinese restaurant one by one; customer i + 1 sits at an occupied
+table k with probability n_k / (α + i) and at a new table with probability α / (α + i). Tables
+are labelled 0, 1, 2, … in order of opening. The probability of a partition with block sizes
+n_1 … n_K does not depend on the order of arrival:
+
+    p(z) = α^K Γ(α) / Γ(α + n) · Π_k (n_k − 1)!,          E[K] = Σ_{i=0}^{n−1} α / (α + i).
+
+Kinds. Each table k gets a variance and a mean from the Normal-Inverse-Gamma base measure
+(``DPMMPrior``: m₀ = mean_loc, κ₀ = mean_pseudo_count, a = var_shape, b = var_scale),
+
+    σ²_k ~ InverseGamma(a, b),    μ_k | σ²_k ~ Normal(m₀, σ²_k / κ₀),    x_i ~ Normal(μ_{z_i}, σ²_{z_i}).
+
+Conjugacy. For the n points x_I of one block, with S = Σ x_i and Q = Σ x_i², the posterior is
+again Normal-Inverse-Gamma with κ_n = κ₀ + n, m_n = (κ₀ m₀ + S) / κ_n, a_n = a + n/2 and
+b_n = b + (Q + κ₀ m₀² − κ_n m_n²) / 2, and the parameters integrate out in closed form:
+
+    log m(x_I) = log Γ(a_n) − log Γ(a) + a log b − a_n log b_n + ½ log(κ₀/κ_n) − (n/2) log 2π,
+    p(x | x_I) = Student-t(x; 2 a_n, m_n, b_n (κ_n + 1) / (a_n κ_n))     (predictive; n = 0: prior).
+
+GenJAX models (addresses):
+
+* ``chinese_restaurant(n)(concentration)``: ``"customers"`` / ``"table"`` (n,) int labels in
+  order of opening; returns the labels. Number of tables: ``labels.max() + 1``.
+* ``dp_mixture(n)(prior)``: ``"partition"`` / ``"customers"`` / ``"table"`` (n,), then
+  ``"variances"`` (n,) and ``"means"`` (n,) for tables 0 … n−1 (those no one sits at are
+  drawn but unused), then ``"x"`` (n,). Returns x.
+* ``collapsed_dp_mixture(n)(prior)``: the same partition and data with the parameters summed
+  out: customer i's ``"table"`` then ``"x"`` from the predictive of its table's earlier
+  customers, both under ``"customers"`` (n,). ``assess`` gives log p(z) + log p(x | z).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
+from jax.scipy.special import gammaln
+from scipy.special import digamma
+
+from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields
+
+__all__ = [
+    "DPMMPrior",
+    "ClusterStatistics",
+    "seating_logits",
+    "expected_num_tables",
+    "log_partition_probability",
+    "log_marginal_likelihood",
+    "Predictive",
+    "predictive",
+    "predictive_log_density",
+    "chinese_restaurant",
+    "dp_mixture",
+    "collapsed_dp_mixture",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DPMMPrior:
+    """Prior of the Dirichlet-process mixture: partition ~ CRP(concentration); per kind
+    σ² ~ InverseGamma(var_shape, var_scale) (density ∝ v^−(a+1) e^(−b/v)) and
+    μ | σ² ~ Normal(mean_loc, σ² / mean_pseudo_count).
+
+    Every field must be a positive number except ``mean_loc``, which must be finite, all within
+    the range whose squares float64 holds (``validation.check_prior_fields``). A JAX pytree.
+    """
+
+    concentration: float
+    mean_loc: float
+    mean_pseudo_count: float
+    var_shape: float
+    var_scale: float
+
+    def __post_init__(self):
+        check_prior_fields(self, location_field="mean_loc")
+
+    def shifted(self, offset) -> DPMMPrior:
+        """The same prior for data x − offset (only the location moves)."""
+        return dataclasses.replace(self, mean_loc=self.mean_loc - offset)
+
+
+def _rebuild_prior(_, values) -> DPMMPrior:
+    prior = object.__new__(DPMMPrior)  # JAX rebuilds from tracers: skip the checks (done already)
+    for field, value in zip(dataclasses.fields(DPMMPrior), values):
+        object.__setattr__(prior, field.name, value)
+    return prior
+
+
+jax.tree_util.register_pytree_node(DPMMPrior, lambda prior: (dataclasses.astuple(prior), None), _rebuild_prior)
+
+
+class ClusterStatistics(NamedTuple):
+    """Sufficient statistics of each block: n_k, S_k = Σ x_i and Q_k = Σ x_i²."""
+
+    counts: jax.Array
+    sums: jax.Array
+    squares: jax.Array
+
+
+def _posterior(counts, sums, squares, prior: DPMMPrior):
+    """(κ_n, m_n, a_n, b_n) of the Normal-Inverse-Gamma posterior given each block's statistics."""
+    kappa = prior.mean_pseudo_count + counts
+    loc = (prior.mean_pseudo_count * prior.mean_loc + sums) / kappa
+    shape = prior.var_shape + 0.5 * counts
+    spread = squares + prior.mean_pseudo_count * prior.mean_loc**2 - kappa * loc**2
+    return kappa, loc, shape, prior.var_scale + 0.5 * jnp.maximum(spread, 0.0)
+
+
+def log_marginal_likelihood(counts, sums, squares, prior: DPMMPrior) -> jax.Array:
+    """log m(x_I) of each block from (n, Σx, Σx²); 0 for an empty block (see the module docstring)."""
+    kappa, _, shape, scale = _posterior(counts, sums, squares, prior)
+    return (
+        gammaln(shape)
+        - gammaln(prior.var_shape)
+        + prior.var_shape * jnp.log(prior.var_scale)
+        - shape * jnp.log(scale)
+        + 0.5 * jnp.log(prior.mean_pseudo_count / kappa)
+        - 0.5 * counts * jnp.log(2 * jnp.pi)
+    )
+
+
+def _predictive(counts, sums, squares, prior: DPMMPrior):
+    """(degrees of freedom, location, scale) of the Student-t predictive of each block."""
+    kappa, loc, shape, scale = _posterior(counts, sums, squares, prior)
+    return 2 * shape, loc, jnp.sqrt(scale * (kappa + 1) / (shape * kappa))
+
+
+class Predictive(NamedTuple):
+    """A Student-t predictive: log p(x) = log_normaliser − (ν + 1)/2 · log(1 + ((x − loc)/scale)²/ν)."""
+
+    df: jax.Array  # ν
+    loc: jax.Array
+    scale: jax.Array
+    log_normaliser: jax.Array  # log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log scale
+
+    def log_density(self, x) -> jax.Array:
+        return self.log_normaliser - 0.5 * (self.df + 1) * jnp.log1p(((x - self.loc) / self.scale) ** 2 / self.df)
+
+
+def predictive(counts, sums, squares, prior: DPMMPrior) -> Predictive:
+    """The Student-t predictive of a new point given each block's statistics (n = 0: the prior's)."""
+    df, loc, scale = _predictive(counts, sums, squares, prior)
+    log_normaliser = gammaln(0.5 * (df + 1)) - gammaln(0.5 * df) - 0.5 * jnp.log(df * jnp.pi) - jnp.log(scale)
+    return Predictive(df, loc, scale, log_normaliser)
+
+
+def predictive_log_density(x, counts, sums, squares, prior: DPMMPrior) -> jax.Array:
+    """log p(x | block) for each block (broadcasting ``x`` against the statistics)."""
+    return predictive(counts, sums, squares, prior).log_density(x)
+
+
+def log_partition_probability(counts, concentration) -> jax.Array:
+    """log p(z) under CRP(α) from the block sizes (zeros ignored): K log α + log Γ(α) −
+    log Γ(α + n) + Σ_k log Γ(n_k)."""
+    occupied = counts > 0
+    return (
+        jnp.sum(occupied) * jnp.log(concentration)
+        + gammaln(concentration)
+        - gammaln(concentration + jnp.sum(counts))
+        + jnp.sum(jnp.where(occupied, gammaln(jnp.where(occupied, counts, 1.0)), 0.0))
+    )
+
+
+def expected_num_tables(num_customers: int, concentration: float) -> float:
+    """E[K] = Σ_{i=0}^{n−1} α / (α + i) = α (ψ(α + n) − ψ(α)), the mean number of occupied tables
+    after n customers (ψ the digamma function: ψ(x + 1) = ψ(x) + 1/x telescopes the sum)."""
+    num_customers = check_positive_int(num_customers, "num_customers")
+    concentration = float(check_positive(concentration, "concentration"))
+    return float(concentration * (digamma(concentration + num_customers) - digamma(concentration)))
+
+
+def seating_logits(counts, log_predictive, log_predictive_new, concentration) -> jax.Array:
+    """Unnormalised log probabilities of the tables (labels 0 … L−1) for one customer:
+    log n_k + log p(x | table k) at an occupied table, log α + log p(x) at the smallest free
+    label (the new table), −∞ at every other free label. There must be a free label."""
+    occupied = counts > 0
+    logits = jnp.where(occupied, jnp.log(jnp.where(occupied, counts, 1.0)) + log_predictive, -jnp.inf)
+    return logits.at[jnp.argmin(occupied)].set(jnp.log(concentration) + log_predictive_new)
+
+
+@gen
+def _seat(table_sizes, concentration):
+    """One customer: a table by the CRP rule, given the sizes of the tables so far."""
+    table = categorical(seating_logits(table_sizes, 0.0, 0.0, concentration)) @ "table"
+    return table_sizes.at[table].add(1.0), table
+
+
+@cached_by_counts("num_customers")
+def chinese_restaurant(num_customers: int):
+    """CRP(concentration) over ``num_customers`` customers: a generative function of α whose
+    choices are ``{"customers": {"table": (n,)}}``, int labels in order of opening (0 for the
+    first customer), and whose return value is the labels (number of tables: ``labels.max() + 1``).
+    The customers are a GenJAX ``Scan`` of one seating step, so tracing and compiling it cost the
+    same for 20 customers as for 2,000. Simulate: ``genjax.seed(chinese_restaurant(n).simulate)(key, α)``."""
+    restaurant = Scan(_seat, length=const(num_customers))
+
+    @gen
+    def model(concentration):
+        sizes = jnp.zeros(num_customers + 1)  # one spare label: the next new table always exists
+        _, tables = restaurant(sizes, jnp.full(num_customers, concentration)) @ "customers"
+        return tables
+
+    return model
+
+
+def _broadcast_prior(prior: DPMMPrior, num: int):
+    return tuple(jnp.full(num, value) for value in dataclasses.astuple(prior)[1:])
+
+
+@cached_by_counts("num_points")
+def dp_mixture(num_points: int):
+    """The DP mixture with its parameters: a generative function of a ``DPMMPrior`` with
+    addresses ``"partition"`` (the CRP), ``"variances"``, ``"means"`` (one per possible table) and
+    ``"x"`` (see the module docstring). Returns x."""
+    partition = chinese_restaurant(num_points)
+
+    @gen
+    def model(prior: DPMMPrior):
+        tables = partition(prior.concentration) @ "partition"
+        loc, pseudo_count, shape, scale = _broadcast_prior(prior, num_points)
+        variances = inverse_gamma.vmap(in_axes=(0, 0))(shape, scale) @ "variances"
+        means = normal.vmap(in_axes=(0, 0))(loc, jnp.sqrt(variances / pseudo_count)) @ "means"
+        return normal.vmap(in_axes=(0, 0))(means[tables], jnp.sqrt(variances[tables])) @ "x"
+
+    return model
+
+
+@gen
+def _seat_and_observe(carry, _):
+    """One customer of the collapsed model: a table by the CRP rule, then x from that table's
+    predictive given its earlier customers (carry: the tables' statistics and the prior)."""
+    stats, prior = carry
+    table = categorical(seating_logits(stats.counts, 0.0, 0.0, prior.concentration)) @ "table"
+    x = student_t(*_predictive(*(value[table] for value in stats), prior)) @ "x"
+    one_hot = jnp.arange(stats.counts.size) == table
+    stats = ClusterStatistics(stats.counts + one_hot, stats.sums + one_hot * x, stats.squares + one_hot * x**2)
+    return (stats, prior), table
+
+
+@cached_by_counts("num_points")
+def collapsed_dp_mixture(num_points: int):
+    """The DP mixture with each kind's (μ, σ²) summed out: a generative function of a
+    ``DPMMPrior``; choices ``{"customers": {"table": (n,), "x": (n,)}}``; returns the labels.
+    ``assess`` of a partition (labels in order of opening) and data is log p(z) + log p(x | z),
+    the log joint the collapsed Gibbs sampler reports."""
+    steps = Scan(_seat_and_observe, length=const(num_points))
+
+    @gen
+    def model(prior: DPMMPrior):
+        zeros = jnp.zeros(num_points + 1)
+        (_, _), tables = steps((ClusterStatistics(zeros, zeros, zeros), prior), None) @ "customers"
+        return tables
+
+    return model

@@ -1,0 +1,456 @@
+"""The Dirichlet-process mixture: its GenJAX models, and the collapsed Gibbs sampler against the
+exact posterior over set partitions, the CRP prior, Geweke's joint-distribution test (with a
+broken reseating rule that must fail), recovery, reproducibility, compilation and input checks.
+
+The exact posterior is computed here independently of the package: partitions enumerated as
+restricted growth strings, the CRP probability α^K Γ(α)/Γ(α+n) Π(n_k − 1)!, and each block's
+marginal likelihood as SciPy's multivariate Student-t, x_I ~ t_{2a}(m₀·1, (b/a)(I + 11ᵀ/κ₀)).
+"""
+
+import dataclasses
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from genjax import seed
+from scipy import stats
+from scipy.special import gammaln
+
+import genjax_gmm as gg
+from genjax_gmm.inference import co_assignment_matrix
+
+# Short runs below test shapes, labels and errors, not convergence: their R-hat warnings are expected.
+SHORT_RUN = pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")
+from genjax_gmm.inference.dpmm import PartitionState, cluster_statistics, make_sweep
+
+# --- exact posterior over set partitions ------------------------------------------------
+
+
+def set_partitions(n: int):
+    """Every partition of n points as a restricted growth string (labels in order of opening)."""
+
+    def grow(prefix, num_blocks):
+        if len(prefix) == n:
+            yield prefix
+            return
+        for label in range(num_blocks + 1):
+            yield from grow(prefix + [label], max(num_blocks, label + 1))
+
+    return np.array(list(grow([0], 1)))
+
+
+def exact_log_joint(data, labels, prior: gg.DPMMPrior) -> float:
+    """log p(z) + Σ_k log m(x_{I_k}) by SciPy (multivariate t per block)."""
+    alpha, m0, kappa, a, b = dataclasses.astuple(prior)
+    sizes = np.bincount(labels)
+    log_prior = len(sizes) * math.log(alpha) + gammaln(alpha) - gammaln(alpha + len(data)) + gammaln(sizes).sum()
+    log_likelihood = 0.0
+    for block in range(len(sizes)):
+        x = data[labels == block]
+        shape = (b / a) * (np.eye(x.size) + np.ones((x.size, x.size)) / kappa)
+        log_likelihood += stats.multivariate_t(loc=np.full(x.size, m0), shape=shape, df=2 * a).logpdf(x)
+    return log_prior + log_likelihood
+
+
+def exact_posterior(data, prior):
+    """(P(K = k | x) for k = 0 … n, co-assignment matrix) by enumerating all partitions."""
+    partitions = set_partitions(len(data))
+    log_joint = np.array([exact_log_joint(data, z, prior) for z in partitions])
+    weights = np.exp(log_joint - log_joint.max())
+    weights /= weights.sum()
+    num_clusters = partitions.max(axis=1) + 1
+    p_k = np.bincount(num_clusters, weights=weights, minlength=len(data) + 1)
+    same = partitions[:, :, None] == partitions[:, None, :]
+    return p_k, np.tensordot(weights, same, axes=1)
+
+
+def test_the_galaxy_velocities_are_roeders_82():
+    velocities = gg.GALAXY_VELOCITIES
+    assert velocities.shape == (82,) and np.all(np.diff(velocities) >= 0) and not velocities.flags.writeable
+    assert velocities.mean() == pytest.approx(20828.17, abs=0.005)  # MASS::galaxies: mean 20828.17
+    assert (velocities.min(), velocities.max(), velocities[77]) == (9172.0, 34279.0, 26690.0)
+
+
+def test_the_enumeration_has_bell_many_partitions():
+    assert [len(set_partitions(n)) for n in range(1, 9)] == [1, 2, 5, 15, 52, 203, 877, 4140]
+
+
+SPREAD = (np.array([-2.1, -1.6, -2.4, 0.3, 1.9, 2.3, 1.5]), gg.DPMMPrior(1.0, 0.0, 0.1, 2.0, 1.0))
+EXACT_CASES = {
+    "spread-out K": SPREAD,
+    "two groups, n = 8": (
+        np.array([-3.0, -2.8, -3.2, -2.9, 3.1, 2.9, 3.0, 3.2]),
+        gg.DPMMPrior(0.5, 0.0, 0.1, 3.0, 1.0),
+    ),
+    "far from zero, α = 2": (
+        np.array([500.2, 499.1, 501.3, 350.5, 349.2, 420.0]),
+        gg.DPMMPrior(2.0, 450.0, 0.01, 2.0, 4.0),
+    ),
+}
+
+
+@pytest.mark.parametrize("data, prior", EXACT_CASES.values(), ids=EXACT_CASES.keys())
+def test_gibbs_matches_the_exact_posterior(data, prior):
+    p_k, co_assignment = exact_posterior(data, prior)
+    result = gg.dpmm_gibbs(jax.random.key(0), data, prior, num_sweeps=8000, num_chains=4)
+    estimate = gg.posterior_num_clusters(result)
+    assert np.abs(estimate - p_k).max() < 0.02
+    assert np.abs(co_assignment_matrix(result.assignments) - co_assignment).max() < 0.02
+    if prior is SPREAD[1]:
+        assert p_k.max() < 0.5 and np.sum(p_k > 0.1) >= 3  # the posterior over K is spread out
+
+
+@SHORT_RUN
+def test_log_joint_is_the_closed_form_and_the_collapsed_models_density():
+    data, prior = SPREAD
+    result = gg.dpmm_gibbs(jax.random.key(1), data, prior, num_sweeps=40, num_chains=2)
+    model = gg.collapsed_dp_mixture(data.size)
+    for chain, draw in [(0, 0), (1, 7), (0, -1)]:
+        labels = canonical(result.assignments[chain, draw])
+        assert result.log_joint[chain, draw] == pytest.approx(exact_log_joint(data, labels, prior), abs=1e-9)
+        density, _ = model.assess({"customers": {"table": jnp.asarray(labels), "x": jnp.asarray(data)}}, prior)
+        assert float(density) == pytest.approx(result.log_joint[chain, draw], abs=1e-9)
+        assert result.num_clusters[chain, draw] == labels.max() + 1
+
+
+# --- reseating is an MH move with acceptance ratio 1 (GenJAX update) ---------------------
+
+
+def canonical(labels) -> np.ndarray:
+    """The same partition labelled in order of first appearance (the CRP model's labels)."""
+    labels = np.asarray(labels)
+    first = {label: rank for rank, label in enumerate(dict.fromkeys(labels.tolist()))}
+    return np.array([first[label] for label in labels.tolist()], dtype=np.int32)
+
+
+def test_every_reseating_is_an_edit_with_acceptance_ratio_one():
+    """For each point i and each table k it may join, ``update`` of the collapsed model's trace
+    returns log p(z', x) − log p(z, x) = logit_k − logit_{z_i}, the seating rule's log ratio."""
+    data, prior = SPREAD
+    model = gg.collapsed_dp_mixture(data.size)
+    labels = np.array([0, 0, 1, 2, 2, 2, 3], dtype=np.int32)
+    trace, _ = model.generate({"customers": {"table": jnp.asarray(labels), "x": jnp.asarray(data)}}, prior)
+    mask = jnp.ones(data.size)
+    log_weight_of = jax.jit(lambda labels: model.update(trace, {"customers": {"table": labels}}, prior)[1])
+    checked = 0
+    for i in range(data.size):
+        stats_ = cluster_statistics(jnp.asarray(data), jnp.asarray(labels), mask)
+        point = (1.0, data[i], data[i] ** 2)
+        others = gg.ClusterStatistics(*(value.at[labels[i]].add(-step) for value, step in zip(stats_, point)))
+        logits = np.asarray(
+            gg.seating_logits(
+                others.counts,
+                gg.predictive_log_density(data[i], *others, prior),
+                gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior),
+                prior.concentration,
+            )
+        )
+        for k in np.flatnonzero(np.isfinite(logits)):
+            proposal = labels.copy()
+            proposal[i] = k
+            log_weight = log_weight_of(jnp.asarray(canonical(proposal)))
+            assert float(log_weight) == pytest.approx(logits[k] - logits[labels[i]], abs=1e-9)
+            checked += 1
+    assert checked > 2 * data.size  # both existing and new tables were proposed
+
+
+# --- the CRP prior -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("alpha", [0.5, 3.0])
+def test_the_crp_model_has_the_exact_mean_number_of_tables(alpha):
+    num_customers, num_draws = 20, 4000
+    model = gg.chinese_restaurant(num_customers)
+    labels = jax.jit(jax.vmap(lambda key: seed(model.simulate)(key, alpha).get_retval()))(
+        jax.random.split(jax.random.key(2), num_draws)
+    )
+    labels = np.asarray(labels)
+    assert np.all(labels == np.array([canonical(row) for row in labels]))  # tables in order of opening
+    tables = labels.max(axis=1) + 1
+    expected = gg.expected_num_tables(num_customers, alpha)
+    assert expected == pytest.approx(sum(alpha / (alpha + i) for i in range(num_customers)), rel=1e-12)
+    assert abs(tables.mean() - expected) < 4 * tables.std() / np.sqrt(num_draws)
+
+
+def test_with_the_data_switched_off_the_sweep_leaves_the_crp_invariant():
+    """Prior check of the sampler: without likelihood terms, chains started from the CRP and
+    swept keep the CRP's mean number of clusters Σ α/(α + i)."""
+    alpha, num_points, num_chains = 2.0, 10, 4000
+    def ignore_the_data(counts, _log_predictive, _log_predictive_new, concentration):
+        return gg.seating_logits(counts, 0.0, 0.0, concentration)
+
+    prior_only = make_sweep(seat=ignore_the_data)
+    prior = gg.DPMMPrior(alpha, 0.0, 1.0, 2.0, 1.0)
+    data, mask = jnp.zeros(num_points), jnp.ones(num_points)
+
+    @jax.jit
+    def run(key):
+        start = gg.chinese_restaurant(num_points)
+        labels = seed(start.simulate)(key, alpha).get_retval()
+        state = PartitionState(labels, cluster_statistics(data, labels, mask))
+        def sweep(t, state):
+            return prior_only(jax.random.fold_in(key, t), state, data, mask, prior)[0]
+
+        state = jax.lax.fori_loop(0, 5, sweep, state)
+        return jnp.sum(state.stats.counts > 0)
+
+    tables = np.asarray(jax.vmap(run)(jax.random.split(jax.random.key(3), num_chains)))
+    expected = gg.expected_num_tables(num_points, alpha)
+    assert abs(tables.mean() - expected) < 4 * tables.std() / np.sqrt(num_chains)
+
+
+def test_log_partition_probability_sums_to_one_over_all_partitions():
+    partitions = set_partitions(6)
+    counts = jnp.asarray(np.array([np.bincount(z, minlength=6) for z in partitions]), dtype=jnp.float64)
+    log_p = jax.vmap(lambda c: gg.log_partition_probability(c, 1.7))(counts)
+    assert float(jnp.sum(jnp.exp(log_p))) == pytest.approx(1.0, abs=1e-12)
+
+
+# --- Geweke: the sweep leaves the joint distribution of (z, x) invariant -------------------
+
+GEWEKE_PRIOR = gg.DPMMPrior(concentration=1.0, mean_loc=0.0, mean_pseudo_count=1.0, var_shape=3.0, var_scale=2.0)
+GEWEKE_POINTS, GEWEKE_CHAINS, GEWEKE_STEPS = 4, 2000, 5
+GEWEKE_ALPHA = 0.01 / 4  # Bonferroni over the four statistics
+
+
+def _data_given_partition(key, labels):
+    """x | z: every table's (μ, σ²) from the base measure, then each point from its table."""
+    prior, size = GEWEKE_PRIOR, labels.shape[0]
+    key_var, key_mean, key_x = jax.random.split(key, 3)
+    variances = prior.var_scale / jax.random.gamma(key_var, prior.var_shape, (size,))
+    means = prior.mean_loc + jnp.sqrt(variances / prior.mean_pseudo_count) * jax.random.normal(key_mean, (size,))
+    return means[labels] + jnp.sqrt(variances[labels]) * jax.random.normal(key_x, (size,))
+
+
+def _statistics(labels, data):
+    """Label-free summaries of (z, x): number of clusters, largest cluster, Σx², Σ_{i≠j same} x_i x_j."""
+    same = labels[:, :, None] == labels[:, None, :]
+    counts = jnp.sum(same, axis=-1)
+    pairs = jnp.sum(same * data[:, :, None] * data[:, None, :], axis=(1, 2)) - jnp.sum(data**2, axis=-1)
+    return np.asarray(
+        jnp.stack([jnp.sum(1.0 / counts, axis=-1), jnp.max(counts, axis=-1), jnp.sum(data**2, axis=-1), pairs], axis=-1)
+    )
+
+
+def _joint_draws(key):
+    model = gg.chinese_restaurant(GEWEKE_POINTS)
+
+    def draw(key):
+        key_z, key_x = jax.random.split(key)
+        labels = seed(model.simulate)(key_z, GEWEKE_PRIOR.concentration).get_retval()
+        return labels, _data_given_partition(key_x, labels)
+
+    return jax.vmap(draw)(jax.random.split(key, GEWEKE_CHAINS))
+
+
+@pytest.fixture(scope="module")
+def marginal_conditional():
+    return _statistics(*_joint_draws(jax.random.key(10)))
+
+
+def _successive_conditional(sweep):
+    """Chains from exact joint draws alternating a sweep (z | x) with a fresh x | z."""
+    mask = jnp.ones(GEWEKE_POINTS)
+
+    @jax.jit
+    def run(key, labels, data):
+        def chain(key, labels, data):
+            state = PartitionState(labels, cluster_statistics(data, labels, mask))
+
+            def step(carry, key):
+                state, data = carry
+                key_sweep, key_data = jax.random.split(key)
+                state = PartitionState(state.labels, cluster_statistics(data, state.labels, mask))  # x is new
+                state, _ = sweep(key_sweep, state, data, mask, GEWEKE_PRIOR)
+                return (state, _data_given_partition(key_data, state.labels)), None
+
+            (state, data), _ = jax.lax.scan(step, (state, data), jax.random.split(key, GEWEKE_STEPS))
+            return state.labels, data
+
+        return jax.vmap(chain)(jax.random.split(key, GEWEKE_CHAINS), labels, data)
+
+    return _statistics(*run(jax.random.key(11), *_joint_draws(jax.random.key(12))))
+
+
+def _min_p_value(first, second) -> float:
+    return min(stats.ks_2samp(first[:, j], second[:, j]).pvalue for j in range(first.shape[1]))
+
+
+def test_geweke_the_sweep_leaves_the_joint_invariant(marginal_conditional):
+    assert _min_p_value(marginal_conditional, _successive_conditional(make_sweep())) > GEWEKE_ALPHA
+
+
+def test_geweke_detects_a_reseating_rule_that_ignores_table_sizes(marginal_conditional):
+    def ignore_sizes(counts, log_predictive, log_predictive_new, concentration):  # ∝ p(x | k), not n_k p(x | k)
+        return gg.seating_logits(jnp.minimum(counts, 1.0), log_predictive, log_predictive_new, concentration)
+
+    assert _min_p_value(marginal_conditional, _successive_conditional(make_sweep(ignore_sizes))) < GEWEKE_ALPHA
+
+
+# --- recovery, reproducibility, compilation --------------------------------------------
+
+
+def test_recovers_three_well_separated_kinds():
+    rng = np.random.default_rng(4)
+    data = np.concatenate([rng.normal(mean, 1.0, 10) for mean in (-10.0, 0.0, 10.0)])  # 30: the 32-point bucket
+    # σ² ~ InverseGamma(20, 20) says kinds have σ ≈ 1; with a vaguer σ² prior a DP mixture often
+    # adds a small extra cluster (Miller and Harrison 2013), and the mode can move to 4.
+    result = gg.dpmm_gibbs(jax.random.key(4), data, gg.DPMMPrior(0.2, 0.0, 0.01, 20.0, 20.0), num_sweeps=400)
+    p_k = gg.posterior_num_clusters(result)
+    assert np.argmax(p_k) == 3 and p_k[3] > 0.6
+    assert result.assignments.shape == (4, 300, 30) and result.assignments.dtype == np.int32
+    assert result.assignments.min() >= 0 and result.assignments.max() < 30
+
+
+def test_a_new_table_takes_the_smallest_free_label():
+    logits = np.asarray(gg.seating_logits(jnp.array([0.0, 2.0, 1.0, 0.0]), jnp.zeros(4), 0.5, 3.0))
+    np.testing.assert_allclose(logits, [np.log(3.0) + 0.5, np.log(2.0), 0.0, -np.inf])
+
+
+@SHORT_RUN
+def test_labels_stay_in_0_to_n_minus_1_and_freed_labels_are_reused():
+    data, prior = SPREAD
+    result = gg.dpmm_gibbs(jax.random.key(5), data, prior, num_sweeps=400, num_chains=2)
+    occupied = [np.unique(row) for row in result.assignments.reshape(-1, data.size)]
+    assert all(row.min() >= 0 and row.max() < data.size for row in occupied)
+    assert any(row.max() >= row.size for row in occupied)  # a gap: some lower label was freed
+    assert np.all(result.num_clusters.ravel() == [row.size for row in occupied])
+
+
+@SHORT_RUN
+def test_same_key_same_draws_and_the_padding_does_not_matter():
+    data, prior = SPREAD
+    first, again, other = (gg.dpmm_gibbs(jax.random.key(key), data, prior, 300) for key in (6, 6, 7))
+    for name in ("assignments", "num_clusters", "log_joint"):
+        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
+    assert not np.array_equal(first.assignments, other.assignments)
+    assert not np.array_equal(first.log_joint[0], first.log_joint[1])  # chains are independent
+    # sweep t of chain j has its own key, so asking for fewer sweeps gives a prefix of the draws
+    shorter = gg.dpmm_gibbs(jax.random.key(6), data, prior, 200, burn_in=first.burn_in)
+    np.testing.assert_array_equal(shorter.assignments, first.assignments[:, : 200 - first.burn_in])
+
+
+@SHORT_RUN
+def test_no_recompilation_within_a_bucket():
+    compiles = []
+
+    def listener(event, duration, **_):
+        if event == "/jax/core/compile/backend_compile_duration":
+            compiles.append(event)
+
+    data, prior = SPREAD
+    gg.dpmm_gibbs(jax.random.key(0), data, prior, 100, num_chains=4)
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        other_prior = gg.DPMMPrior(2.0, 1.0, 0.5, 3.0, 2.0)
+        gg.dpmm_gibbs(jax.random.key(1), np.linspace(-3.0, 3.0, 20), other_prior, 150, num_chains=3, burn_in=30)
+        gg.dpmm_gibbs(jax.random.key(2), data[:5], prior, 70, num_chains=4, burn_in=0)
+        assert compiles == []
+        jax.jit(lambda x: x * 3.0)(jnp.ones(3))  # the listener does see compilations
+        assert compiles
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+
+
+@SHORT_RUN
+def test_the_posterior_predictive_density_integrates_to_one():
+    data, prior = EXACT_CASES["two groups, n = 8"]
+    result = gg.dpmm_gibbs(jax.random.key(8), data, prior, 100, num_chains=2)
+    grid = np.linspace(-40.0, 40.0, 8001)
+    density = gg.posterior_predictive_density(result, grid)
+    assert density.shape == grid.shape and np.all(density > 0)
+    assert np.trapezoid(density, grid) == pytest.approx(1.0, abs=0.01)  # t tails beyond ±40 are small
+    assert density[np.argmin(np.abs(grid - 3.0))] > 10 * density[np.argmin(np.abs(grid))]  # mass at the groups
+
+
+def test_a_warning_when_the_chains_disagree():
+    data = np.concatenate([np.zeros(10) - 5.0, np.zeros(10) + 5.0]) + np.linspace(0, 0.5, 20)
+    with pytest.warns(gg.ConvergenceWarning, match="R-hat"):
+        gg.dpmm_gibbs(jax.random.key(9), data, gg.DPMMPrior(1.0, 0.0, 0.01, 2.0, 0.01), num_sweeps=8, num_chains=4)
+
+
+# --- input checks ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "change, error, message",
+    [
+        ({"data": [1.0, np.nan]}, ValueError, "data must be finite"),
+        ({"data": []}, ValueError, "at least one observation"),
+        ({"data": [[1.0, 2.0]]}, ValueError, "1-D"),
+        ({"data": ["a"]}, TypeError, "data must be numeric"),
+        ({"prior": (1.0, 0.0, 1.0, 2.0, 1.0)}, TypeError, "prior must be a DPMMPrior"),
+        ({"num_sweeps": 0}, ValueError, "num_sweeps must be at least 1"),
+        ({"num_sweeps": 2.5}, TypeError, "num_sweeps must be an integer"),
+        ({"num_chains": 0}, ValueError, "num_chains must be at least 1"),
+        ({"burn_in": -1}, ValueError, "burn_in must be at least 0"),
+        ({"burn_in": 1.0}, TypeError, "burn_in must be an integer"),
+        ({"burn_in": True}, TypeError, "burn_in must be an integer, got bool"),
+        ({"num_sweeps": 10, "burn_in": 7}, ValueError, "at least 4 draws"),
+        ({"key": 0}, TypeError, "key must be a JAX random key"),
+        ({"key": jax.random.split(jax.random.key(0), 2)}, ValueError, "key must be a single random key"),
+        ({"data": None}, TypeError, "data must be numeric"),
+        ({"data": [1e200, 1.0]}, ValueError, "data must be at most 1e\\+150"),
+        ({"num_sweeps": 2**31 - 1, "burn_in": 0}, ValueError, "GiB of memory"),
+        ({"num_chains": 10**9}, ValueError, "GiB of memory"),
+    ],
+)
+def test_bad_input_is_rejected(change, error, message):
+    arguments = {"key": jax.random.key(0), "data": SPREAD[0], "prior": SPREAD[1], "num_sweeps": 100}
+    arguments.update(change)
+    with pytest.raises(error, match=message):
+        gg.dpmm_gibbs(**arguments)
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ((0.0, 0.0, 1.0, 2.0, 1.0), "prior.concentration must be positive"),
+        ((1.0, np.inf, 1.0, 2.0, 1.0), "prior.mean_loc must be finite"),
+        ((1.0, 0.0, -1.0, 2.0, 1.0), "prior.mean_pseudo_count must be positive"),
+        ((1.0, 0.0, 1.0, np.nan, 1.0), "prior.var_shape must be finite"),
+        ((1.0, 0.0, 1.0, 2.0, [1.0, 2.0]), "prior.var_scale must be a scalar"),
+    ],
+)
+def test_an_invalid_prior_cannot_be_built(fields, message):
+    with pytest.raises(ValueError, match=message):
+        gg.DPMMPrior(*fields)
+
+
+@SHORT_RUN
+def test_other_public_functions_reject_bad_input():
+    result = gg.dpmm_gibbs(jax.random.key(0), SPREAD[0], SPREAD[1], 20, num_chains=1)
+    with pytest.raises(ValueError, match="grid must be finite"):
+        gg.posterior_predictive_density(result, [0.0, np.nan])
+    with pytest.raises(ValueError, match="GiB of memory"):
+        gg.posterior_predictive_density(result, np.zeros(10**7))
+    with pytest.raises(TypeError, match="result must be a DPMMResult"):
+        gg.posterior_num_clusters(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="concentration must be positive"):
+        gg.expected_num_tables(10, 0.0)
+    with pytest.raises(ValueError, match="num_customers must be at least 1"):
+        gg.chinese_restaurant(0)
+    with pytest.raises(ValueError, match="num_points must be at least 1"):
+        gg.dp_mixture(0)
+
+
+def test_the_dp_mixture_models_density_is_crp_times_base_measure_times_likelihood():
+    prior = SPREAD[1]
+    model = gg.dp_mixture(6)
+    choices = jax.jit(lambda key: seed(model.simulate)(key, prior).get_choices())(jax.random.key(13))
+    labels = np.asarray(choices["partition"]["customers"]["table"])
+    variances, means, x = (np.asarray(choices[name]) for name in ("variances", "means", "x"))
+    assert variances.shape == means.shape == x.shape == (6,)
+    assert np.all(labels == canonical(labels))
+    sizes = np.bincount(labels)
+    expected = (
+        len(sizes) * np.log(prior.concentration) + gammaln(prior.concentration) - gammaln(prior.concentration + 6)
+        + gammaln(sizes).sum()
+        + stats.invgamma(prior.var_shape, scale=prior.var_scale).logpdf(variances).sum()
+        + stats.norm(prior.mean_loc, np.sqrt(variances / prior.mean_pseudo_count)).logpdf(means).sum()
+        + stats.norm(means[labels], np.sqrt(variances[labels])).logpdf(x).sum()
+    )
+    density = jax.jit(lambda choices: model.assess(choices, prior)[0])(choices)
+    assert float(density) == pytest.approx(expected, abs=1e-9)
