@@ -17,11 +17,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax_gmm.checks import Feedback, chapter1, chapter2, chapter3, chapter4, chapter5, chapter7
+from genjax_gmm.checks import Feedback, chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7
 
 CHECKS = [
     getattr(module, name)
-    for module in (chapter1, chapter2, chapter3, chapter4, chapter5, chapter7)
+    for module in (chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7)
     for name in module.__all__
     if name.startswith("exercise_")
 ]
@@ -126,7 +126,7 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 4 + 5 + 4 + 6 + 6 + 5
+    assert len(CHECKS) == 4 + 5 + 4 + 6 + 6 + 4 + 5
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
