@@ -9,9 +9,10 @@ user varies from call to call become shapes:
   60, 64, 72, …), so padding wastes at most 1/8 of the work. A mask m_i = 1 marks real points and
   0 padding; every sum over points is weighted by m_i, so padded points contribute nothing to any
   statistic or density.
-* **Chains.** C chains run on a padded axis of ``chain_bucket(C)`` vmapped
-  chains, a power of two (1, 2, 4, 8, …; 3 and 4 chains share a program); the padded chains are
-  computed and dropped.
+* **Chains.** Chains run vmapped in groups of ``chain_bucket(C)``: 1, 2 or ``CHAIN_GROUP`` (4)
+  chains per compiled program, so 3 and 4 chains share a program, and 5, 8 or 13 chains run
+  4 at a time through that same program; the padded chains of the last group are computed and
+  dropped.
 * **Sweeps and burn-in.** ``run_chains`` calls a compiled block of at most ``block_size`` sweeps
   from a Python loop, so ``num_sweeps`` and ``burn_in`` are plain numbers, the host drops the
   burn-in draws, and Ctrl-C takes effect between blocks.
@@ -32,7 +33,7 @@ import numpy as np
 
 __all__ = [
     "MIN_BUCKET",
-    "MIN_CHAIN_BUCKET",
+    "CHAIN_GROUP",
     "MAX_SWEEPS",
     "bucket_size",
     "chain_bucket",
@@ -45,8 +46,8 @@ __all__ = [
 MIN_BUCKET = 32
 """The smallest data bucket: every data set of up to 32 points compiles the same program."""
 
-MIN_CHAIN_BUCKET = 1
-"""Chains run on an axis of 1, 2, 4, 8, … (a power of two)."""
+CHAIN_GROUP = 4
+"""The most chains one compiled program runs side by side; more run group after group."""
 
 MAX_SWEEPS = 2**31 - 1
 """Sweep indices are int32 inside the compiled loop; longer runs are refused."""
@@ -66,8 +67,8 @@ def bucket_size(count: int, minimum: int = MIN_BUCKET, steps_per_doubling: int =
 
 
 def chain_bucket(num_chains: int) -> int:
-    """The padded number of chains: the next power of two."""
-    return bucket_size(num_chains, MIN_CHAIN_BUCKET, steps_per_doubling=1)
+    """Chains per compiled program: the next power of two, at most ``CHAIN_GROUP``."""
+    return min(bucket_size(num_chains, 1, steps_per_doubling=1), CHAIN_GROUP)
 
 
 def pad_to_bucket(data: np.ndarray, minimum: int = MIN_BUCKET) -> tuple[np.ndarray, np.ndarray]:
@@ -81,10 +82,10 @@ def pad_to_bucket(data: np.ndarray, minimum: int = MIN_BUCKET) -> tuple[np.ndarr
     return padded, mask
 
 
-def chain_keys(key: jax.Array, num_chains: int) -> tuple[jax.Array, jax.Array]:
-    """(start keys, sweep keys) of chains 0 … ``num_chains`` − 1: fold_in(key, j) and the start key
-    fold_in(fold_in(key, j), 2³² − 1)."""
-    keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.arange(num_chains, dtype=jnp.uint32))
+def chain_keys(key: jax.Array, chains: np.ndarray) -> tuple[jax.Array, jax.Array]:
+    """(start keys, sweep keys) of the chains numbered ``chains``: fold_in(key, j) and the start
+    key fold_in(fold_in(key, j), 2³² − 1)."""
+    keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.asarray(chains, dtype=jnp.uint32))
     return jax.vmap(lambda k: jax.random.fold_in(k, _INIT_STREAM))(keys), keys
 
 
@@ -110,31 +111,33 @@ def run_chains(
 ) -> Any:
     """Run ``num_chains`` chains for ``num_sweeps`` sweeps and return the draws after ``burn_in``.
 
-    ``initialise(start_keys, *operands)`` returns the chains' starting states (leading axis: the
-    padded chains); ``advance(sweep_keys, states, first_sweep, count, *operands)`` runs sweeps
+    Chains run in groups of ``chain_bucket(num_chains)``. ``initialise(start_keys, *operands)``
+    returns a group's starting states (leading axis: the group's chains); ``advance(sweep_keys, states, first_sweep, count, *operands)`` runs sweeps
     ``first_sweep`` … ``first_sweep + count − 1`` (count ≤ ``block_size``) and returns the new
-    states and a pytree of recordings with leading axes (padded chains, ``block_size``), of which
+    states and a pytree of recordings with leading axes (the group's chains, ``block_size``), of which
     the first ``count`` rows along the second axis are the states after each sweep. Both should
     be jitted, with shapes that depend only on the buckets. Returns the recordings of draws
     ``burn_in + 1 … num_sweeps`` as NumPy arrays of shape (num_chains, num_sweeps − burn_in, …).
     """
-    padded_chains = chain_bucket(num_chains)
-    start_keys, sweep_keys = chain_keys(key, padded_chains)
-    states = initialise(start_keys, *operands)
+    group = chain_bucket(num_chains)
     draws = None
-    first = 0
-    while first < num_sweeps:  # one compiled block per iteration; Ctrl-C lands between blocks
-        count = min(block_size, num_sweeps - first)
-        states, recorded = advance(sweep_keys, states, first, count, *operands)
-        keep_from = max(0, burn_in - first)
-        if keep_from < count:
-            recorded = jax.device_get(recorded)
-            if draws is None:
-                draws = jax.tree.map(
-                    lambda a: np.empty((num_chains, num_sweeps - burn_in, *a.shape[2:]), a.dtype), recorded
-                )
-            offset = first + keep_from - burn_in
-            for target, source in zip(jax.tree.leaves(draws), jax.tree.leaves(recorded)):
-                target[:, offset : offset + count - keep_from] = source[:num_chains, keep_from:count]
-        first += count
+    for first_chain in range(0, num_chains, group):  # chain j is keyed by j, whatever its group
+        chains = slice(first_chain, min(first_chain + group, num_chains))
+        start_keys, sweep_keys = chain_keys(key, np.arange(first_chain, first_chain + group))
+        states = initialise(start_keys, *operands)
+        first = 0
+        while first < num_sweeps:  # one compiled block per iteration; Ctrl-C lands between blocks
+            count = min(block_size, num_sweeps - first)
+            states, recorded = advance(sweep_keys, states, first, count, *operands)
+            keep_from = max(0, burn_in - first)
+            if keep_from < count:
+                recorded = jax.device_get(recorded)
+                if draws is None:
+                    draws = jax.tree.map(
+                        lambda a: np.empty((num_chains, num_sweeps - burn_in, *a.shape[2:]), a.dtype), recorded
+                    )
+                offset = first + keep_from - burn_in
+                for target, source in zip(jax.tree.leaves(draws), jax.tree.leaves(recorded)):
+                    target[chains, offset : offset + count - keep_from] = source[: chains.stop - chains.start, keep_from:count]
+            first += count
     return draws

@@ -413,8 +413,9 @@ def gibbs(
     runs faster at single precision.
 
     Compiled once per K, dtype, ``keep_assignments`` and bucket of N (≤ 32, 33–36, …) and of
-    ``num_chains`` (1, 2, 3–4, 5–8, …; ``chains.py``): other values of ``num_sweeps``, ``burn_in``,
-    ``num_chains`` or N within a bucket reuse the program. The same key gives the same draws.
+    ``num_chains`` (1, 2, or 3 and more, which run 4 at a time; ``chains.py``): other values of
+    ``num_sweeps``, ``burn_in``, ``num_chains`` or N within a bucket reuse the program. The same
+    key gives the same draws.
     """
     key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
