@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import warnings
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -32,8 +31,9 @@ import numpy as np
 from jax.scipy.special import xlogy
 
 from ..inference.chains import check_memory, pad_to_bucket, run_chains
-from ..inference.diagnostics import MIN_DRAWS, effective_sample_size, split_rhat
-from ..models import mixture_weights
+from ..inference.diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
+from ..gamma import log_gamma
+from ..models import mixture_weights, weights_from_log_gamma
 from ..validation import check_instance, check_key, check_positive_int
 from .conjugate import (
     NIWParameters,
@@ -64,9 +64,6 @@ __all__ = [
 
 BLOCK_SIZE = 250
 """Sweeps per compiled block (``inference.chains.run_chains``)."""
-
-RHAT_WARNING = 1.01
-"""``gibbs`` warns when the split R-hat of the log joint exceeds this."""
 
 
 class MultivariateGibbsState(NamedTuple):
@@ -122,11 +119,11 @@ class ComponentsConditional(NamedTuple):
         num_components, dimension = shapes.shape
         gamma_key, normal_key = jax.random.split(key)
         all_shapes = jnp.concatenate([shapes.ravel(), self.concentration])
-        log_gammas = jax.random.loggamma(gamma_key, all_shapes, dtype=all_shapes.dtype)
+        log_gammas = log_gamma(gamma_key, all_shapes)
         num_normals = dimension * (dimension - 1) // 2 + dimension  # below A's diagonal, then μ's noise
         normals = jax.random.normal(normal_key, (num_components, num_normals), shapes.dtype)
         means, covariances = bartlett_niw(self.posterior, log_gammas[: shapes.size].reshape(shapes.shape), normals)
-        return means, covariances, jax.nn.softmax(log_gammas[shapes.size :])
+        return means, covariances, weights_from_log_gamma(log_gammas[shapes.size :])
 
     def log_density(self, means, covariances, weights) -> jax.Array:
         return jnp.sum(niw_log_density(means, covariances, self.posterior)) + mixture_weights.logpdf(
@@ -299,14 +296,8 @@ def gibbs(
         block_size=BLOCK_SIZE,
     )
     weights, means, covariances, assignments, log_joint_draws = draws
-    rhat = split_rhat(log_joint_draws)
-    if rhat > RHAT_WARNING:
-        warnings.warn(
-            f"split R-hat of the log joint is {rhat:.3f} > {RHAT_WARNING}: the chains disagree; "
-            "run more sweeps or chains, or check for label switching between modes",
-            UserWarning,
-            stacklevel=2,
-        )
+    rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
+    warn_if_unreliable(rhat, ess, num_chains, "mv.gibbs")
     return MultivariateGibbsResult(
         weights=weights,
         means=means,
@@ -315,5 +306,5 @@ def gibbs(
         log_joint=log_joint_draws,
         burn_in=burn_in,
         rhat=rhat,
-        ess=effective_sample_size(log_joint_draws),
+        ess=ess,
     )
