@@ -147,7 +147,12 @@ def changed_distributions(runtime: Path, versions: dict[str, str]) -> list[str]:
 
 
 def text_of(cell: nbformat.NotebookNode) -> str:
-    return "".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+    """A cell's printed text and text results; a figure's placeholder text ("<Figure size …>",
+    which IPython 7 in Colab does not emit for inline figures) is left out, as the figure is."""
+    return "".join(
+        str(o.get("text", "")) + ("" if "image/png" in o.get("data", {}) else str(o.get("data", {}).get("text/plain", "")))
+        for o in cell.outputs
+    )
 
 
 @dataclass
