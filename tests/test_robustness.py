@@ -65,7 +65,7 @@ def test_sweep_counts_beyond_int32_are_refused():
         lambda: gg.importance_resampling(KEY, BENTOS, 2, PRIOR, 10**12, 10),
         lambda: gg.importance_resampling(KEY, BENTOS, 2, PRIOR, 100, 10**12),
         lambda: gg.marginal_importance_resampling(KEY, BENTOS, 2, PRIOR, 10**12, 10),
-        lambda: gg.co_assignment_matrix(np.random.default_rng(0).integers(0, 10**9, size=(10**5, 100))),
+        lambda: gg.co_assignment_matrix(np.arange(10**6).reshape(1000, 1000)),  # 10⁶ distinct labels
     ],
     ids=["gibbs chains", "gibbs components", "IS particles", "IS samples", "marginal IS particles", "co-assignment"],
 )
