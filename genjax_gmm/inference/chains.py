@@ -27,9 +27,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import operator
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from ..validation import check_positive_int
+from .diagnostics import MIN_DRAWS
 
 __all__ = [
     "MIN_BUCKET",
@@ -40,6 +45,7 @@ __all__ = [
     "pad_to_bucket",
     "chain_keys",
     "check_memory",
+    "check_sweeps",
     "run_chains",
 ]
 
@@ -87,6 +93,27 @@ def chain_keys(key: jax.Array, chains: np.ndarray) -> tuple[jax.Array, jax.Array
     key fold_in(fold_in(key, j), 2³² − 1)."""
     keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.asarray(chains, dtype=jnp.uint32))
     return jax.vmap(lambda k: jax.random.fold_in(k, _INIT_STREAM))(keys), keys
+
+
+def check_sweeps(num_sweeps, burn_in) -> tuple[int, int]:
+    """``num_sweeps`` (1 … ``MAX_SWEEPS``) and ``burn_in`` (default ``num_sweeps // 4``, an integer
+    ≥ 0 that leaves at least ``MIN_DRAWS`` draws for R-hat), as ints; errors name the argument."""
+    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    if num_sweeps > MAX_SWEEPS:
+        raise ValueError(f"num_sweeps must be at most {MAX_SWEEPS} (int32 sweep counter), got {num_sweeps}")
+    if burn_in is None:
+        burn_in = num_sweeps // 4
+    if isinstance(burn_in, (bool, np.bool_)) or not hasattr(type(burn_in), "__index__"):
+        raise TypeError(f"burn_in must be an integer, got {type(burn_in).__name__}")
+    burn_in = operator.index(burn_in)
+    if burn_in < 0:
+        raise ValueError(f"burn_in must be a non-negative integer, got {burn_in} (burn_in must be at least 0)")
+    if num_sweeps - burn_in < MIN_DRAWS:
+        raise ValueError(
+            f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
+            f"num_sweeps={num_sweeps}, burn_in={burn_in}"
+        )
+    return num_sweeps, int(burn_in)
 
 
 def check_memory(num_bytes: float, what: str) -> None:

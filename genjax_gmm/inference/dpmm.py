@@ -22,7 +22,6 @@ and point i within it fold_in(·, i), so results depend on neither the padding n
 from __future__ import annotations
 
 import dataclasses
-import operator
 import warnings
 from collections.abc import Callable
 from typing import NamedTuple
@@ -43,8 +42,8 @@ from ..dirichlet_process import (
 )
 from ..validation import check_finite, check_instance, check_key, check_magnitude
 from ..validation import check_observations, check_positive_int
-from .chains import MAX_SWEEPS, chain_bucket, check_memory, pad_to_bucket, run_chains
-from .diagnostics import MIN_DRAWS, RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
+from .chains import chain_bucket, check_memory, check_sweeps, pad_to_bucket, run_chains
+from .diagnostics import RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
 
 __all__ = [
     "PartitionState",
@@ -208,15 +207,6 @@ def _diagnostics(samples: np.ndarray) -> tuple[float, float]:
         return float("inf"), float("nan")
 
 
-def _check_burn_in(burn_in) -> int:
-    """A non-negative integer (bools rejected): ``check_positive_int`` of burn_in + 1."""
-    integer = not isinstance(burn_in, (bool, np.bool_)) and hasattr(type(burn_in), "__index__")
-    try:
-        return check_positive_int(operator.index(burn_in) + 1 if integer else burn_in, "burn_in") - 1
-    except ValueError:
-        raise ValueError(f"burn_in must be at least 0, got {burn_in}") from None
-
-
 def dpmm_gibbs(
     key: jax.Array,
     data,
@@ -237,16 +227,8 @@ def dpmm_gibbs(
     key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
     check_instance(prior, DPMMPrior, "prior")
-    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
     num_chains = check_positive_int(num_chains, "num_chains")
-    if num_sweeps > MAX_SWEEPS:
-        raise ValueError(f"num_sweeps must be at most {MAX_SWEEPS}, got {num_sweeps}")
-    burn_in = num_sweeps // 4 if burn_in is None else _check_burn_in(burn_in)
-    if num_sweeps - burn_in < MIN_DRAWS:
-        raise ValueError(
-            f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
-            f"num_sweeps={num_sweeps}, burn_in={burn_in}"
-        )
     centre = float(np.mean(data))
     padded, mask = pad_to_bucket(data - centre)
     padded_chains = chain_bucket(num_chains)

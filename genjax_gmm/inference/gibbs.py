@@ -63,9 +63,9 @@ from ..validation import (
     check_observations,
     check_positive_int,
 )
-from .chains import MAX_SWEEPS, chain_bucket, check_memory, pad_to_bucket, run_chains
+from .chains import chain_bucket, check_memory, check_sweeps, pad_to_bucket, run_chains
 from ..gamma import log_gamma
-from .diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
+from .diagnostics import effective_sample_size, split_rhat, warn_if_unreliable
 
 __all__ = [
     "GibbsState",
@@ -421,21 +421,9 @@ def gibbs(
     data = check_magnitude(check_observations(data), "data")
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, GMMPrior, "prior")
-    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
     num_chains = check_positive_int(num_chains, "num_chains")
-    if num_sweeps > MAX_SWEEPS:
-        raise ValueError(f"num_sweeps must be at most {MAX_SWEEPS} (int32 sweep counter), got {num_sweeps}")
-    if burn_in is None:
-        burn_in = num_sweeps // 4
-    if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
-        raise ValueError(f"burn_in must be a non-negative integer, got {burn_in!r}")
-    burn_in = int(burn_in)
     num_draws = num_sweeps - burn_in
-    if num_draws < MIN_DRAWS:
-        raise ValueError(
-            f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
-            f"num_sweeps={num_sweeps}, burn_in={burn_in}"
-        )
     dtype = check_float_dtype(dtype)
     if keep_assignments is None:
         keep_assignments = num_chains * num_draws * data.size <= KEEP_ASSIGNMENTS_LIMIT

@@ -30,8 +30,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import xlogy
 
-from ..inference.chains import check_memory, pad_to_bucket, run_chains
-from ..inference.diagnostics import MIN_DRAWS, effective_sample_size, split_rhat, warn_if_unreliable
+from ..inference.chains import check_memory, check_sweeps, pad_to_bucket, run_chains
+from ..inference.diagnostics import effective_sample_size, split_rhat, warn_if_unreliable
 from ..gamma import log_gamma
 from ..models import mixture_weights, weights_from_log_gamma
 from ..validation import check_instance, check_key, check_positive_int
@@ -241,19 +241,6 @@ class MultivariateGibbsResult:
     ess: float  # effective sample size of log_joint (all chains)
 
 
-def _check_burn_in(burn_in, num_sweeps: int) -> int:
-    if burn_in is None:
-        burn_in = num_sweeps // 4
-    if isinstance(burn_in, bool) or not isinstance(burn_in, (int, np.integer)) or burn_in < 0:
-        raise ValueError(f"burn_in must be a non-negative integer, got {burn_in!r}")
-    if num_sweeps - burn_in < MIN_DRAWS:
-        raise ValueError(
-            f"num_sweeps - burn_in must be at least {MIN_DRAWS} draws for R-hat, got "
-            f"num_sweeps={num_sweeps}, burn_in={burn_in}"
-        )
-    return int(burn_in)
-
-
 def gibbs(
     key: jax.Array,
     data,
@@ -276,9 +263,8 @@ def gibbs(
     check_instance(prior, NIWPrior, "prior")
     if prior.dimension != points.shape[1]:
         raise ValueError(f"prior.mean_loc has D = {prior.dimension} but data has D = {points.shape[1]} columns")
-    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
     num_chains = check_positive_int(num_chains, "num_chains")
-    burn_in = _check_burn_in(burn_in, num_sweeps)
     num_draws, (num_points, dimension) = num_sweeps - burn_in, points.shape
     values_per_draw = num_components * (1 + dimension + dimension**2) + num_points + 1
     check_memory(8.0 * num_chains * num_draws * values_per_draw, "gibbs' draws")
