@@ -1,6 +1,9 @@
 # The course's commands. `make course` and `make test` are the two in the README.
 PY := .venv/bin/python
 NOTEBOOKS := chapters solutions
+# pytest-xdist workers for `make test`: `auto` is one per core, at most 4, none on a single core
+# (tests/conftest.py); `make test TEST_WORKERS=0` runs serially in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: env course test solutions students bench colab-check lock clean
 
@@ -11,7 +14,7 @@ course: env               ## execute every solution notebook and build the book 
 	$(PY) scripts/course.py build
 
 test: env                 ## every test: package tests, notebook sync, every notebook under nbval
-	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env
+	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env -n $(TEST_WORKERS)
 
 solutions: env            ## re-execute solution notebooks in place, then regenerate chapters/
 	$(PY) scripts/course.py badges

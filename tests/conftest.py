@@ -14,6 +14,16 @@ replaces the guard for one run. The plugin is registered from here, so it is act
 ``tests`` is among pytest's arguments, as in ``make test``. It imports nothing from the
 repository, so a copy of this file works in a temporary folder (tests/test_notebook_pipeline.py
 does that), and ``benchmarks/run.py`` reads the targets from it.
+
+Under pytest-xdist (``make test`` runs ``-n auto``) the scheduler below hands a notebook and its
+twin (``chapters/05_x.ipynb`` and ``solutions/05_x.ipynb``) to one worker, which runs both, in
+order, in one kernel each: nbval's cells share their kernel, and the second notebook reuses what
+the first put in the compilation cache. A test module is one unit too, so its module-scoped
+fixtures and compilations are not repeated in two workers. (xdist's own ``--dist loadgroup`` with
+``xdist_group`` marks cannot do this: under pytest 9.2 it ignores the marks, pytest-xdist
+issue #1386.) The times are added up in ``pytest_runtest_logreport``, which sees every report in
+the process that ran the test and, under xdist, in the controller that prints the table; the
+hang guard is decided in ``pytest_runtest_makereport``, in the process that ran the notebook.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ TARGET_SECONDS = 20.0
 TARGET_OVERRIDES = {"05_gaussian_mixtures": 25.0}
 HANG_GUARD_FACTOR = 5.0
 GUARD_VARIABLE = "NOTEBOOK_HANG_GUARD_SECONDS"
+MAX_WORKERS = 4  # `-n auto`'s ceiling: the longest twin pair bounds the run, and every worker costs memory
 
 collect_ignore = ["fixtures"]  # the stand-in notebook runs in tests, on temporary copies
 
@@ -57,18 +68,22 @@ class NotebookTimer:
         last = {notebook_of(item.nodeid): item.nodeid for item in session.items}
         self.last_cells = {nodeid for notebook, nodeid in last.items() if notebook is not None}
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        notebook = notebook_of(report.nodeid)
+        if notebook is not None:
+            self.seconds[notebook] = self.seconds.get(notebook, 0.0) + report.duration
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        notebook = notebook_of(report.nodeid)
-        if notebook is None:
+        if call.when != "teardown" or report.nodeid not in self.last_cells or not report.passed:
             return report
-        self.seconds[notebook] = self.seconds.get(notebook, 0.0) + report.duration
-        hung = self.seconds[notebook] > self.guard(notebook)
-        if call.when == "teardown" and report.nodeid in self.last_cells and hung and report.passed:
+        notebook = notebook_of(report.nodeid)
+        seconds = self.seconds.get(notebook, 0.0) + report.duration  # this report is not logged yet
+        if seconds > self.guard(notebook):
             report.outcome = "failed"
             report.longrepr = (
-                f"{notebook} took {self.seconds[notebook]:.1f} s, over its hang guard of "
+                f"{notebook} took {seconds:.1f} s, over its hang guard of "
                 f"{self.guard(notebook):g} s (kernel start-up included): it is stuck, not slow"
             )
         return report
@@ -107,6 +122,35 @@ def guard_from_environment() -> float | None:
     if not guard > 0:
         raise pytest.UsageError(f"{GUARD_VARIABLE} must be a positive number of seconds, got {text!r}")
     return guard
+
+
+def work_unit(nodeid: str) -> str:
+    """What one xdist worker runs as a whole: a notebook with its twin (both cells of
+    ``chapters/05_x.ipynb`` and of ``solutions/05_x.ipynb`` → ``05_x``), else a test module."""
+    notebook = notebook_of(nodeid)
+    return PurePath(notebook).stem if notebook is not None else nodeid.split("::", 1)[0]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under xdist, whatever ``--dist`` says, hand out ``work_unit``s: xdist's ``loadscope``
+    scheduling with these scopes, largest (most items) first, each unit's items in order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        _split_scope = staticmethod(work_unit)
+
+    return WorkUnitScheduling(config, log)
+
+
+@pytest.hookimpl(optionalhook=True, wrapper=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config):
+    """``-n auto`` (as in ``make test``): xdist's count of cores (or of those this process may
+    use, if fewer) up to ``MAX_WORKERS``, and no worker at all on a single core: a serial run."""
+    cores = yield
+    if hasattr(os, "sched_getaffinity"):  # Linux: a container or `taskset` may allow fewer
+        cores = min(cores, len(os.sched_getaffinity(0)))
+    return min(cores, MAX_WORKERS) if cores > 1 else 0
 
 
 def pytest_configure(config: pytest.Config) -> None:

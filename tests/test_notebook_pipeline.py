@@ -8,7 +8,9 @@
   with its Colab launch link, .ipynb download and figures;
 * nbval with ``--nbval-lax`` fails on a wrong number in a ``# NBVAL_CHECK_OUTPUT`` cell, and
   the hang guard of tests/conftest.py fails a stuck notebook (both run pytest in a
-  subprocess on a copy of the stand-in notebook).
+  subprocess on a copy of the stand-in notebook);
+* under pytest-xdist (``-n 2``, as ``make test`` runs on two cores) a notebook's cells run in
+  order in one worker, twins in the same one, and the time table and the hang guard still work.
 """
 
 from __future__ import annotations
@@ -149,15 +151,19 @@ def test_the_book_builds_from_the_stored_outputs(tmp_path):
 # --- nbval really compares numbers; the hang guard really fails a stuck notebook ------------
 
 
-def nbval_run(folder: Path, nb, guard: float | None = None) -> subprocess.CompletedProcess:
-    """``pytest --nbval-lax`` on ``nb`` alone, in ``folder`` beside a copy of tests/conftest.py."""
-    course.write_notebook(nb, folder / "stand_in.ipynb")
+def nbval_run(
+    folder: Path, nb, guard: float | None = None, names: tuple[str, ...] = ("stand_in.ipynb",), options: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    """``pytest --nbval-lax`` on copies of ``nb`` named ``names`` (relative to ``folder``) alone,
+    in ``folder`` beside a copy of tests/conftest.py, with pytest's ``options``."""
+    for name in names:
+        course.write_notebook(nb, folder / name)
     shutil.copy(ROOT / "tests" / "conftest.py", folder / "conftest.py")
     environment = {key: value for key, value in os.environ.items() if key != "NOTEBOOK_HANG_GUARD_SECONDS"}
     if guard is not None:
         environment["NOTEBOOK_HANG_GUARD_SECONDS"] = str(guard)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "stand_in.ipynb"],
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *options, *names],
         cwd=folder,
         env=environment,
         capture_output=True,
@@ -205,3 +211,42 @@ def test_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
     assert result.returncode == 1, result.stdout
     assert re.search(r"stand_in\.ipynb took \d+\.\d s, over its hang guard of 0\.5 s", result.stdout)
     assert "OVER THE HANG GUARD" in result.stdout and "1 error" in result.stdout and " failed" not in result.stdout
+
+
+# Under pytest-xdist, as in `make test`: a pair of twins and another notebook on two workers.
+TWINS_AND_ANOTHER = ("chapters/stand_in.ipynb", "solutions/stand_in.ipynb", "solutions/another.ipynb")
+TWO_WORKERS = ("-n", "2", "-v")
+
+
+def passed_cells(stdout: str) -> list[tuple[str, str, int]]:
+    """(worker, notebook, cell number) of every passed cell, in the order xdist reports them,
+    which for each worker is the order they ran in. (Its verbose lines print ``x.ipynb::Cell 3``
+    as ``x::ipynb::Cell 3``.)"""
+    found = re.findall(r"^\[(gw\d+)\] \[\s*\d+%\] PASSED (\S+?)(?:\.|::)ipynb::Cell (\d+)", stdout, flags=re.MULTILINE)
+    return [(worker, f"{notebook}.ipynb", int(cell)) for worker, notebook, cell in found]
+
+
+def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tmp_path):
+    nb = course.read_notebook(FIXTURE)
+    result = nbval_run(tmp_path, nb, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
+    assert result.returncode == 0, result.stdout
+    cells = passed_cells(result.stdout)
+    code_cells = list(range(sum(cell.cell_type == "code" for cell in nb.cells)))
+    for name in TWINS_AND_ANOTHER:  # every cell, in order, in one worker
+        assert [cell for _, notebook, cell in cells if notebook == name] == code_cells, result.stdout
+    workers = {name: {worker for worker, notebook, _ in cells if notebook == name} for name in TWINS_AND_ANOTHER}
+    (twin_worker,) = workers["chapters/stand_in.ipynb"]
+    assert workers["solutions/stand_in.ipynb"] == {twin_worker} and workers["solutions/another.ipynb"] != {twin_worker}
+    twins = [notebook for worker, notebook, _ in cells if worker == twin_worker]
+    assert twins == sorted(twins)  # the chapter's cells, then its solution twin's
+    for name in TWINS_AND_ANOTHER:  # the controller prints the workers' times
+        assert re.search(rf"\d+\.\d s  target   20 s  {re.escape(name)}\n", result.stdout), result.stdout
+    assert re.search(r"\d+\.\d s  total, 3 notebooks\n", result.stdout)
+
+
+def test_under_xdist_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
+    result = nbval_run(tmp_path, course.read_notebook(FIXTURE), guard=0.5, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
+    assert result.returncode == 1, result.stdout
+    for name in TWINS_AND_ANOTHER:
+        assert re.search(rf"{re.escape(name)} took \d+\.\d s, over its hang guard of 0\.5 s", result.stdout)
+    assert result.stdout.count("OVER THE HANG GUARD") == 3 and "3 errors" in result.stdout and " failed" not in result.stdout
