@@ -125,7 +125,7 @@ def guard_from_environment() -> float | None:
 
 
 def work_unit(nodeid: str) -> str:
-    """What one xdist worker runs as a whole: a notebook with its twin (both cells of
+    """What one xdist worker runs as a whole: a notebook with its twin (every cell of
     ``chapters/05_x.ipynb`` and of ``solutions/05_x.ipynb`` → ``05_x``), else a test module."""
     notebook = notebook_of(nodeid)
     return PurePath(notebook).stem if notebook is not None else nodeid.split("::", 1)[0]
