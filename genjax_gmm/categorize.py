@@ -10,7 +10,8 @@ finite for x far from every component (where each density underflows to 0).
 
 The public functions validate concrete inputs and broadcast over arrays of x: the result has
 shape ``x.shape + (K,)`` for posteriors and ``x.shape`` for densities. Inside ``jax.jit``
-(traced inputs) validation is skipped.
+(traced inputs) validation is skipped. Each runs as one compiled program per shape, not as a
+dozen small ones op by op.
 """
 
 from __future__ import annotations
@@ -50,27 +51,46 @@ def _check_standardised_distance(x: np.ndarray, means: np.ndarray, stds: np.ndar
         )
 
 
-def log_joint_by_component(x, weights, means, stds) -> jax.Array:
-    """log w_k + log N(x; μ_k, σ_k²) for every k, shape ``x.shape + (K,)``."""
-    x, weights, means, stds = _validated(x, weights, means, stds)
+@jax.jit
+def _log_joint(x, weights, means, stds) -> jax.Array:
     z = (x[..., None] - means) / stds
     return jnp.log(weights) - jnp.log(stds) - 0.5 * jnp.log(2 * jnp.pi) - 0.5 * z**2
 
 
+@jax.jit
+def _posterior(x, weights, means, stds) -> jax.Array:
+    log_joint = _log_joint(x, weights, means, stds)
+    return jnp.exp(log_joint - logsumexp(log_joint, axis=-1, keepdims=True))
+
+
+@jax.jit
+def _log_marginal(x, weights, means, stds) -> jax.Array:
+    return logsumexp(_log_joint(x, weights, means, stds), axis=-1)
+
+
+@jax.jit
+def _density(x, weights, means, stds) -> jax.Array:
+    return jnp.exp(_log_marginal(x, weights, means, stds))
+
+
+def log_joint_by_component(x, weights, means, stds) -> jax.Array:
+    """log w_k + log N(x; μ_k, σ_k²) for every k, shape ``x.shape + (K,)``."""
+    return _log_joint(*_validated(x, weights, means, stds))
+
+
 def category_posterior(x, weights, means, stds) -> jax.Array:
     """P(c = k | x) = w_k N(x; μ_k, σ_k²) / p(x), shape ``x.shape + (K,)``; rows sum to 1."""
-    log_joint = log_joint_by_component(x, weights, means, stds)
-    return jnp.exp(log_joint - logsumexp(log_joint, axis=-1, keepdims=True))
+    return _posterior(*_validated(x, weights, means, stds))
 
 
 def log_marginal_density(x, weights, means, stds) -> jax.Array:
     """log p(x) = log Σ_k w_k N(x; μ_k, σ_k²), shape ``x.shape``."""
-    return logsumexp(log_joint_by_component(x, weights, means, stds), axis=-1)
+    return _log_marginal(*_validated(x, weights, means, stds))
 
 
 def marginal_density(x, weights, means, stds) -> jax.Array:
     """The mixture density p(x) = Σ_k w_k N(x; μ_k, σ_k²), shape ``x.shape``."""
-    return jnp.exp(log_marginal_density(x, weights, means, stds))
+    return _density(*_validated(x, weights, means, stds))
 
 
 def decision_boundaries(weights, means, stds) -> np.ndarray:

@@ -127,7 +127,7 @@ class GMMPrior:
 
 
 def _flatten_prior(prior: GMMPrior):
-    return dataclasses.astuple(prior), None
+    return tuple(getattr(prior, field.name) for field in dataclasses.fields(GMMPrior)), None  # astuple would deep-copy
 
 
 def _unflatten_prior(_, values) -> GMMPrior:

@@ -22,7 +22,8 @@ def test_the_directory_follows_jax_then_xdg_then_home(monkeypatch, tmp_path):
     assert compilation_cache.cache_directory() == tmp_path / "jax_own"
 
 
-# A child process: import the package, run a first Gibbs call, report cache hits and misses.
+# A child process: import the package, run a first Gibbs call and one eager operation, report
+# cache hits and misses.
 CHILD = textwrap.dedent(
     """
     import collections, jax, warnings
@@ -31,17 +32,19 @@ CHILD = textwrap.dedent(
     import genjax_gmm as gg
     warnings.simplefilter("ignore")
     gg.gibbs(jax.random.key(0), gg.MYSTERY_BENTO_WEIGHTS, 2, gg.GMMPrior(1, 425, 100, 2, 10), 100)
+    jax.numpy.sin(jax.numpy.arange(7.0)).block_until_ready()  # eager: a program of one operation
     print(jax.config.jax_compilation_cache_dir, events["/jax/compilation_cache/cache_hits"],
-          events["/jax/compilation_cache/cache_misses"])
+          events["/jax/compilation_cache/cache_misses"], jax.config.jax_persistent_cache_min_compile_time_secs,
+          jax.config.jax_compilation_cache_max_size)
     """
 )
 
 
-def _run_child(environment: dict) -> tuple[str, int, int]:
+def _run_child(environment: dict) -> tuple[str, int, int, float, int]:
     output = subprocess.run(
         [sys.executable, "-c", CHILD], env=environment, capture_output=True, text=True, check=True
     ).stdout.split()
-    return output[0], int(output[1]), int(output[2])
+    return output[0], int(output[1]), int(output[2]), float(output[3]), int(output[4])
 
 
 @pytest.fixture
@@ -52,15 +55,17 @@ def child_environment(tmp_path):
 
 
 def test_a_second_process_compiles_nothing_that_the_first_compiled(child_environment, tmp_path):
-    directory, hits, misses = _run_child(child_environment)
+    directory, hits, misses, threshold, max_size = _run_child(child_environment)
     assert Path(directory) == tmp_path / "genjax_gmm" / "jax" and hits == 0 and misses > 0
+    assert threshold == 0  # every program is kept, however quickly it compiled
+    assert max_size == compilation_cache.MAX_CACHE_BYTES and (Path(directory) / ".lockfile").exists()  # locked
     assert any(Path(directory).iterdir())
-    _, hits_again, _ = _run_child(child_environment)
-    assert hits_again >= 2  # the sampler's start and its block of sweeps (each > 0.1 s to compile)
+    _, hits_again, misses_again, _, _ = _run_child(child_environment)
+    assert hits_again == misses and misses_again == 0  # small eager ones included
 
 
 def test_the_cache_can_be_turned_off(child_environment, tmp_path):
     child_environment[compilation_cache.DISABLE_VARIABLE] = "0"
-    directory, hits, misses = _run_child(child_environment)
+    directory, hits, misses, *_ = _run_child(child_environment)
     assert directory == "None" and hits == misses == 0
     assert not (tmp_path / "genjax_gmm").exists()

@@ -88,10 +88,11 @@ def pad_to_bucket(data: np.ndarray, minimum: int = MIN_BUCKET) -> tuple[np.ndarr
     return padded, mask
 
 
+@jax.jit
 def chain_keys(key: jax.Array, chains: np.ndarray) -> tuple[jax.Array, jax.Array]:
     """(start keys, sweep keys) of the chains numbered ``chains``: fold_in(key, j) and the start
     key fold_in(fold_in(key, j), 2³² − 1)."""
-    keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(jnp.asarray(chains, dtype=jnp.uint32))
+    keys = jax.vmap(lambda j: jax.random.fold_in(key, j))(chains.astype(jnp.uint32))
     return jax.vmap(lambda k: jax.random.fold_in(k, _INIT_STREAM))(keys), keys
 
 

@@ -45,18 +45,18 @@ def relabel_by_mean(result: Result) -> Result:
     """
     _check_result(result)
     component_axis = result.weights.ndim - 1
-    means = result.means if result.means.ndim == result.weights.ndim else result.means[..., 0]
-    order = jnp.argsort(means, axis=-1)
+    means = np.asarray(result.means if result.means.ndim == result.weights.ndim else result.means[..., 0])
+    order = np.argsort(means, axis=-1, kind="stable")  # NumPy: host-side, no program to compile per shape
 
     def permuted(values):
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
-        return jnp.take_along_axis(values, indices, axis=component_axis)
+        return jnp.asarray(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
     names = [field.name for field in dataclasses.fields(result) if field.name in ("weights", "means", "stds", "covariances")]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
-        rank = jnp.argsort(order, axis=-1).astype(result.assignments.dtype)
-        relabelled["assignments"] = jnp.take_along_axis(rank, result.assignments, axis=-1)
+        rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
+        relabelled["assignments"] = jnp.asarray(np.take_along_axis(rank, np.asarray(result.assignments), axis=-1))
     return dataclasses.replace(result, **relabelled)
 
 
