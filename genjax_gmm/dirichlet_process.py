@@ -46,7 +46,7 @@ from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student
 from jax.scipy.special import gammaln
 from scipy.special import digamma
 
-from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields
+from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields, register_prior_pytree
 
 __all__ = [
     "DPMMPrior",
@@ -88,14 +88,7 @@ class DPMMPrior:
         return dataclasses.replace(self, mean_loc=self.mean_loc - offset)
 
 
-def _rebuild_prior(_, values) -> DPMMPrior:
-    prior = object.__new__(DPMMPrior)  # JAX rebuilds from tracers: skip the checks (done already)
-    for field, value in zip(dataclasses.fields(DPMMPrior), values):
-        object.__setattr__(prior, field.name, value)
-    return prior
-
-
-jax.tree_util.register_pytree_node(DPMMPrior, lambda prior: (dataclasses.astuple(prior), None), _rebuild_prior)
+register_prior_pytree(DPMMPrior)
 
 
 class ClusterStatistics(NamedTuple):

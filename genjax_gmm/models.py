@@ -25,7 +25,7 @@ from genjax.pjax import wrap_logpdf, wrap_sampler
 from jax.scipy.special import gammaln, xlogy
 
 from .gamma import log_gamma
-from .validation import cached_by_counts, check_key, check_positive_int, check_prior_fields
+from .validation import cached_by_counts, check_key, check_positive_int, check_prior_fields, register_prior_pytree
 
 __all__ = [
     "MixtureParameters",
@@ -126,20 +126,7 @@ class GMMPrior:
         check_prior_fields(self)  # floats from here on: one dtype for jit, whatever was passed
 
 
-def _flatten_prior(prior: GMMPrior):
-    return tuple(getattr(prior, field.name) for field in dataclasses.fields(GMMPrior)), None  # astuple would deep-copy
-
-
-def _unflatten_prior(_, values) -> GMMPrior:
-    # JAX rebuilds priors from tracers and placeholders: bypass validation, which
-    # already ran when the user constructed the prior.
-    prior = object.__new__(GMMPrior)
-    for field, value in zip(dataclasses.fields(GMMPrior), values):
-        object.__setattr__(prior, field.name, value)
-    return prior
-
-
-jax.tree_util.register_pytree_node(GMMPrior, _flatten_prior, _unflatten_prior)
+register_prior_pytree(GMMPrior)
 
 
 def weights_from_log_gamma(log_gamma_variates: jax.Array) -> jax.Array:

@@ -29,6 +29,8 @@ __all__ = [
     "check_float_dtype",
     "check_magnitude",
     "cached_by_counts",
+    "check_prior_fields",
+    "register_prior_pytree",
 ]
 
 MAX_MAGNITUDE = 1e150
@@ -216,3 +218,21 @@ def check_prior_fields(prior, location_field: str = "mean_loc") -> None:
             check_positive(value, name)
         value = check_magnitude(value, name, scale=field_name != location_field)
         object.__setattr__(prior, field_name, float(value))
+
+
+def register_prior_pytree(prior_class: type) -> type:
+    """Register a frozen prior dataclass as a JAX pytree whose leaves are its fields, in order, so
+    that priors pass through ``jit`` and ``vmap`` as arguments. Flattening reads the fields (no
+    deep copy, which ``dataclasses.astuple`` would make of every array); unflattening bypasses
+    ``__post_init__``, since JAX rebuilds priors from tracers and placeholders and the checks ran
+    when the user built the prior. Returns the class."""
+    fields = tuple(field.name for field in dataclasses.fields(prior_class))
+
+    def unflatten(_, values):
+        prior = object.__new__(prior_class)
+        for name, value in zip(fields, values):
+            object.__setattr__(prior, name, value)
+        return prior
+
+    jax.tree_util.register_pytree_node(prior_class, lambda prior: (tuple(getattr(prior, name) for name in fields), None), unflatten)
+    return prior_class

@@ -25,7 +25,9 @@ from genjax import categorical, gen, multivariate_normal, tfp_distribution
 from tensorflow_probability.substrates import jax as tfp
 
 from ..models import mixture_weights
-from ..validation import cached_by_counts, check_finite, check_magnitude, check_positive, check_positive_int, is_traced
+from ..validation import (
+    cached_by_counts, check_finite, check_magnitude, check_positive, check_positive_int, is_traced, register_prior_pytree,
+)
 from .points import check_points
 
 __all__ = ["NIWPrior", "inverse_wishart", "mixture_point", "bayesian_gmm"]
@@ -108,18 +110,7 @@ class NIWPrior:
         )
 
 
-def _flatten(prior: NIWPrior):
-    return dataclasses.astuple(prior), None
-
-
-def _unflatten(_, values) -> NIWPrior:
-    prior = object.__new__(NIWPrior)  # JAX rebuilds priors from tracers: validation already ran
-    for field, value in zip(dataclasses.fields(NIWPrior), values):
-        object.__setattr__(prior, field.name, value)
-    return prior
-
-
-jax.tree_util.register_pytree_node(NIWPrior, _flatten, _unflatten)
+register_prior_pytree(NIWPrior)
 
 
 def _inverse_wishart_distribution(df, scale_matrix):
