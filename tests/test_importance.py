@@ -1,6 +1,9 @@
 """Importance resampling through GenJAX ``generate``: against the exact posterior, its weights,
 its memory at a million particles, reproducibility and input checks."""
 
+import threading
+import time
+
 import jax
 import numpy as np
 import pytest
@@ -10,7 +13,7 @@ from scipy import stats
 from scipy.special import logsumexp
 
 import genjax_gmm as gg
-from genjax_gmm.inference import co_assignment_matrix, importance_resampling
+from genjax_gmm.inference import co_assignment_matrix, importance, importance_resampling
 
 # Five points, three components: few enough for prior proposals to reach an ESS near 2000 from
 # 2^18 particles (importance sampling from the prior degrades exponentially with N).
@@ -129,6 +132,48 @@ def test_other_particle_counts_and_sizes_within_a_bucket_do_not_compile(sampler)
         sampler(jax.random.key(1), DATA[:3], K, prior, 12_345, 100)
         sampler(jax.random.key(2), np.linspace(-1, 1, 32), K, prior, 70_000, 90)
     assert spent[0] <= 0.3
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ImportanceWarning")
+@pytest.mark.parametrize("sampler", [importance_resampling, gg.marginal_importance_resampling])
+def test_batches_run_in_parallel_give_the_result_of_batches_run_one_at_a_time(sampler, monkeypatch):
+    # 2^15 particles on 5 points: four batches, so with four threads some finish out of order.
+    prior = gg.GMMPrior(*PRIOR)
+    monkeypatch.setattr(importance, "available_cores", lambda: 4)
+    parallel = sampler(jax.random.key(5), DATA, K, prior, 2**15, 300)
+    monkeypatch.setattr(importance, "PARALLEL_BATCHES", 1)
+    serial = sampler(jax.random.key(5), DATA, K, prior, 2**15, 300)
+    for name in ("weights", "means", "stds", "assignments", "log_weights"):
+        np.testing.assert_array_equal(getattr(parallel, name), getattr(serial, name))
+
+
+def test_batch_pool_keeps_order_compiles_in_the_calling_thread_and_stops_on_an_error(monkeypatch):
+    monkeypatch.setattr(importance, "available_cores", lambda: 4)
+    threads = {}
+
+    def run_batch(batch):
+        index = int(batch[0])
+        threads[index] = threading.current_thread()
+        time.sleep(0.02 * (index % 3 == 1))  # some batches finish after later ones
+        return (batch * 2,)
+
+    batches = np.arange(12).reshape(12, 1)
+    assert [int(out[0][0]) for out in importance.map_batches(run_batch, batches)] == list(range(0, 24, 2))
+    assert threads[0] is threading.main_thread()
+    assert len({thread.name for thread in threads.values()}) > 2  # batches 1..11 ran in the pool
+
+    started = []
+
+    def failing_batch(batch):
+        started.append(int(batch[0]))
+        time.sleep(0.01)
+        if batch[0] == 2:
+            raise RuntimeError("batch 2 failed")
+        return (batch,)
+
+    with pytest.raises(RuntimeError, match="batch 2 failed"):
+        importance.map_batches(failing_batch, np.arange(200).reshape(200, 1))
+    assert len(started) < 50  # the batches not yet started were dropped
 
 
 def test_old_style_keys_work_and_bad_keys_are_named():

@@ -24,14 +24,21 @@ particles batch by batch and keeps only their log weights; resampling draws each
 inverse CDF (a binary search of a uniform in the cumulative weights); the second pass
 regenerates just the chosen particles from their keys. ``marginal.py`` runs the same two passes
 (``two_pass_resampling``) on the model with the assignments summed out.
+
+Batches run in a pool of one thread per available core (``PARALLEL_BATCHES`` at most): XLA
+releases Python's lock while it runs a compiled program, so two cores run two batches at once.
+Every batch is the same compiled program on its own particle indices, so the result does not
+depend on the number of threads or the order in which batches finish.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -46,6 +53,9 @@ __all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "tw
 
 BATCH_ELEMENTS = 2**18
 """Particles are generated in batches of ``BATCH_ELEMENTS / N`` (N padded data points, at least 1)."""
+
+PARALLEL_BATCHES = 8
+"""At most this many batches run at once, one per available core."""
 
 MIN_RELIABLE_ESS = 20
 """Below this effective sample size the estimates rest on a handful of particles: warn."""
@@ -95,6 +105,25 @@ def _batches(indices: np.ndarray, size: int) -> np.ndarray:
     return np.pad(indices, (0, -indices.size % size)).reshape(-1, size)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def map_batches(run_batch: Callable[[np.ndarray], tuple], batches: Sequence[np.ndarray]) -> list[tuple]:
+    """``[jax.device_get(run_batch(b)) for b in batches]``, in order, with up to one thread per core.
+    The first batch runs in the calling thread, so that only one thread compiles the kernel."""
+    first = [jax.device_get(run_batch(batches[0]))]
+    workers = min(available_cores(), PARALLEL_BATCHES, len(batches) - 1)
+    if workers <= 1:
+        return first + [jax.device_get(run_batch(batch)) for batch in batches[1:]]
+    # On an error or Ctrl-C, Executor.map cancels the batches that have not started.
+    with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="genjax_gmm-batch") as pool:
+        return first + list(pool.map(lambda batch: jax.device_get(run_batch(batch)), batches[1:]))
+
+
 def two_pass_resampling(
     particles: Callable, key: jax.Array, data: np.ndarray, prior: GMMPrior, num_particles: int, num_samples: int,
     sampler: str,
@@ -111,10 +140,8 @@ def two_pass_resampling(
 
     # First pass: keep only the log weights of each batch. The bookkeeping below is O(P) NumPy.
     log_weights = np.concatenate(
-        [
-            np.asarray(particles(particles_key, batch, padded, mask, prior)[0])
-            for batch in _batches(np.arange(num_particles), size)
-        ]
+        map_batches(lambda batch: particles(particles_key, batch, padded, mask, prior)[0],
+                    _batches(np.arange(num_particles), size))
     )[:num_particles]
     largest = log_weights.max()
     if not np.isfinite(largest):
@@ -140,8 +167,8 @@ def two_pass_resampling(
     targets = np.asarray(uniforms)[:num_samples] * cumulative[-1]
     chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
     # Second pass: regenerate the chosen particles from their keys.
-    resampled = [particles(particles_key, batch, padded, mask, prior)[1] for batch in _batches(chosen, size)]
-    draws = tuple(np.concatenate([np.asarray(part) for part in parts])[:num_samples] for parts in zip(*resampled))
+    resampled = map_batches(lambda batch: particles(particles_key, batch, padded, mask, prior)[1], _batches(chosen, size))
+    draws = tuple(np.concatenate(parts)[:num_samples] for parts in zip(*resampled))
     return log_weights, draws, float(log_total - np.log(num_particles)), ess
 
 
