@@ -7,6 +7,7 @@ import pytest
 from scipy import special, stats
 
 import genjax_gmm  # noqa: F401  (float64)
+from genjax_gmm import gamma
 from genjax_gmm.gamma import log_gamma
 
 SHAPES = [1e-3, 0.3, 1.0, 2.5, 40.0, 1e4]
@@ -41,3 +42,28 @@ def test_same_key_same_draws():
     shapes = jnp.asarray(SHAPES)
     np.testing.assert_array_equal(log_gamma(jax.random.key(3), shapes), log_gamma(jax.random.key(3), shapes))
     assert not np.array_equal(log_gamma(jax.random.key(3), shapes), log_gamma(jax.random.key(4), shapes))
+
+
+def test_vmap_gives_each_call_the_draws_it_gets_alone():
+    # The rejection rounds gather pending elements across the whole batch, yet element j of call b
+    # depends only on key b, j and its shape: vmapped, nested or not, it equals the lone call (up
+    # to rounding: XLA may fuse the arithmetic differently; other random numbers would differ by O(1)).
+    keys = jax.random.split(jax.random.key(6), 600)
+    shapes = jnp.asarray(SHAPES)[None, :] * jnp.linspace(0.5, 2.0, 600)[:, None]
+    batched = np.asarray(jax.jit(jax.vmap(log_gamma))(keys, shapes))
+    alone = np.stack([np.asarray(jax.jit(log_gamma)(keys[b], shapes[b])) for b in range(0, 600, 37)])
+    np.testing.assert_allclose(batched[::37], alone, rtol=1e-12)
+    shared_shape = np.asarray(jax.jit(jax.vmap(log_gamma, in_axes=(0, None)))(keys, shapes[0]))
+    nested = jax.jit(jax.vmap(jax.vmap(log_gamma, in_axes=(0, None)), in_axes=(0, None)))(keys.reshape(20, 30), shapes[0])
+    np.testing.assert_allclose(np.asarray(nested).reshape(600, -1), shared_shape, rtol=1e-12)
+    old_style = jax.random.key_data(keys[0])
+    np.testing.assert_allclose(log_gamma(old_style, shapes[0]), shared_shape[0], rtol=1e-12)
+
+
+def test_the_round_size_changes_the_work_not_the_draws(monkeypatch):
+    shapes = jnp.repeat(jnp.asarray(SHAPES), 500)
+    default = np.asarray(log_gamma(jax.random.key(7), shapes))
+    for rounds, min_width in [(1, 256), (16, 8)]:
+        monkeypatch.setattr(gamma, "ROUNDS", rounds)
+        monkeypatch.setattr(gamma, "MIN_ROUND_WIDTH", min_width)
+        np.testing.assert_array_equal(np.asarray(log_gamma(jax.random.key(7), shapes)), default)

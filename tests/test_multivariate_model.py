@@ -143,10 +143,11 @@ def test_same_key_same_draws_whatever_the_burn_in_and_number_of_chains():
 
 
 def test_warns_when_rhat_of_the_log_joint_exceeds_the_threshold():
-    # Without burn-in, 12 sweeps from four starts are still climbing: the halves disagree.
+    # Without burn-in, 12 sweeps from four starts are often still climbing: the halves disagree.
+    # Key 1 gives R-hat 1.07 (over keys 0-11, 8 of 12 exceed 1.01); 2000 sweeps settle it.
     data = gg.OLD_FAITHFUL[:30]
     with pytest.warns(UserWarning, match="R-hat of the log joint"):
-        result = mv.gibbs(jax.random.key(0), data, 2, mv.NIWPrior.from_data(data, 2), 12, burn_in=0)
+        result = mv.gibbs(jax.random.key(1), data, 2, mv.NIWPrior.from_data(data, 2), 12, burn_in=0)
     assert result.rhat > 1.01
     with warnings.catch_warnings():
         warnings.simplefilter("error")
