@@ -10,16 +10,18 @@ then G = d v ~ Gamma(a) exactly (a rejection sampler; each try is accepted with 
 above 0.95). For a < 1, G = G′ U^(1/a) with G′ ~ Gamma(a + 1) and U ~ U(0, 1], i.e.
 log G = log G′ + (log U)/a, which stays finite in log space however small a is.
 
-Every element j of a call has its own random numbers: its try t takes x from the threefry words
-of the counter (j, 2t) and u from (j, 2t + 1), and its U from (j, 2³² − 1), all under the call's
-key. An element's draw therefore depends on the key, its index and its shape alone, never on the
-other elements, so the rejection loop can work on the pending elements only. Each round gathers
-up to ``⌈n / ROUNDS⌉`` of the elements not yet accepted (all of them when n ≤ ``MIN_ROUND_WIDTH``),
-makes one try for each, and scatters back those accepted, until none is pending: about ROUNDS + 1
-rounds, and n tries in all plus the few rejected. Under ``vmap`` (``custom_vmap``) the rounds run
-over the elements of the whole batch, which is what makes the importance samplers' Gamma sites
-cheap: a batched ``while_loop`` would instead redraw every element of the batch until its slowest
-one is accepted (docs/benchmarks.md). The same key gives the same draws with or without ``vmap``.
+Every element j of a call has its own random numbers: its try t takes x, u and U from the
+threefry words of the counters (j, 3t), (j, 3t + 1) and (j, 3t + 2) under the call's key (one
+threefry call per round), and the U of its accepted try is the one used. An element's draw
+therefore depends on the key, its index and its shape alone, never on the other elements, so the
+rejection loop can work on the pending elements only. Each round gathers up to
+``⌈n / ROUNDS⌉`` of the elements not yet accepted (all of them when n ≤ ``MIN_ROUND_WIDTH``),
+makes one try for each, and scatters back those accepted, until none is pending: about
+ROUNDS + 1 rounds, and n tries in all plus the few rejected. Under ``vmap`` (``custom_vmap``) the
+rounds run over the elements of the whole batch, which is what makes the importance samplers'
+Gamma sites cheap: a batched ``while_loop`` would instead redraw every element of the batch until
+its slowest one is accepted (docs/benchmarks.md). The same key gives the same draws with or
+without ``vmap``.
 """
 
 from __future__ import annotations
@@ -36,8 +38,6 @@ ROUNDS = 4
 
 MIN_ROUND_WIDTH = 256
 """Calls of up to this many elements try all their pending elements in every round."""
-
-_BOOST_COUNTER = np.uint32(2**32 - 1)  # the counter of U, never a try's (tries stay below 2³¹)
 
 
 def log_gamma(key: jax.Array, shape: jax.Array) -> jax.Array:
@@ -73,7 +73,7 @@ def _log_gamma_batched(axis_size: int, in_batched: list[bool], words: jax.Array,
 
 def _uniform(words: jax.Array, index: jax.Array, counter: jax.Array, dtype) -> jax.Array:
     """U[0, 1) in ``dtype`` from the threefry2x32 hash of (index, counter) under the key ``words``."""
-    high, low = threefry2x32_p.bind(words[..., 0], words[..., 1], index, counter)
+    high, low = threefry2x32_p.bind(*jnp.broadcast_arrays(words[..., 0], words[..., 1], index, counter))
     if np.dtype(dtype).itemsize == 8:
         bits = (high.astype(jnp.uint64) << 32) | low.astype(jnp.uint64)
         in_one_two = jax.lax.bitcast_convert_type((bits >> 12) | np.uint64(0x3FF0000000000000), jnp.float64)
@@ -82,22 +82,24 @@ def _uniform(words: jax.Array, index: jax.Array, counter: jax.Array, dtype) -> j
     return (in_one_two - 1).astype(dtype)
 
 
-def _try(words, index, tries, d, c):
-    """Try number ``tries`` of each element: (accepted, log G′ if accepted)."""
-    counter = 2 * tries
-    x = 2**0.5 * jax.lax.erf_inv(2 * _uniform(words, index, counter, d.dtype) - 1)  # −∞ once in 2⁵², rejected
-    log_u = jnp.log1p(-_uniform(words, index, counter + 1, d.dtype))  # log of U(0, 1]
+def _try(words, index, tries, shape):
+    """Try number ``tries`` of each element: (accepted, log G if accepted). One threefry call
+    gives the try's x, u and the boost's U (counters 3t, 3t + 1, 3t + 2)."""
+    d = jnp.where(shape < 1, shape + 1, shape) - 1 / 3
+    c = jax.lax.rsqrt(9 * d)
+    counter = 3 * tries
+    uniforms = _uniform(words, index, jnp.stack([counter, counter + 1, counter + 2]), shape.dtype)
+    x = 2**0.5 * jax.lax.erf_inv(2 * uniforms[0] - 1)  # −∞ once in 2⁵², rejected
+    log_u, log_boost = jnp.log1p(-uniforms[1:])  # logs of U(0, 1]
     v = (1 + c * x) ** 3
     log_v = jnp.log(jnp.where(v > 0, v, 1.0))
-    return (v > 0) & (log_u < 0.5 * x**2 + d - d * v + d * log_v), jnp.log(d) + log_v
+    accepted = (v > 0) & (log_u < 0.5 * x**2 + d - d * v + d * log_v)
+    return accepted, jnp.log(d) + log_v + jnp.where(shape < 1, log_boost / shape, 0.0)
 
 
 def _elements(words: jax.Array, index: jax.Array, shape: jax.Array) -> jax.Array:
     """log Gamma(shape_j) for every element j, with key words ``words[j]`` and counter index ``index[j]``."""
     n = shape.size
-    boosted = shape < 1
-    d = jnp.where(boosted, shape + 1, shape) - 1 / 3
-    c = jax.lax.rsqrt(9 * d)
     width = n if n <= MIN_ROUND_WIDTH else -(-n // ROUNDS)
 
     def any_pending(carry) -> jax.Array:
@@ -112,12 +114,10 @@ def _elements(words: jax.Array, index: jax.Array, shape: jax.Array) -> jax.Array
         def take(array: jax.Array) -> jax.Array:
             return array.at[gathered].get(mode="fill", fill_value=0)
 
-        ok, value = _try(take(words), take(index), take(tries), take(d), take(c))
+        ok, value = _try(take(words), take(index), take(tries), take(shape))
         # Unused slots hold n, which the scatters below drop.
         log_value = log_value.at[gathered].set(jnp.where(ok, value, 0.0), mode="drop")
         return log_value, accepted.at[gathered].set(ok, mode="drop"), tries.at[gathered].add(1, mode="drop")
 
     start = (jnp.zeros_like(shape), jnp.zeros(n, bool), jnp.zeros(n, jnp.uint32))
-    log_value, _, _ = jax.lax.while_loop(any_pending, one_round, start)
-    log_u = jnp.log1p(-_uniform(words, index, jnp.full(n, _BOOST_COUNTER), shape.dtype))
-    return log_value + jnp.where(boosted, log_u / shape, 0.0)
+    return jax.lax.while_loop(any_pending, one_round, start)[0]

@@ -172,7 +172,9 @@ def two_pass_resampling(
     targets = np.asarray(uniforms)[:num_samples] * cumulative[-1]
     chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
     # Second pass: regenerate the chosen particles from their keys.
-    resampled = map_batches(lambda batch: particles(particles_key, batch, padded, mask, prior)[1], _batches(chosen, size))
+    resampled = map_batches(
+        lambda batch: particles(particles_key, batch, padded, mask, prior)[1], _batches(chosen, size)
+    )
     draws = tuple(np.concatenate(parts)[:num_samples] for parts in zip(*resampled))
     return log_weights, draws, float(log_total - np.log(num_particles)), ess
 
