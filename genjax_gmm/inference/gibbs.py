@@ -452,11 +452,11 @@ def gibbs(
     rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
     warn_if_unreliable(rhat, ess, num_chains, "gibbs")
     return GibbsResult(
-        weights=jnp.asarray(weights),
-        means=jnp.asarray(means),
-        stds=jnp.asarray(stds),
-        assignments=jnp.asarray(assignments[0][..., : data.size]) if keep_assignments else None,
-        log_joint=jnp.asarray(log_joint_draws),
+        weights=jax.device_put(weights),
+        means=jax.device_put(means),
+        stds=jax.device_put(stds),
+        assignments=jax.device_put(assignments[0][..., : data.size]) if keep_assignments else None,
+        log_joint=jax.device_put(log_joint_draws),
         burn_in=burn_in,
         rhat=rhat,
         ess=ess,

@@ -204,11 +204,11 @@ def importance_resampling(
         kernel, key, data, prior, num_particles, num_samples, "importance_resampling"
     )
     return ImportanceResult(
-        weights=jnp.asarray(weights),
-        means=jnp.asarray(means),
-        stds=jnp.asarray(stds),
-        assignments=jnp.asarray(assignments[:, : data.size]),
-        log_weights=jnp.asarray(log_weights),
+        weights=jax.device_put(weights),
+        means=jax.device_put(means),
+        stds=jax.device_put(stds),
+        assignments=jax.device_put(assignments[:, : data.size]),
+        log_weights=jax.device_put(log_weights),
         log_marginal_likelihood=log_marginal,
         effective_sample_size=ess,
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TypeVar
 
-import jax.numpy as jnp
+import jax
 import numpy as np
 
 from ..multivariate.gibbs import MultivariateGibbsResult
@@ -50,13 +50,13 @@ def relabel_by_mean(result: Result) -> Result:
 
     def permuted(values):
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
-        return jnp.asarray(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
+        return jax.device_put(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
     names = [field.name for field in dataclasses.fields(result) if field.name in ("weights", "means", "stds", "covariances")]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
-        relabelled["assignments"] = jnp.asarray(np.take_along_axis(rank, np.asarray(result.assignments), axis=-1))
+        relabelled["assignments"] = jax.device_put(np.take_along_axis(rank, np.asarray(result.assignments), axis=-1))
     return dataclasses.replace(result, **relabelled)
 
 

@@ -120,11 +120,11 @@ def marginal_importance_resampling(
     padded_data = pad_to_bucket(data, MIN_BUCKET)[0]
     assignments = _assignments(assignments_key, jnp.asarray(padded_data), *padded_draws)
     return ImportanceResult(
-        weights=jnp.asarray(weights),
-        means=jnp.asarray(means),
-        stds=jnp.asarray(stds),
+        weights=jax.device_put(weights),
+        means=jax.device_put(means),
+        stds=jax.device_put(stds),
         assignments=assignments[:num_samples, : data.size],
-        log_weights=jnp.asarray(log_weights),
+        log_weights=jax.device_put(log_weights),
         log_marginal_likelihood=log_marginal,
         effective_sample_size=ess,
     )
