@@ -118,12 +118,12 @@ def marginal_importance_resampling(
     rows = bucket_size(num_samples, 1, steps_per_doubling=1)
     padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
     padded_data = pad_to_bucket(data, MIN_BUCKET)[0]
-    assignments = _assignments(assignments_key, jnp.asarray(padded_data), *padded_draws)
+    assignments = np.asarray(_assignments(assignments_key, padded_data, *padded_draws))  # sliced on the host: no program per size
     return ImportanceResult(
         weights=jax.device_put(weights),
         means=jax.device_put(means),
         stds=jax.device_put(stds),
-        assignments=assignments[:num_samples, : data.size],
+        assignments=jax.device_put(assignments[:num_samples, : data.size]),
         log_weights=jax.device_put(log_weights),
         log_marginal_likelihood=log_marginal,
         effective_sample_size=ess,
