@@ -12,10 +12,14 @@ turns this on with ``enable_compilation_cache()``:
   each 10–50 ms to compile and less to read back. They are a third of a warm re-run of
   Chapter 5 (19.0 s with a 0.1-s threshold, 13.3 s without, on a loaded 2-core machine), for
   about 4 MB of cache per chapter;
-* the folder is kept below ``MAX_CACHE_BYTES`` (1 GiB; the least recently used entries go
-  first). A size limit also makes JAX lock the folder (``filelock``) around every read and write,
-  so that processes sharing it (parallel test workers, two open notebooks) never read an entry
-  that another is still writing;
+* the folder has no size limit, as in JAX's default. JAX's size limit
+  (``jax_compilation_cache_max_size``) makes every write lock the folder, then stat every entry
+  and read its access time to choose what to evict: work that grows with the folder, about 9 ms
+  per program written once it holds a few hundred, which made a test run on a machine with an
+  empty ``~/.cache`` 50 s slower (docs/benchmarks.md). Without it a write is one file. A process
+  that reads an entry while another is still writing it cannot decompress it: JAX warns and
+  compiles the program again. A full test run adds about 21 MB, and only new programs (another
+  JAX version, changed code) add more; delete the folder to empty it;
 * ``GENJAX_GMM_COMPILATION_CACHE=0`` in the environment turns it off (set it before importing
   ``genjax_gmm``); so does ``jax.config.update("jax_enable_compilation_cache", False)``.
 
@@ -30,10 +34,9 @@ from pathlib import Path
 
 import jax
 
-__all__ = ["MIN_COMPILE_SECONDS", "MAX_CACHE_BYTES", "DISABLE_VARIABLE", "cache_directory", "enable_compilation_cache"]
+__all__ = ["MIN_COMPILE_SECONDS", "DISABLE_VARIABLE", "cache_directory", "enable_compilation_cache"]
 
 MIN_COMPILE_SECONDS = 0.0
-MAX_CACHE_BYTES = 2**30
 DISABLE_VARIABLE = "GENJAX_GMM_COMPILATION_CACHE"
 
 
@@ -58,5 +61,4 @@ def enable_compilation_cache() -> Path | None:
         return None
     jax.config.update("jax_compilation_cache_dir", str(directory))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
-    jax.config.update("jax_compilation_cache_max_size", MAX_CACHE_BYTES)
     return directory
