@@ -119,5 +119,6 @@ def _elements(words: jax.Array, index: jax.Array, shape: jax.Array) -> jax.Array
         log_value = log_value.at[gathered].set(jnp.where(ok, value, 0.0), mode="drop")
         return log_value, accepted.at[gathered].set(ok, mode="drop"), tries.at[gathered].add(1, mode="drop")
 
-    start = (jnp.zeros_like(shape), jnp.zeros(n, bool), jnp.zeros(n, jnp.uint32))
+    valid = (shape >= 0) & jnp.isfinite(shape)  # a NaN, negative or infinite shape is never accepted: NaN
+    start = (jnp.where(valid, 0.0, jnp.nan).astype(shape.dtype), ~valid, jnp.zeros(n, jnp.uint32))
     return jax.lax.while_loop(any_pending, one_round, start)[0]

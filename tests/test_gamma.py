@@ -67,3 +67,9 @@ def test_the_round_size_changes_the_work_not_the_draws(monkeypatch):
         monkeypatch.setattr(gamma, "ROUNDS", rounds)
         monkeypatch.setattr(gamma, "MIN_ROUND_WIDTH", min_width)
         np.testing.assert_array_equal(np.asarray(log_gamma(jax.random.key(7), shapes)), default)
+
+
+def test_shapes_no_gamma_has_give_nan_instead_of_looping_forever():
+    # Callers validate their priors; this only keeps a bad shape from hanging the rejection loop.
+    draws = np.asarray(jax.jit(log_gamma)(jax.random.key(8), jnp.array([np.nan, -1.0, np.inf, 2.0, 0.0])))
+    assert np.isnan(draws[:3]).all() and np.isfinite(draws[3]) and draws[4] == -np.inf  # Gamma(0) is the point 0
