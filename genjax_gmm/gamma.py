@@ -53,22 +53,23 @@ def log_gamma(key: jax.Array, shape: jax.Array) -> jax.Array:
 
 @jax.custom_batching.custom_vmap
 def _log_gamma(words: jax.Array, shape: jax.Array) -> jax.Array:
-    flat = shape.ravel()
-    return _elements(jnp.broadcast_to(words, (flat.size, 2)), jnp.arange(flat.size, dtype=jnp.uint32), flat).reshape(
-        shape.shape
-    )
+    return _calls(words[None], shape[None])[0]
 
 
 @_log_gamma.def_vmap
 def _log_gamma_batched(axis_size: int, in_batched: list[bool], words: jax.Array, shape: jax.Array):
-    """A batch of calls as one call over all their elements, each with its own call's key words."""
     words_batched, shape_batched = in_batched
     words = words if words_batched else jnp.broadcast_to(words, (axis_size, 2))
     shape = shape if shape_batched else jnp.broadcast_to(shape, (axis_size, *shape.shape))
+    return _calls(words, shape), True
+
+
+def _calls(words: jax.Array, shape: jax.Array) -> jax.Array:
+    """A batch of calls (key words (B, 2), shapes (B, …)) as one call over all their elements,
+    each with its own call's key words and its index within its call."""
     per_call = int(np.prod(shape.shape[1:], dtype=int))
-    index = jnp.tile(jnp.arange(per_call, dtype=jnp.uint32), axis_size)
-    flat = _elements(jnp.repeat(words, per_call, axis=0), index, shape.ravel())
-    return flat.reshape(shape.shape), True
+    index = jnp.tile(jnp.arange(per_call, dtype=jnp.uint32), shape.shape[0])
+    return _elements(jnp.repeat(words, per_call, axis=0), index, shape.ravel()).reshape(shape.shape)
 
 
 def _uniform(words: jax.Array, index: jax.Array, counter: jax.Array, dtype) -> jax.Array:

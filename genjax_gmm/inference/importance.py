@@ -120,13 +120,16 @@ def available_cores() -> int:
 def map_batches(run_batch: Callable[[np.ndarray], tuple], batches: Sequence[np.ndarray]) -> list[tuple]:
     """``[jax.device_get(run_batch(b)) for b in batches]``, in order, with up to one thread per core.
     The first batch runs in the calling thread, so that only one thread compiles the kernel."""
-    first = [jax.device_get(run_batch(batches[0]))]
+    def run(batch: np.ndarray) -> tuple:
+        return jax.device_get(run_batch(batch))
+
+    first = [run(batches[0])]
     workers = min(available_cores(), PARALLEL_BATCHES, len(batches) - 1)
     if workers <= 1:
-        return first + [jax.device_get(run_batch(batch)) for batch in batches[1:]]
+        return first + [run(batch) for batch in batches[1:]]
     # On an error or Ctrl-C, Executor.map cancels the batches that have not started.
     with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="genjax_gmm-batch") as pool:
-        return first + list(pool.map(lambda batch: jax.device_get(run_batch(batch)), batches[1:]))
+        return first + list(pool.map(run, batches[1:]))
 
 
 def two_pass_resampling(
@@ -137,7 +140,7 @@ def two_pass_resampling(
     prior)`` → (log w, draws) on padded data. Returns the log weights, the draws of the resampled
     particles (num_samples rows, still padded along N), log p̂(x) and the ESS; warns
     (``ImportanceWarning``) when the ESS is below ``MIN_RELIABLE_ESS``."""
-    padded, mask = (jnp.asarray(array) for array in pad_to_bucket(data, MIN_BUCKET))
+    padded, mask = jax.device_put(pad_to_bucket(data, MIN_BUCKET))  # device_put: no program per shape, unlike jnp.asarray
     size = batch_size(padded.shape[0])
     check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles")
     check_memory(8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles")
