@@ -140,7 +140,7 @@ def two_pass_resampling(
     prior)`` → (log w, draws) on padded data. Returns the log weights, the draws of the resampled
     particles (num_samples rows, still padded along N), log p̂(x) and the ESS; warns
     (``ImportanceWarning``) when the ESS is below ``MIN_RELIABLE_ESS``."""
-    padded, mask = jax.device_put(pad_to_bucket(data, MIN_BUCKET))  # device_put: no program per shape, unlike jnp.asarray
+    padded, mask = jax.device_put(pad_to_bucket(data, MIN_BUCKET))  # jnp.asarray would compile one per shape
     size = batch_size(padded.shape[0])
     check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles")
     check_memory(8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles")
