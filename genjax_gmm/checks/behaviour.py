@@ -505,6 +505,8 @@ class ModelCheck(_BehaviourCheck):
                 behaviour[f"{label}{where}"] = sample_mean(statistic(choices, retval), reveal=self.reveal_statistics)
             for i, choice_map in enumerate(assessed):
                 described = f"{self.describe_choices(choice_map)}{where}"
+                if f"log p({described})" in behaviour:  # two choice maps that read the same
+                    described += f" (number {i + 1})"
                 behaviour[f"log p({described})"] = exact(log_densities[i])
                 if reference_retval is not None:
                     value = np.ravel(jax.tree_util.tree_leaves(returned)[0][i])
