@@ -16,7 +16,6 @@ from scipy import stats
 
 from genjax_gmm.checks import chapter1 as check
 
-
 EXACT_P_GENEROUS = 0.7 * stats.norm.sf(502, 500, 2) + 0.3 * stats.norm.sf(502, 350, 2)
 
 

@@ -39,7 +39,6 @@ from . import (
     incorrect,
     precision_in_words,
     read_number,
-    unanswered,
 )
 from .behaviour import Mistake, ModelCheck
 
@@ -241,6 +240,11 @@ _LOG_PROBABILITIES = tuple(math.log(p) for p in _PROBABILITIES)
 _MENU_BENTO = _menu_model(_LOG_PROBABILITIES, _WEIGHTS, _SPREADS)
 
 
+def _is_kind(k: int):
+    """Per draw: 1 when the bento is of kind ``k``, else 0."""
+    return lambda choices, weight: choices["kind"] == k
+
+
 def _describe_bento(choices) -> str:
     kind = int(choices["kind"])
     name = _KINDS[kind] if 0 <= kind < len(_KINDS) else f"kind {kind}"
@@ -252,8 +256,7 @@ _MENU_CHECK = ModelCheck(
     reference=_MENU_BENTO,
     addresses=("kind", "weight"),
     statistics={
-        **{f"the share of {kind} bentos": (lambda k: lambda choices, weight: choices["kind"] == k)(k)
-           for k, kind in enumerate(_KINDS)},
+        **{f"the share of {kind} bentos": _is_kind(k) for k, kind in enumerate(_KINDS)},
         "the mean weight (g)": lambda choices, weight: weight,
     },
     reveal_statistics=False,  # the mean weight is Exercise 1.1's answer
