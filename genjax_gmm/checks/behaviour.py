@@ -61,6 +61,7 @@ from . import Feedback, correct, describe, incorrect, unanswered
 __all__ = [
     "FALSE_ALARM",
     "FunctionCheck",
+    "cheap_jit",
     "Mistake",
     "ModelCheck",
     "Quantity",
@@ -76,6 +77,10 @@ __all__ = [
 
 FALSE_ALARM = 1e-6
 """The largest probability that a correct function fails one check (over its simulated numbers)."""
+
+_CHEAP_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+"""XLA options for check programs: each runs once, in milliseconds, so optimising it would take
+longer than it saves (compiling a model's simulation takes about half as long)."""
 
 _TRACER_HINT = (
     "JAX runs your function with placeholders for the random values, so a Python if, and, or, "
@@ -121,6 +126,21 @@ class Mistake:
 
 class Unusable(Exception):
     """Raised while measuring a student's function whose output cannot be used; its message is shown."""
+
+
+def cheap_jit(function: Callable) -> Callable:
+    """``jax.jit(function)`` compiled without XLA's slow optimisations (``_CHEAP_COMPILE``), once
+    per kind of input (the shapes and dtypes of its arguments)."""
+    compiled: dict[Any, Any] = {}
+
+    def call(*arguments):
+        leaves, structure = jax.tree_util.tree_flatten(arguments)
+        signature = (structure, tuple(jax.typeof(leaf) for leaf in leaves))
+        if signature not in compiled:
+            compiled[signature] = jax.jit(function).lower(*arguments).compile(_CHEAP_COMPILE)
+        return compiled[signature](*arguments)
+
+    return call
 
 
 def exact(value) -> Quantity:
@@ -424,12 +444,10 @@ class ModelCheck(_BehaviourCheck):
     def _reference_runs(self) -> list[tuple[Any, Any, list[dict[str, np.ndarray]]]]:
         """For each argument tuple: the reference's draws (choices, return values, as NumPy) and
         the choice maps whose log densities are compared (its first draws, then the extras)."""
-        simulate = jax.jit(self._simulate, static_argnums=0)
+        simulate = cheap_jit(functools.partial(self._simulate, self.reference))
         runs = []
         for index, arguments in enumerate(self.arguments):
-            choices, retval = jax.tree_util.tree_map(
-                np.asarray, simulate(self.reference, self._key(index), arguments)
-            )
+            choices, retval = jax.tree_util.tree_map(np.asarray, simulate(self._key(index), arguments))
             assessed = [
                 {address: choices[address][i] for address in self.addresses} for i in range(self.num_assessed)
             ] + [{address: np.asarray(extra[address]) for address in self.addresses} for extra in self.extra_choices]
@@ -487,7 +505,10 @@ class ModelCheck(_BehaviourCheck):
             return self._simulate(model, key, arguments), assess(arguments, assessed)
 
         is_reference = model is self.reference
-        assess, run = jax.jit(assess), jax.jit(run)  # the reference's draws are known: it only assesses
+        if is_reference:  # its draws are known: it only assesses
+            assess = cheap_jit(assess)
+        else:
+            run = cheap_jit(run)
         behaviour: dict[str, Quantity] = {}
         for index, arguments in enumerate(self.arguments):
             where = f" {self.describe_arguments(arguments)}".rstrip()
