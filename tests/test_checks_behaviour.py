@@ -226,9 +226,11 @@ def test_answers_that_are_not_models_get_a_cross(answer, fragment):
     assert_incorrect(MEAL(answer), fragment)
 
 
-def test_a_trace_is_not_a_model():
+def test_a_trace_a_method_or_a_repeated_model_is_not_the_model():
     trace = seed(meal.simulate)(jax.random.key(0), 1.0)
     assert_incorrect(MEAL(trace), "not the result of simulating it")
+    assert_incorrect(MEAL(meal.simulate), "without .simulate")
+    assert_incorrect(MEAL(meal.repeat(10)), "not .repeat(...)")
 
 
 def test_the_model_check_is_deterministic_and_compares_the_hidden_arguments():

@@ -78,14 +78,17 @@ def test_rounded_answers_are_told_so(exercise, rounded, figures):
 
 @gen
 def score_as_written(mean, sd):
-    """The prompt's model, with the score standardised by hand (other randomness, same law)."""
-    return normal(mean + 0.0 * sd, sd) @ "score"
+    """The prompt's model, as a student might write it."""
+    score = normal(mean, sd) @ "score"
+    z = (score - mean) / sd
+    return z
 
 
-def score_model(location, scale, address="score"):
+def score_model(location, scale, address="score", returned=lambda score, mean, sd: (score - mean) / sd):
     @gen
     def model(mean, sd):
-        return normal(location(mean, sd), scale(mean, sd)) @ address
+        score = normal(location(mean, sd), scale(mean, sd)) @ address
+        return returned(score, mean, sd)
     return model
 
 
@@ -112,6 +115,9 @@ def test_exercise_3_3_the_prompts_model_passes_and_log_densities_are_scipys():
         (score_model(lambda m, s: 75.0, lambda m, s: 10.0), "not 75 and 10"),
         (score_model(lambda m, s: m, lambda m, s: s, address="scores"), "missing 'score'"),
         (score_model(lambda m, s: m + 1.0, lambda m, s: s), 'normal(mean, sd) at the address "score"'),
+        (score_model(lambda m, s: m, lambda m, s: s, returned=lambda x, m, s: x), "not the score itself"),
+        (score_model(lambda m, s: m, lambda m, s: s, returned=lambda x, m, s: (x - m) / s**2), "not by the variance"),
+        (score_model(lambda m, s: m, lambda m, s: s, returned=lambda x, m, s: (m - x) / s), "return its z-score"),
         (score_without_return, "returns nothing"),
         (np.random.default_rng(3).normal(75, 10, 100_000), "expected a generative function"),
     ],

@@ -19,7 +19,7 @@ reference implementation's:
   correct samples split more unevenly than that, given their total. So by the union bound a
   correct function fails with probability below ``α``. For averages of continuous values the
   normal limit is an approximation: thousands of draws of light-tailed values, for which the
-  bound is about ten times the normal tail, a margin.
+  bound is more than ten times the normal tail, a margin.
 
 Every key is fixed, so a check always gives the same verdict for the same function.
 
@@ -39,7 +39,7 @@ Two checks build on this:
   prompt's addresses with the reference's kinds of values; its log densities and return values
   on hidden choice maps (the reference's draws and hand-picked ones) must equal the reference's
   (``assess``), and its simulated statistics (``statistics``) must agree with the reference's.
-* ``FunctionCheck``: any other function; the exercise's ``measure`` calls it on hidden inputs
+* ``FunctionCheck``: any other function; the exercise's ``behaviour`` calls it on hidden inputs
   and returns its quantities.
 """
 
@@ -61,11 +61,11 @@ from . import Feedback, correct, describe, incorrect, unanswered
 __all__ = [
     "FALSE_ALARM",
     "FunctionCheck",
-    "cheap_jit",
     "Mistake",
     "ModelCheck",
     "Quantity",
     "Unusable",
+    "cheap_jit",
     "disagreements",
     "exact",
     "judge",
@@ -84,8 +84,9 @@ longer than it saves (compiling a model's simulation takes about half as long)."
 
 _TRACER_HINT = (
     "JAX runs your function with placeholders for the random values, so a Python if, and, or, "
-    "int() or float() on one of them fails: choose between values with jnp.where(condition, a, b) "
-    "and index arrays with the value itself."
+    "int() or float() on one of them fails, and so does picking from a Python list with one: "
+    "choose between two values with jnp.where(condition, a, b), and pick from several with a JAX "
+    "array, jnp.array([...])[kind]."
 )
 _TRACER_ERRORS = (
     jax.errors.TracerBoolConversionError,
@@ -425,6 +426,9 @@ class ModelCheck(_BehaviourCheck):
         if isinstance(answer, Trace):
             problem = "this is a trace, the record of one run of a model."
             hint = f"give the generative function itself, {self.signature}, not the result of simulating it."
+        elif isinstance(getattr(answer, "__self__", None), GFI):
+            problem = f"this is the method {getattr(answer, '__name__', '')} of a generative function."
+            hint = "give the generative function itself: its name, without .simulate or parentheses."
         elif callable(answer) and not isinstance(answer, type):
             problem = "this is a plain Python function, not a generative function."
             hint = "put @gen on the line above def, so that GenJAX can record its random choices."
@@ -480,7 +484,9 @@ class ModelCheck(_BehaviourCheck):
             ):
                 what = _describe_values(yours) if hasattr(yours, "dtype") else "a nested choice map"
                 raise Unusable(
-                    f"at {address!r} your model draws {what}; the prompt's model draws {_describe_values(theirs)}."
+                    f"at {address!r} your model draws {what}; the prompt's model draws {_describe_values(theirs)}"
+                    + (" (give the model of one run, not .repeat(...) or .vmap(...) of it)."
+                       if hasattr(yours, "dtype") and len(yours.shape) > len(theirs.shape) else ".")
                 )
         if reference_retval is not None:
             leaves = jax.tree_util.tree_leaves(retval)

@@ -7,8 +7,9 @@ the notebook uses, and recognises the usual mistakes to give a targeted hint.
 * 3.1: P(65 < X < 85) for test scores X ~ N(75, 10²), = Φ(1) − Φ(−1) ≈ 0.6827.
 * 3.2: the 90th percentile of the scores, μ + σ Φ⁻¹(0.9) ≈ 87.82.
 * 3.3: a generative function ``test_score(mean, sd)`` for one score, N(mean, sd²) at
-  ``"score"``, checked by behaviour (``checks.behaviour.ModelCheck``) with means and standard
-  deviations the notebook never uses: exact log densities and return values, simulated mean.
+  ``"score"``, returning its z-score (score − mean)/sd; checked by behaviour
+  (``checks.behaviour.ModelCheck``) with means and standard deviations the notebook never
+  uses: exact log densities and return values, simulated mean score.
 * 3.4: the largest σ that keeps 99 % of tonkatsu bentos within ±1 g of 500 g,
   σ = 1 / Φ⁻¹(0.995) ≈ 0.388 g.
 * 3.5: a generative function ``two_tests(mean)``: a student's ability ~ N(mean, 8²) at
@@ -127,12 +128,18 @@ def exercise_3_4(max_sigma) -> Feedback:
 # Exercise 3.3: one test score as a generative function
 
 
-def _score_model(location, scale):
-    """``@gen`` model: score ~ N(location(mean, sd), scale(mean, sd)²) at "score", returned."""
+def _z_score(score, mean, sd):
+    return (score - mean) / sd
+
+
+def _score_model(location, scale, returned=_z_score):
+    """``@gen`` model: score ~ N(location(mean, sd), scale(mean, sd)²) at "score"; returns
+    ``returned(score, mean, sd)``, the z-score."""
 
     @gen
     def test_score(mean, sd):
-        return normal(location(mean, sd), scale(mean, sd)) @ "score"
+        score = normal(location(mean, sd), scale(mean, sd)) @ "score"
+        return returned(score, mean, sd)
 
     return test_score
 
@@ -154,7 +161,7 @@ _SCORE_CHECK = ModelCheck(
     reference=_TEST_SCORE,
     addresses=("score",),
     arguments=((60.0, 15.0), (82.5, 4.0)),  # the notebook's test has mean 75 and sd 10
-    statistics={"the mean score": lambda choices, score: score},
+    statistics={"the mean score": lambda choices, z: choices["score"]},
     num_assessed=4,
     extra_choices=[{"score": 100.0}],
     describe_choices=_describe_score,
@@ -172,10 +179,18 @@ _SCORE_CHECK = ModelCheck(
             _score_model(lambda mean, sd: TEST_SCORES.mean, lambda mean, sd: TEST_SCORES.stdev),
             "use the arguments mean and sd, not 75 and 10: the check tries other tests.",
         ),
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: score),
+            "return the z-score, (score - mean) / sd, not the score itself.",
+        ),
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: (score - mean) / sd**2),
+            "the z-score divides by the standard deviation sd, not by the variance sd².",
+        ),
     ],
     signature="test_score(mean, sd)",
-    hint='draw the score with normal(mean, sd) at the address "score" and return it.',
-    success="Your model gives every score the density of N(mean, sd²).",
+    hint='draw the score with normal(mean, sd) at the address "score" and return its z-score, (score - mean) / sd.',
+    success="Your model gives every score the density of N(mean, sd²) and returns its z-score.",
 )
 
 
