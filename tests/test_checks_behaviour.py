@@ -51,28 +51,21 @@ STDS = jnp.array([2.0, 2.0, 5.0])
 # A generative function
 
 
-@gen
-def meal(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+def meal_model(logits=jnp.log(PROBABILITIES), scaled=True, stds=STDS, address="weight"):
+    """``meal(scale)``: kind ~ categorical(logits); weight ~ N(scale·mean[kind], stds[kind]²) at ``address``."""
+
+    @gen
+    def meal(scale):
+        kind = categorical(logits) @ "kind"
+        return normal((scale if scaled else 1.0) * MEANS[kind], stds[kind]) @ address
+
+    return meal
 
 
-@gen
-def meal_logits_mistake(scale):
-    kind = categorical(PROBABILITIES) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
-
-
-@gen
-def meal_variance_mistake(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind] ** 2) @ "weight"
-
-
-@gen
-def meal_unscaled_mistake(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(MEANS[kind], STDS[kind]) @ "weight"
+meal = meal_model()
+meal_logits_mistake = meal_model(logits=PROBABILITIES)
+meal_variance_mistake = meal_model(stds=STDS**2)
+meal_unscaled_mistake = meal_model(scaled=False)
 
 
 MEAL = ModelCheck(
@@ -104,16 +97,10 @@ def meal_written_differently(scale):
     return 1.0 * weight
 
 
-@gen
-def meal_wrong_probabilities(scale):
-    kind = categorical(jnp.log(jnp.array([0.3, 0.5, 0.2]))) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+meal_wrong_probabilities = meal_model(logits=jnp.log(jnp.array([0.3, 0.5, 0.2])))
 
 
-@gen
-def meal_misspelt(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "wieght"
+meal_misspelt = meal_model(address="wieght")
 
 
 @gen
