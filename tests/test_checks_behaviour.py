@@ -117,6 +117,12 @@ def meal_with_python_if(scale):
 
 
 @gen
+def meal_with_numpy(scale):
+    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
+    return np.abs(normal(scale * MEANS[kind], STDS[kind]) @ "weight")
+
+
+@gen
 def meal_without_arguments():
     kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
     return normal(MEANS[kind], STDS[kind]) @ "weight"
@@ -184,6 +190,7 @@ def test_an_unregistered_error_gets_the_generic_hint_and_the_first_difference():
         (meal_misspelt, ["missing 'weight'", "extra 'wieght'"]),
         (meal_with_extra_choice, ["extra 'noise'"]),
         (meal_with_python_if, ["TracerBoolConversionError", "jnp.where"]),
+        (meal_with_numpy, ["TracerArrayConversionError", "instead of numpy"]),
         (meal_without_arguments, ["TypeError", "meal(scale)"]),
         (meal_returning_the_kind, ["returns one value (whole numbers)"]),
         (meal_returning_nothing, ["returns nothing"]),

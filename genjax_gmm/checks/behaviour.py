@@ -88,12 +88,16 @@ _TRACER_HINT = (
     "choose between two values with jnp.where(condition, a, b), and pick from several with a JAX "
     "array, jnp.array([...])[kind]."
 )
-_TRACER_ERRORS = (
-    jax.errors.TracerBoolConversionError,
-    jax.errors.ConcretizationTypeError,
-    jax.errors.TracerIntegerConversionError,
-    jax.errors.TracerArrayConversionError,
+_NUMPY_HINT = (
+    "JAX runs your function with placeholders for the random values, which NumPy cannot handle: "
+    "use jax.numpy (jnp.abs, jnp.sum, jnp.where, …) instead of numpy (np) inside it."
 )
+_TRACER_HINTS = {
+    jax.errors.TracerArrayConversionError: _NUMPY_HINT,
+    jax.errors.TracerBoolConversionError: _TRACER_HINT,
+    jax.errors.ConcretizationTypeError: _TRACER_HINT,
+    jax.errors.TracerIntegerConversionError: _TRACER_HINT,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -290,8 +294,8 @@ def _quietly(function: Callable, *args):
 
 
 def _crash_feedback(exercise: str, doing: str, error: Exception, hint: str, arguments_hint: str) -> Feedback:
-    if isinstance(error, _TRACER_ERRORS):
-        hint = _TRACER_HINT
+    if type(error) in _TRACER_HINTS:
+        hint = _TRACER_HINTS[type(error)]
     elif isinstance(error, TypeError) and "argument" in str(error):
         hint = arguments_hint
     return incorrect(exercise, f"{doing} raised {one_line(error)}", hint)
