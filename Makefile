@@ -1,11 +1,12 @@
-# The course's commands. `make course` and `make test` are the two in the README.
+# The course's commands. `make course`, `make test` and `make lint` are the ones in the README.
 PY := .venv/bin/python
 NOTEBOOKS := chapters solutions
+LINTED := genjax_gmm tests scripts benchmarks $(NOTEBOOKS)
 # pytest-xdist workers for `make test`: `auto` is one per core, at most 4, none on a single core
 # (tests/conftest.py); `make test TEST_WORKERS=0` runs serially in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: env course test solutions students bench colab-check lock clean
+.PHONY: env course test lint solutions students bench colab-check lock clean
 
 env:                      ## create/refresh .venv with pinned dependencies
 	@scripts/bootstrap.sh
@@ -15,6 +16,9 @@ course: env               ## execute every solution notebook and build the book 
 
 test: env                 ## every test: package tests, notebook sync, every notebook under nbval
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env -n $(TEST_WORKERS)
+
+lint: env                 ## ruff over the package, tests, scripts, benchmarks and notebooks (pyproject.toml)
+	$(PY) -m ruff check $(LINTED)
 
 solutions: env            ## re-execute solution notebooks in place, then regenerate chapters/
 	$(PY) scripts/course.py badges
