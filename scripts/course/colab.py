@@ -2,8 +2,9 @@
 
 The install cell is ``colab_setup.py.template`` with ``$pins`` (the lock's genjax, jax and
 jaxlib and pyproject's ``colab-pins``, one ``"name": "version",`` line each), ``$course_package``
-(the package at the configured repository and ref), ``$package`` (its distribution name) and
-``$resolver_note`` filled in as Python literals. docs/pipeline.md says what the cell does.
+(the package at the configured repository and ref) and ``$package`` (its distribution name)
+filled in as Python literals. Its lines stay within the notebooks' 88 columns (``make lint``).
+docs/pipeline.md says what the cell does.
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ from .notebooks import BADGE_TAG, SETUP_TAG, tags, with_cell_ids
 SETUP_TEMPLATE = string.Template(
     Path(__file__).with_name("colab_setup.py.template").read_text(encoding="utf-8").removesuffix("\n")
 )
-RESOLVER_NOTE = (
-    "A red 'ERROR: pip's dependency resolver' above concerns Colab packages the course does not use"
-    " (numba, for one) and does not affect the course."
-)
 
 
 def colab_setup_source(course: Course) -> str:
@@ -35,7 +32,6 @@ def colab_setup_source(course: Course) -> str:
         pins=pins,
         course_package=json.dumps(course.course_requirement()),
         package=json.dumps(course.package),
-        resolver_note=json.dumps(RESOLVER_NOTE, ensure_ascii=False),
     )
 
 
