@@ -51,7 +51,10 @@ STDS = jnp.array([2.0, 2.0, 5.0])
 # A generative function
 
 
-def meal_model(logits=jnp.log(PROBABILITIES), scaled=True, stds=STDS, address="weight"):
+LOG_PROBABILITIES = jnp.log(PROBABILITIES)
+
+
+def meal_model(logits=LOG_PROBABILITIES, scaled=True, stds=STDS, address="weight"):
     """``meal(scale)``: kind ~ categorical(logits); weight ~ N(scale·mean[kind], stds[kind]²) at ``address``."""
 
     @gen
