@@ -12,6 +12,7 @@ Modules, one idea each:
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
 * ``checks``: feedback for the notebooks' exercises.
@@ -33,6 +34,12 @@ from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
+# collapsed is built on the public names above, so it is imported after them.
+# isort: off
+from . import collapsed  # noqa: E402
+from .collapsed import *  # noqa: E402,F403
+# isort: on
+
 __all__ = [
     *clusterings.__all__,
     *data.__all__,
@@ -40,4 +47,5 @@ __all__ = [
     *categorize.__all__,
     *dirichlet_process.__all__,
     *inference.__all__,
+    *collapsed.__all__,
 ]
