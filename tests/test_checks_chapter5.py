@@ -64,6 +64,12 @@ def draw_kinds_by_inversion(key, x, weights, means, variances):
     return jnp.sum(jnp.cumsum(probabilities, axis=1) < u, axis=1)
 
 
+def probabilities(x, weights, means, variances):
+    """P(z_i = k | …) for every point, normalised: passing these as logits is a typical mistake."""
+    joint = weights * jnp.exp(-((x[:, None] - means) ** 2) / (2 * variances)) / jnp.sqrt(variances)
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
 def test_the_kinds_block_passes_however_it_is_written():
     assert_correct(check.exercise_5_3(draw_kinds_by_inversion))
     assert_correct(check.exercise_5_3(jax.jit(draw_kinds_by_inversion)))
@@ -90,8 +96,8 @@ def test_typical_mistakes_of_the_kinds_block_get_their_hint(variant, fragment):
         (lambda key, x, w, m, v: jnp.argmax(jnp.log(w / jnp.sqrt(v)) - (x[:, None] - m) ** 2 / (2 * v), axis=1),
          "most probable"),
         (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x, w, m, v) + 1, "from 1"),
-        (lambda key, x, w, m, v: jax.random.categorical(key, w * jnp.exp(-((x[:, None] - m) ** 2) / (2 * v))
-                                                        / jnp.sqrt(v), axis=1), "logits"),
+        (lambda key, x, w, m, v: jax.random.categorical(key, probabilities(x, w, m, v), axis=1),
+         "log probabilities (logits)"),
         (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x[:3], w, m, v), "shape (5,)"),
         (lambda key, x, w, m, v: jnp.full(x.size, 0.5), "whole numbers"),
         (lambda key, x: x, "arguments"),

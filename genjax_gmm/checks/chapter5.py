@@ -210,7 +210,8 @@ _DRAW_KINDS = FunctionCheck(
     ],
     signature="draw_kinds(key, x, weights, means, variances)",
     what="a function draw_kinds(key, x, weights, means, variances)",
-    hint="for every point, logits log π_k + log N(x_i; μ_k, σ²_k), then one jax.random.categorical draw per row.",
+    hint="for every point i and kind k, the logit log π_k + log N(x_i; μ_k, σ²_k), an (n, K) table "
+    "(x[:, None] against the K means), then one jax.random.categorical draw per row.",
 )
 
 
