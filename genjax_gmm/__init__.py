@@ -26,19 +26,24 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, clusterings, compilation_cache, data, dirichlet_process, inference, models, multivariate  # noqa: E402
+from . import (  # noqa: E402
+    categorize,
+    clusterings,
+    collapsed,
+    compilation_cache,
+    data,
+    dirichlet_process,
+    inference,
+    models,
+    multivariate,
+)
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
+from .collapsed import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
-
-# collapsed is built on the public names above, so it is imported after them.
-# isort: off
-from . import collapsed  # noqa: E402
-from .collapsed import *  # noqa: E402,F403
-# isort: on
 
 __all__ = [
     *clusterings.__all__,

@@ -18,7 +18,8 @@ together with its members, which is what strands the blocked sampler (``gibbs``)
 could belong to either of two tight kinds. The sampler runs in NumPy on the host (no compilation);
 each step costs O(chains · K · grid).
 
-This module uses only the package's public names; it is meant to move onto the inference engine.
+It imports only names that ``models`` and ``inference`` export; it is meant to move onto the
+inference engine.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import jax
 import numpy as np
 from scipy.special import gammaln
 
-from . import ConvergenceWarning, GMMPrior, effective_sample_size, split_rhat
+from .inference import ConvergenceWarning, effective_sample_size, split_rhat
+from .models import GMMPrior
 from .validation import check_instance, check_key, check_observations, check_positive_int
 
 __all__ = ["CollapsedResult", "group_log_evidence", "collapsed_log_joint", "collapsed_gibbs"]
