@@ -11,8 +11,8 @@
   with the reference's; typical mistakes (the variance passed where a standard deviation is
   taken, the weights forgotten, probabilities passed as logits, the most probable kind instead of
   a draw, labels from 1) get their own hint.
-* 5.4: label switching (multiple choice): chains whose "component 0" has mean 500 g and 350 g
-  found the same two kinds with swapped labels.
+* 5.4: label switching (multiple choice), asked before the chapter explains it: chains whose
+  "component 0" has mean 500 g or 350 g found the same two kinds with swapped labels.
 * 5.5: every cup's posterior blend probabilities, one row per cup and one column per blend,
   blends from weakest to strongest. The blends are about 19 standard deviations apart, so the
   posterior agrees with Bayes' rule at the café's known blend parameters (``COFFEE``) to far
@@ -38,9 +38,9 @@ from jax.scipy.stats import norm
 from .. import BENTO, COFFEE, COFFEE_CAFFEINE, category_posterior
 from . import (
     Feedback,
-    check_array,
     check_choice,
     check_number,
+    correct,
     describe,
     incorrect,
     read_array,
@@ -224,40 +224,47 @@ def exercise_5_3(draw_kinds) -> Feedback:
 def exercise_5_4(answer) -> Feedback:
     """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the labels are swapped ("b")."""
     hints = {
-        "a": "both chains' log joint densities agree (R-hat ≈ 1); look at what the label '0' refers to in each.",
-        "c": "each chain still sees two kinds, one near 350 g and one near 500 g; compare the two chains' μ₁.",
+        "a": "the chains' log joint densities agree (R-hat below 1.01); look at what the label '0' refers to in each.",
+        "c": "each chain still sees two kinds, one near 350 g and one near 500 g; compare the chains' μ₁.",
         "d": "the model is symmetric in its labels whatever the prior on the means; which kind is "
         "'component 0' depends only on where a chain started.",
     }
     return check_choice("5.4", answer, "b", options=_CHOICES, hints=hints)
 
 
+_BLEND_HINT = "pass your gg.gibbs result for the coffee to gg.assignment_probabilities: one row per cup."
+
+
 def exercise_5_5(blend_probabilities) -> Feedback:
-    """P(blend k | data) for every cup, one row per cup, blends ordered by mean caffeine."""
+    """P(blend k | data) for every cup, one row per cup, blends ordered by mean caffeine. A wrong
+    entry is named by its cup and blend; rows that are right up to the order of the blends are
+    label switching."""
     expected = np.asarray(category_posterior(COFFEE_CAFFEINE, *COFFEE))
+    what = "an array with one row per cup and one column per blend"
     if blend_probabilities is None:
-        return unanswered("5.5", "an array with one row per cup and one column per blend")
+        return unanswered("5.5", what)
     answer = read_array(blend_probabilities)
     if answer is None:
-        return incorrect("5.5", f"expected an array of shape {expected.shape}, got {describe(blend_probabilities)}.")
+        return incorrect("5.5", f"expected {what}, got {describe(blend_probabilities)}.", _BLEND_HINT)
     if answer.shape == expected.T.shape:
         return incorrect("5.5", f"shape {answer.shape} is transposed.", "one row per cup, one column per blend.")
-    if answer.shape == expected.shape and not np.allclose(answer.sum(axis=1), 1, atol=1e-6):
+    if answer.shape != expected.shape:
+        return incorrect("5.5", f"expected {what}, shape {expected.shape}, got shape {answer.shape}.", _BLEND_HINT)
+    if not np.all(np.isfinite(answer)):
+        return incorrect("5.5", "the array contains NaN or infinite values.", _BLEND_HINT)
+    if not np.allclose(answer.sum(axis=1), 1, atol=1e-6):
         return incorrect(
             "5.5", "the rows do not sum to 1.", "each row is one cup's distribution over the three blends."
         )
-    if answer.shape == expected.shape and np.allclose(
-        np.sort(answer, axis=1), np.sort(expected, axis=1), atol=BLEND_PROBABILITY_TOLERANCE
-    ):
-        hint = "the blends are in a different order in different draws or chains; relabel by mean first " \
-            "(gg.assignment_probabilities does it), so that column 0 is the weakest blend."
+    error = np.abs(answer - expected)
+    if np.all(error <= BLEND_PROBABILITY_TOLERANCE):
+        return correct("5.5")
+    cup, blend = np.unravel_index(int(np.argmax(error)), error.shape)
+    problem = (f"row {cup}, column {blend} (cup {cup}, {COFFEE_CAFFEINE[cup]:g} mg; blend {blend}) is "
+               f"{answer[cup, blend]:.3f}, expected about {expected[cup, blend]:.3f}.")
+    if np.allclose(np.sort(answer, axis=1), np.sort(expected, axis=1), atol=BLEND_PROBABILITY_TOLERANCE):
+        hint = ("each row is right up to the order of its columns: label switching. Sort the blends by mean "
+                "first (gg.assignment_probabilities does that relabelling), so that column 0 is the weakest.")
     else:
-        hint = "pass your gg.gibbs result for the coffee to gg.assignment_probabilities."
-    return check_array(
-        "5.5",
-        answer,
-        expected,
-        abs=BLEND_PROBABILITY_TOLERANCE,
-        hint=hint,
-        what=f"an array of shape {expected.shape}",
-    )
+        hint = _BLEND_HINT
+    return incorrect("5.5", problem, hint)
