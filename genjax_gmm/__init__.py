@@ -30,12 +30,12 @@ from . import (  # noqa: E402
     categorize,
     clusterings,
     collapsed,
-    compilation_cache,
+    compilation_cache,  # noqa: F401
     data,
     dirichlet_process,
     inference,
     models,
-    multivariate,
+    multivariate,  # noqa: F401
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
