@@ -134,7 +134,7 @@ def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilit
     assert_incorrect(check.exercise_5_5(blend_probabilities.T), "one row per cup")
     assert_incorrect(check.exercise_5_5(2 * blend_probabilities), "distribution")
     prior_guess = check.exercise_5_5(np.full((30, 3), 1 / 3))  # a wrong entry is named by row and column
-    assert_incorrect(prior_guess, "gg.assignment_probabilities")
+    assert_incorrect(prior_guess, "kind_probabilities")
     assert "row 0, column 0 (cup 0, 82 mg; blend 0)" in prior_guess.message
 
 

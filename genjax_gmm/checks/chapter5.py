@@ -232,7 +232,10 @@ def exercise_5_4(answer) -> Feedback:
     return check_choice("5.4", answer, "b", options=_CHOICES, hints=hints)
 
 
-_BLEND_HINT = "pass your gg.gibbs result for the coffee to gg.assignment_probabilities: one row per cup."
+_BLEND_HINT = (
+    "result.kind_probabilities() of gg.collapsed_gibbs, or gg.assignment_probabilities(result) of gg.gibbs, "
+    "gives one row per cup."
+)
 
 
 def exercise_5_5(blend_probabilities) -> Feedback:
