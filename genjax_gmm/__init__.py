@@ -14,7 +14,7 @@ Modules, one idea each:
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``clusterings``: the adjusted Rand index between two clusterings.
-* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
+* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
 * ``checks``: feedback for the notebooks' exercises.
 """
 
