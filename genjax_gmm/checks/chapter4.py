@@ -18,6 +18,20 @@ weigh 431, 426, 435 and 428 g. The conjugate update gives
 
 and the next bento's weight has the posterior predictive N(μₙ, τₙ² + σ²).
 
+Exercise 4.6 asks for code: ``importance_posterior_mean(key, weights, prior_mean, prior_sd,
+noise_sd, num_particles)``, the self-normalised importance-sampling estimate Σᵢ w̃ᵢ μᵢ of the
+posterior mean of μ, with μᵢ drawn from the prior and w̃ᵢ ∝ p(weights | μᵢ). It is checked by
+behaviour (``checks.behaviour.FunctionCheck``) on two problems the notebook never shows (see
+``ESTIMATOR_PROBLEMS``), against the exact conjugate posterior mean: the limit of the estimate
+as the number of particles grows. An estimate from N prior draws has standard error
+√(E_prior[w̄² (μ − μₙ)²] / N), w̄ = posterior/prior (the delta method); for both problems this is
+under 0.02, and ``ESTIMATE_TOLERANCE`` allows 0.12, more than 6 of them. The second problem
+has 250 weighings, whose likelihood is below exp(−870) for every μ, so exponentiating the log
+weights before normalising gives 0/0. Typical mistakes are told apart by their own limits: the
+prior mean (no weights), variances passed where ``normal`` takes standard deviations, and the
+trace's score (prior × likelihood) used as the weight, which targets prior² × likelihood, i.e.
+a prior with sd τ₀/√2.
+
 Assignment problem 2 (Exercises 4.7–4.9), Gaussian clusters with known parameters:
 μ₁ = −1, μ₂ = 1, prior θ = P(c = 1), variances σ₁², σ₂²; Bayes' rule gives
 
@@ -34,7 +48,11 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
+import jax
+import numpy as np
+
 from . import Feedback, check_choice, check_number, read_number
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
 
 __all__ = [
     "KIND_PROBABILITIES",
@@ -49,11 +67,14 @@ __all__ = [
     "SIGNIFICANT_FIGURES",
     "POSTERIOR_MEAN_DECIMALS",
     "BOUNDARY_DECIMALS",
+    "ESTIMATOR_PROBLEMS",
+    "ESTIMATE_TOLERANCE",
     "exercise_4_1",
     "exercise_4_2",
     "exercise_4_3",
     "exercise_4_4",
     "exercise_4_5",
+    "exercise_4_6",
     "exercise_4_7",
     "exercise_4_8",
     "exercise_4_9",
@@ -242,6 +263,109 @@ def exercise_4_5(predictive_sd) -> Feedback:
         hint=hint,
         what="the predictive sd in grams",
     )
+
+
+ESTIMATOR_PROBLEMS = (
+    # (weights, prior_mean, prior_sd, noise_sd, num_particles): four weighings, and 250 whose
+    # likelihood underflows (the normal quantiles at (i + ½)/250, mean 62, sd 8).
+    (np.array([151.2, 148.7, 153.9, 150.4]), 146.0, 2.0, 4.0, 20_000),
+    (np.round([62 + 8 * NormalDist().inv_cdf((i + 0.5) / 250) for i in range(250)], 1), 59.5, 1.5, 10.0, 5_000),
+)
+"""Exercise 4.6's hidden problems (the notebook shows only the karaage bentos)."""
+ESTIMATE_TOLERANCE = 0.12
+"""Exercise 4.6: an estimate passes within this of the exact posterior mean (over 6 standard
+errors of an importance-sampling estimate with the problem's number of particles)."""
+_ESTIMATOR_KEY_SEED = 46
+_RANGE_IN_PRIOR_SDS = 7.0
+"""A weighted average of prior draws with weights summing to 1 lies among the draws, which all
+lie within this many prior sds of the prior mean (for 20,000 draws, but with probability 10⁻⁷)."""
+
+
+def _posterior_mean(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+    """The exact posterior mean μₙ = (μ₀/τ₀² + Σxᵢ/σ²) / (1/τ₀² + n/σ²): the limit of the
+    importance-sampling estimate as ``num_particles`` grows (``key`` is not needed)."""
+    weights = np.asarray(weights, dtype=float)
+    precision = 1 / prior_sd**2 + weights.size / noise_sd**2
+    return float((prior_mean / prior_sd**2 + weights.sum() / noise_sd**2) / precision)
+
+
+def _prior_mean_only(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+    """Unweighted: the average of prior draws tends to the prior mean."""
+    return float(prior_mean)
+
+
+def _variances_for_sds(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+    """τ₀² and σ² passed where ``normal`` takes τ₀ and σ."""
+    return _posterior_mean(key, weights, prior_mean, prior_sd**2, noise_sd**2, num_particles)
+
+
+def _score_as_weight(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+    """Prior draws weighted by prior × likelihood target prior² × likelihood: a prior sd of τ₀/√2."""
+    return _posterior_mean(key, weights, prior_mean, prior_sd / math.sqrt(2), noise_sd, num_particles)
+
+
+def _describe_problem(weights, prior_mean, prior_sd, noise_sd, num_particles) -> str:
+    data = (
+        f"the weighings {', '.join(f'{w:g}' for w in weights)}"
+        if weights.size <= 4
+        else f"{weights.size} weighings (mean {weights.mean():.1f})"
+    )
+    return (
+        f"the estimate for {data}, prior N({prior_mean:g}, {prior_sd:g}²), noise sd {noise_sd:g} "
+        f"and {num_particles:,} particles"
+    )
+
+
+def _estimator_behaviour(estimator) -> dict:
+    """``estimator``'s estimate for each hidden problem, compared exactly (within the tolerance)."""
+    behaviour = {}
+    for index, (weights, prior_mean, prior_sd, noise_sd, num_particles) in enumerate(ESTIMATOR_PROBLEMS):
+        key = jax.random.key(_ESTIMATOR_KEY_SEED + index)
+        label = _describe_problem(weights, prior_mean, prior_sd, noise_sd, num_particles)
+        output = estimator(key, weights.copy(), prior_mean, prior_sd, noise_sd, num_particles)
+        estimate = float(read_output(output, (), "one number, the estimated posterior mean"))
+        if math.isnan(estimate):
+            raise Unusable(
+                f"your function returned NaN for {label}. With {weights.size} weighings every "
+                "likelihood is below exp(−870), so exp(log weight) is 0 for every particle and "
+                "dividing by their sum gives 0/0. Normalise in logs: w̃ᵢ = exp(ℓᵢ − logsumexp(ℓ))."
+            )
+        if math.fabs(estimate - prior_mean) > _RANGE_IN_PRIOR_SDS * prior_sd:
+            raise Unusable(
+                f"your function returned {estimate:.6g} for {label}, outside the range of the prior "
+                "draws (the prior mean ± 7 prior sds). The estimate Σᵢ w̃ᵢ μᵢ, with normalised weights "
+                "w̃ᵢ (they add up to 1), lies among the particles μᵢ: normalise the weights, then sum."
+            )
+        behaviour[label] = exact(estimate)
+    return behaviour
+
+
+_ESTIMATOR_CHECK = FunctionCheck(
+    exercise="4.6",
+    reference=_posterior_mean,
+    behaviour=_estimator_behaviour,
+    mistakes=[
+        Mistake(_prior_mean_only, "your estimate is the prior mean: weight each particle by its likelihood, "
+                "w̃ᵢ ∝ exp(log weight), before averaging."),
+        Mistake(_variances_for_sds, "normal(mean, sd) takes a standard deviation: you passed variances "
+                "(prior_sd**2 or noise_sd**2)."),
+        Mistake(_score_as_weight, "you weighted by the trace's log density log p(μ) + log p(weights | μ) "
+                "(minus get_score()), which includes the prior: the weight is the likelihood alone, the log "
+                "weight that generate returns beside the trace."),
+    ],
+    signature="importance_posterior_mean(key, weights, prior_mean, prior_sd, noise_sd, num_particles)",
+    what="your function importance_posterior_mean",
+    hint=(
+        "draw num_particles particles with generate (the weights constrained), keep the log weight that "
+        "generate returns beside each trace, normalise with logsumexp, and return Σᵢ w̃ᵢ μᵢ."
+    ),
+    abs=ESTIMATE_TOLERANCE,
+)
+
+
+def exercise_4_6(importance_posterior_mean) -> Feedback:
+    """Exercise 4.6: an importance-sampling estimate of the posterior mean, checked by behaviour."""
+    return _ESTIMATOR_CHECK(importance_posterior_mean)
 
 
 def exercise_4_7(p_category_1) -> Feedback:
