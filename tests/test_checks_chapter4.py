@@ -119,12 +119,12 @@ def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=Fals
     """An importance sampler in NumPy and SciPy, written apart from GenJAX and from the check,
     with switches that plant the typical mistakes."""
 
-    def estimate(key, weights, prior_mean, prior_sd, noise_sd, num_particles):
+    def estimate(key, data, prior_mean, prior_sd, noise_sd, num_particles):
         if variances_for_sds:
             prior_sd, noise_sd = prior_sd**2, noise_sd**2
         rng = np.random.default_rng(np.asarray(jax.random.key_data(key)).tolist())
         mus = rng.normal(prior_mean, prior_sd, num_particles)
-        log_w = stats.norm.logpdf(np.asarray(weights)[:, None], mus, noise_sd).sum(axis=0)
+        log_w = stats.norm.logpdf(np.asarray(data)[:, None], mus, noise_sd).sum(axis=0)
         if log_weight_of is not None:
             log_w = log_weight_of(log_w, mus, prior_mean, prior_sd)
         if not weight:
@@ -143,16 +143,16 @@ def genjax_sampler(score_as_weight=False):
     """The notebook's solution: ``generate`` with the weighings constrained, vmapped over keys (or,
     with ``score_as_weight``, the trace's log density, minus its score, as the log weight)."""
 
-    def estimate(key, weights, prior_mean, prior_sd, noise_sd, num_particles):
+    def estimate(key, data, prior_mean, prior_sd, noise_sd, num_particles):
         @gen
         def weighings(prior_mean, prior_sd, noise_sd):
             mu = normal(prior_mean, prior_sd) @ "mu"
-            normal.repeat(len(weights))(mu, noise_sd) @ "weights"
+            normal.repeat(len(data))(mu, noise_sd) @ "weights"
             return mu
 
         def one_particle(key):
             trace, log_weight = seed(weighings.generate)(
-                key, {"weights": jnp.asarray(weights)}, prior_mean, prior_sd, noise_sd
+                key, {"weights": jnp.asarray(data)}, prior_mean, prior_sd, noise_sd
             )
             return trace.get_choices()["mu"], -trace.get_score() if score_as_weight else log_weight
 
@@ -162,12 +162,12 @@ def genjax_sampler(score_as_weight=False):
     return estimate
 
 
-def grid_posterior_mean(weights, prior_mean, prior_sd, noise_sd) -> float:
+def grid_posterior_mean(data, prior_mean, prior_sd, noise_sd) -> float:
     """Prior × likelihood normalised on a fine grid of μ (no conjugate formula)."""
-    spread = 12 * noise_sd / math.sqrt(len(weights))
-    mu = np.linspace(np.mean(weights) - spread - 10 * prior_sd, np.mean(weights) + spread, 400_001)
+    spread = 12 * noise_sd / math.sqrt(len(data))
+    mu = np.linspace(np.mean(data) - spread - 10 * prior_sd, np.mean(data) + spread, 400_001)
     log_post = stats.norm.logpdf(mu, prior_mean, prior_sd)
-    log_post += stats.norm.logpdf(np.asarray(weights)[:, None], mu, noise_sd).sum(axis=0)
+    log_post += stats.norm.logpdf(np.asarray(data)[:, None], mu, noise_sd).sum(axis=0)
     density = np.exp(log_post - log_post.max())
     return float((mu * density).sum() / density.sum())
 
@@ -180,9 +180,9 @@ def importance_standard_error(prior_mean, prior_sd, target_mean, target_sd, num_
     return math.sqrt(np.trapezoid(np.exp(log_ratio) * (mu - target_mean) ** 2, mu) / num_particles)
 
 
-def conjugate(weights, prior_mean, prior_sd, noise_sd) -> tuple[float, float]:
-    precision = 1 / prior_sd**2 + len(weights) / noise_sd**2
-    return (prior_mean / prior_sd**2 + np.sum(weights) / noise_sd**2) / precision, precision**-0.5
+def conjugate(data, prior_mean, prior_sd, noise_sd) -> tuple[float, float]:
+    precision = 1 / prior_sd**2 + len(data) / noise_sd**2
+    return (prior_mean / prior_sd**2 + np.sum(data) / noise_sd**2) / precision, precision**-0.5
 
 
 @pytest.mark.parametrize("problem", check.ESTIMATOR_PROBLEMS, ids=["four weighings", "250 weighings"])
@@ -191,13 +191,13 @@ def test_the_hidden_problems_separate_the_right_answer_from_each_mistake(problem
     each mistake's limit lies more than twice the tolerance from the right answer: a right
     function passes, and a mistaken one fails and matches its mistake (each but with a chance
     below 10⁻⁴)."""
-    weights, prior_mean, prior_sd, noise_sd, num_particles = problem
-    right_mean, right_sd = conjugate(weights, prior_mean, prior_sd, noise_sd)
-    assert right_mean == pytest.approx(grid_posterior_mean(weights, prior_mean, prior_sd, noise_sd), abs=1e-6)
+    data, prior_mean, prior_sd, noise_sd, num_particles = problem
+    right_mean, right_sd = conjugate(data, prior_mean, prior_sd, noise_sd)
+    assert right_mean == pytest.approx(grid_posterior_mean(data, prior_mean, prior_sd, noise_sd), abs=1e-6)
     tolerance = check.ESTIMATE_TOLERANCE
     assert importance_standard_error(prior_mean, prior_sd, right_mean, right_sd, num_particles) < tolerance / 6
-    variance_mean, variance_sd = conjugate(weights, prior_mean, prior_sd**2, noise_sd**2)
-    score_mean, score_sd = conjugate(weights, prior_mean, prior_sd / math.sqrt(2), noise_sd)
+    variance_mean, variance_sd = conjugate(data, prior_mean, prior_sd**2, noise_sd**2)
+    score_mean, score_sd = conjugate(data, prior_mean, prior_sd / math.sqrt(2), noise_sd)
     mistakes = {  # limit: standard error of its estimate from num_particles draws
         prior_mean: prior_sd / math.sqrt(num_particles),
         variance_mean: importance_standard_error(prior_mean, prior_sd**2, variance_mean, variance_sd, num_particles),
@@ -209,8 +209,8 @@ def test_the_hidden_problems_separate_the_right_answer_from_each_mistake(problem
 
 
 def test_every_likelihood_of_the_large_problem_underflows():
-    weights, prior_mean, prior_sd, noise_sd, _ = check.ESTIMATOR_PROBLEMS[1]
-    best = stats.norm.logpdf(weights, np.mean(weights), noise_sd).sum()  # the largest over μ
+    data, prior_mean, prior_sd, noise_sd, _ = check.ESTIMATOR_PROBLEMS[1]
+    best = stats.norm.logpdf(data, np.mean(data), noise_sd).sum()  # the largest over μ
     assert best < -800 and np.exp(best) == 0.0
 
 
@@ -238,7 +238,7 @@ def test_each_typical_mistake_gets_its_hint(estimator, fragment):
 @pytest.mark.parametrize(
     "answer, fragment",
     [
-        (lambda key, weights, prior_mean, prior_sd, noise_sd: 0.0, "TypeError"),
+        (lambda key, data, prior_mean, prior_sd, noise_sd: 0.0, "TypeError"),
         (lambda *args: None, "returned None"),
         (lambda *args: np.zeros(2), "shape (2,)"),
         (lambda *args: "about 150 g", "the string"),

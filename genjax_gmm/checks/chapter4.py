@@ -18,9 +18,9 @@ weigh 431, 426, 435 and 428 g. The conjugate update gives
 
 and the next bento's weight has the posterior predictive N(μₙ, τₙ² + σ²).
 
-Exercise 4.6 asks for code: ``importance_posterior_mean(key, weights, prior_mean, prior_sd,
+Exercise 4.6 asks for code: ``importance_posterior_mean(key, data, prior_mean, prior_sd,
 noise_sd, num_particles)``, the self-normalised importance-sampling estimate Σᵢ w̃ᵢ μᵢ of the
-posterior mean of μ, with μᵢ drawn from the prior and w̃ᵢ ∝ p(weights | μᵢ). It is checked by
+posterior mean of μ, with μᵢ drawn from the prior and w̃ᵢ ∝ p(data | μᵢ). It is checked by
 behaviour (``checks.behaviour.FunctionCheck``) on two problems the notebook never shows (see
 ``ESTIMATOR_PROBLEMS``), against the exact conjugate posterior mean: the limit of the estimate
 as the number of particles grows. An estimate from N prior draws has standard error
@@ -266,7 +266,7 @@ def exercise_4_5(predictive_sd) -> Feedback:
 
 
 ESTIMATOR_PROBLEMS = (
-    # (weights, prior_mean, prior_sd, noise_sd, num_particles): four weighings, and 250 whose
+    # (data, prior_mean, prior_sd, noise_sd, num_particles): four weighings, and 250 whose
     # likelihood underflows (the normal quantiles at (i + ½)/250, mean 62, sd 8).
     (np.array([151.2, 148.7, 153.9, 150.4]), 146.0, 2.0, 4.0, 20_000),
     (np.round([62 + 8 * NormalDist().inv_cdf((i + 0.5) / 250) for i in range(250)], 1), 59.5, 1.5, 10.0, 5_000),
@@ -278,40 +278,40 @@ errors of an importance-sampling estimate with the problem's number of particles
 _ESTIMATOR_KEY_SEED = 46
 _RANGE_IN_PRIOR_SDS = 7.0
 """A weighted average of prior draws with weights summing to 1 lies among the draws, which all
-lie within this many prior sds of the prior mean (for 20,000 draws, but with probability 10⁻⁷)."""
+lie within this many prior sds of the prior mean (for 20,000 draws, all but with probability 10⁻⁷)."""
 
 
-def _posterior_mean(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+def _posterior_mean(key, data, prior_mean, prior_sd, noise_sd, num_particles) -> float:
     """The exact posterior mean μₙ = (μ₀/τ₀² + Σxᵢ/σ²) / (1/τ₀² + n/σ²): the limit of the
     importance-sampling estimate as ``num_particles`` grows (``key`` is not needed)."""
-    weights = np.asarray(weights, dtype=float)
-    precision = 1 / prior_sd**2 + weights.size / noise_sd**2
-    return float((prior_mean / prior_sd**2 + weights.sum() / noise_sd**2) / precision)
+    data = np.asarray(data, dtype=float)
+    precision = 1 / prior_sd**2 + data.size / noise_sd**2
+    return float((prior_mean / prior_sd**2 + data.sum() / noise_sd**2) / precision)
 
 
-def _prior_mean_only(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+def _prior_mean_only(key, data, prior_mean, prior_sd, noise_sd, num_particles) -> float:
     """Unweighted: the average of prior draws tends to the prior mean."""
     return float(prior_mean)
 
 
-def _variances_for_sds(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+def _variances_for_sds(key, data, prior_mean, prior_sd, noise_sd, num_particles) -> float:
     """τ₀² and σ² passed where ``normal`` takes τ₀ and σ."""
-    return _posterior_mean(key, weights, prior_mean, prior_sd**2, noise_sd**2, num_particles)
+    return _posterior_mean(key, data, prior_mean, prior_sd**2, noise_sd**2, num_particles)
 
 
-def _score_as_weight(key, weights, prior_mean, prior_sd, noise_sd, num_particles) -> float:
+def _score_as_weight(key, data, prior_mean, prior_sd, noise_sd, num_particles) -> float:
     """Prior draws weighted by prior × likelihood target prior² × likelihood: a prior sd of τ₀/√2."""
-    return _posterior_mean(key, weights, prior_mean, prior_sd / math.sqrt(2), noise_sd, num_particles)
+    return _posterior_mean(key, data, prior_mean, prior_sd / math.sqrt(2), noise_sd, num_particles)
 
 
-def _describe_problem(weights, prior_mean, prior_sd, noise_sd, num_particles) -> str:
-    data = (
-        f"the weighings {', '.join(f'{w:g}' for w in weights)}"
-        if weights.size <= 4
-        else f"{weights.size} weighings (mean {weights.mean():.1f})"
+def _describe_problem(data, prior_mean, prior_sd, noise_sd, num_particles) -> str:
+    weighings = (
+        f"the weighings {', '.join(f'{x:g}' for x in data)}"
+        if data.size <= 4
+        else f"{data.size} weighings (mean {data.mean():.1f})"
     )
     return (
-        f"the estimate for {data}, prior N({prior_mean:g}, {prior_sd:g}²), noise sd {noise_sd:g} "
+        f"the estimate for {weighings}, prior N({prior_mean:g}, {prior_sd:g}²), noise sd {noise_sd:g} "
         f"and {num_particles:,} particles"
     )
 
@@ -319,14 +319,14 @@ def _describe_problem(weights, prior_mean, prior_sd, noise_sd, num_particles) ->
 def _estimator_behaviour(estimator) -> dict:
     """``estimator``'s estimate for each hidden problem, compared exactly (within the tolerance)."""
     behaviour = {}
-    for index, (weights, prior_mean, prior_sd, noise_sd, num_particles) in enumerate(ESTIMATOR_PROBLEMS):
+    for index, (data, prior_mean, prior_sd, noise_sd, num_particles) in enumerate(ESTIMATOR_PROBLEMS):
         key = jax.random.key(_ESTIMATOR_KEY_SEED + index)
-        label = _describe_problem(weights, prior_mean, prior_sd, noise_sd, num_particles)
-        output = estimator(key, weights.copy(), prior_mean, prior_sd, noise_sd, num_particles)
+        label = _describe_problem(data, prior_mean, prior_sd, noise_sd, num_particles)
+        output = estimator(key, data.copy(), prior_mean, prior_sd, noise_sd, num_particles)
         estimate = float(read_output(output, (), "one number, the estimated posterior mean"))
         if math.isnan(estimate):
             raise Unusable(
-                f"your function returned NaN for {label}. With {weights.size} weighings every "
+                f"your function returned NaN for {label}. With {data.size} weighings every "
                 "likelihood is below exp(−870), so exp(log weight) is 0 for every particle and "
                 "dividing by their sum gives 0/0. Normalise in logs: w̃ᵢ = exp(ℓᵢ − logsumexp(ℓ))."
             )
@@ -349,14 +349,14 @@ _ESTIMATOR_CHECK = FunctionCheck(
                 "w̃ᵢ ∝ exp(log weight), before averaging."),
         Mistake(_variances_for_sds, "normal(mean, sd) takes a standard deviation: you passed variances "
                 "(prior_sd**2 or noise_sd**2)."),
-        Mistake(_score_as_weight, "you weighted by the trace's log density log p(μ) + log p(weights | μ) "
+        Mistake(_score_as_weight, "you weighted by the trace's log density log p(μ) + log p(data | μ) "
                 "(minus get_score()), which includes the prior: the weight is the likelihood alone, the log "
                 "weight that generate returns beside the trace."),
     ],
-    signature="importance_posterior_mean(key, weights, prior_mean, prior_sd, noise_sd, num_particles)",
+    signature="importance_posterior_mean(key, data, prior_mean, prior_sd, noise_sd, num_particles)",
     what="your function importance_posterior_mean",
     hint=(
-        "draw num_particles particles with generate (the weights constrained), keep the log weight that "
+        "draw num_particles particles with generate (the data constrained), keep the log weight that "
         "generate returns beside each trace, normalise with logsumexp, and return Σᵢ w̃ᵢ μᵢ."
     ),
     abs=ESTIMATE_TOLERANCE,
