@@ -139,15 +139,16 @@ def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=Fals
     return estimate
 
 
-def genjax_sampler(score_as_weight=False):
+def genjax_sampler(score_as_weight=False, num_weighings=None):
     """The notebook's solution: ``generate`` with the weighings constrained, vmapped over keys (or,
-    with ``score_as_weight``, the trace's log density, minus its score, as the log weight)."""
+    with ``score_as_weight``, the trace's log density, minus its score, as the log weight; with
+    ``num_weighings``, a model that draws that many weighings whatever the data, like Section 5's)."""
 
     def estimate(key, data, prior_mean, prior_sd, noise_sd, num_particles):
         @gen
         def weighings(prior_mean, prior_sd, noise_sd):
             mu = normal(prior_mean, prior_sd) @ "mu"
-            normal.repeat(len(data))(mu, noise_sd) @ "weights"
+            normal.repeat(num_weighings or len(data))(mu, noise_sd) @ "weights"
             return mu
 
         def one_particle(key):
@@ -243,10 +244,11 @@ def test_each_typical_mistake_gets_its_hint(estimator, fragment):
         (lambda *args: np.zeros(2), "shape (2,)"),
         (lambda *args: "about 150 g", "the string"),
         (lambda *args: 1 / 0, "ZeroDivisionError"),
+        (genjax_sampler(num_weighings=12), "normal.repeat(len(data))"),
         (429.4, "expected a function"),
         (genjax_sampler()(jax.random.key(0), KARAAGE, 420.0, 10.0, 5.0, 100), "expected a function"),
     ],
-    ids=["five arguments", "None", "shape", "string", "crash", "a number", "a result, not a function"],
+    ids=["five arguments", "None", "shape", "string", "crash", "twelve weighings", "a number", "a result"],
 )
 def test_broken_answers_get_a_cross_saying_what_went_wrong(answer, fragment):
     assert_incorrect(check.exercise_4_6(answer), fragment)

@@ -52,7 +52,7 @@ import jax
 import numpy as np
 
 from . import Feedback, check_choice, check_number, read_number
-from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
     "KIND_PROBABILITIES",
@@ -322,7 +322,15 @@ def _estimator_behaviour(estimator) -> dict:
     for index, (data, prior_mean, prior_sd, noise_sd, num_particles) in enumerate(ESTIMATOR_PROBLEMS):
         key = jax.random.key(_ESTIMATOR_KEY_SEED + index)
         label = _describe_problem(data, prior_mean, prior_sd, noise_sd, num_particles)
-        output = estimator(key, data.copy(), prior_mean, prior_sd, noise_sd, num_particles)
+        try:
+            output = estimator(key, data.copy(), prior_mean, prior_sd, noise_sd, num_particles)
+        except ValueError as error:
+            if "inconsistent sizes" not in str(error) and "shape" not in str(error):
+                raise
+            raise Unusable(
+                f"your function raised {one_line(error)} for {label}. Does your model draw one weighing per "
+                "entry of data, normal.repeat(len(data))? Section 5's model drew a fixed n_bentos = 12."
+            ) from None
         estimate = float(read_output(output, (), "one number, the estimated posterior mean"))
         if math.isnan(estimate):
             raise Unusable(
