@@ -1,4 +1,4 @@
-"""EM for multivariate mixtures (Chapter 7): the log-likelihood never decreases, the optimum is
+"""EM for multivariate mixtures (Chapter 8): the log-likelihood never decreases, the optimum is
 scikit-learn's for every covariance type on several data sets, the covariance floor holds and
 keeps L finite, BIC/AIC use scikit-learn's parameter counts; k-means matches scikit-learn's;
 the adjusted Rand index equals scikit-learn's; Old Faithful is R's."""

@@ -1,4 +1,4 @@
-"""Blocked Gibbs for the multivariate mixture (Chapter 7) against exact answers: every block is a
+"""Blocked Gibbs for the multivariate mixture (Chapter 8) against exact answers: every block is a
 GenJAX edit with acceptance ratio 1, co-assignment and log p(x) from enumerating z on tiny 2-D
 data (with an independent Monte Carlo check of log p(x)), and Geweke's test with a broken
 covariance update as the control that must fail."""

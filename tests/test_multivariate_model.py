@@ -1,4 +1,4 @@
-"""The multivariate mixture (Chapter 7) beyond the posterior tests: the inverse-Wishart density
+"""The multivariate mixture (Chapter 8) beyond the posterior tests: the inverse-Wishart density
 against SciPy, the Bartlett draw's marginals, the D = 1 case against the 1-D conjugate formulas,
 compilation once per bucket, reproducibility, the R-hat warning, the labels helpers, and input
 checks naming the field."""

@@ -6,32 +6,25 @@
   w̄ᵢ = exp(ℓᵢ − logsumexp(ℓ)) (exponentiating ℓᵢ directly underflows to 0/0).
 * 5.3: label switching (multiple choice): chains whose "component 0" has mean 500 g and 350 g
   found the same two kinds with swapped labels.
-* 5.4: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
-* 5.5: every cup's posterior blend probabilities, shape (30, 3), blends from weakest to
-  strongest. The blends are about 19 standard deviations apart, so the posterior agrees with
-  Bayes' rule at the café's known blend parameters (``COFFEE``) to far better than 0.02.
-* 5.6: a posterior probability of 0.62 versus a hard k-means label (multiple choice).
+* 5.4: every cup's posterior blend probabilities, one row per cup and one column per blend,
+  blends from weakest to strongest. The blends are about 19 standard deviations apart, so the
+  posterior agrees with Bayes' rule at the café's known blend parameters (``COFFEE``) to far
+  better than 0.02.
 
 5.1 and 5.2 ask for 3 significant figures (``SIGNIFICANT_FIGURES``). Each check computes its
-expected answer itself, with the standard library from the exercise's
-numbers (stated here as constants) for 5.1 and 5.2, by refitting EM for 5.4 and by Bayes' rule
-with the known blends for 5.5, independently of the notebook. A wrong answer that reproduces a
-common mistake gets a hint about that mistake.
+expected answer itself, with the standard library from the exercise's numbers (stated here as
+constants) for 5.1 and 5.2 and by Bayes' rule with the known blends for 5.4, independently of the
+notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
-from ..categorize import category_posterior
-from ..data import COFFEE_CAFFEINE
-from ..inference.em import DegenerateComponentWarning, em
-from ..models import BENTO, COFFEE
+from .. import BENTO, COFFEE, COFFEE_CAFFEINE, category_posterior
 from . import (
     Feedback,
     check_array,
@@ -46,15 +39,12 @@ from . import (
 __all__ = [
     "DENSITY_POINT",
     "LOG_WEIGHTS",
-    "BLEND_COUNTS",
     "BLEND_PROBABILITY_TOLERANCE",
     "SIGNIFICANT_FIGURES",
     "exercise_5_1",
     "exercise_5_2",
     "exercise_5_3",
     "exercise_5_4",
-    "exercise_5_5",
-    "exercise_5_6",
 ]
 
 DENSITY_POINT = 499.0
@@ -63,11 +53,8 @@ DENSITY_POINT = 499.0
 LOG_WEIGHTS = (-1002.0, -1000.0, -1001.0, -1003.5, -1000.5)
 """Exercise 5.2: unnormalised log importance weights of five particles."""
 
-BLEND_COUNTS = (1, 2, 3, 4, 5)
-"""Exercise 5.4: the numbers of blends K to compare by BIC."""
-
 BLEND_PROBABILITY_TOLERANCE = 0.02
-"""Exercise 5.5: largest accepted difference from P(blend | cup) at the known blends."""
+"""Exercise 5.4: largest accepted difference from P(blend | cup) at the known blends."""
 
 SIGNIFICANT_FIGURES = 3
 """Exercises 5.1 and 5.2: answers pass to this many significant figures."""
@@ -154,48 +141,19 @@ def exercise_5_3(answer) -> Feedback:
     return check_choice("5.3", answer, "b", options=_CHOICES, hints=hints)
 
 
-@functools.cache
-def _bic_by_blend_count() -> dict[int, float]:
-    # The check's own reference fits: a component that collapses onto tied cups at K = 5 is what
-    # the student's own em call warns about, not something the check should repeat.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DegenerateComponentWarning)
-        return {k: em(COFFEE_CAFFEINE, k).bic for k in BLEND_COUNTS}
-
-
-def exercise_5_4(num_blends) -> Feedback:
-    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee data has the smallest BIC."""
-    if num_blends is None:
-        return unanswered("5.4", "the number of blends")
-    bic = _bic_by_blend_count()
-    expected = min(bic, key=bic.get)
-    hints = {
-        max(bic, key=bic.get): "that K has the largest BIC; smaller BIC is better.",
-        max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
-    }
-    return check_choice(
-        "5.4",
-        num_blends,
-        expected,
-        options=BLEND_COUNTS,
-        hints=hints,
-        hint="compute gg.em(coffee, k).bic for every k from 1 to 5 and take the smallest.",
-    )
-
-
-def exercise_5_5(blend_probabilities) -> Feedback:
-    """P(blend k | data) for every cup, shape (30, 3), blends ordered by mean caffeine."""
+def exercise_5_4(blend_probabilities) -> Feedback:
+    """P(blend k | data) for every cup, one row per cup, blends ordered by mean caffeine."""
     expected = np.asarray(category_posterior(COFFEE_CAFFEINE, *COFFEE))
     if blend_probabilities is None:
-        return unanswered("5.5", f"an array of shape {expected.shape}")
+        return unanswered("5.4", "an array with one row per cup and one column per blend")
     answer = read_array(blend_probabilities)
     if answer is None:
-        return incorrect("5.5", f"expected an array of shape {expected.shape}, got {describe(blend_probabilities)}.")
+        return incorrect("5.4", f"expected an array of shape {expected.shape}, got {describe(blend_probabilities)}.")
     if answer.shape == expected.T.shape:
-        return incorrect("5.5", f"shape {answer.shape} is transposed.", "one row per cup, one column per blend.")
+        return incorrect("5.4", f"shape {answer.shape} is transposed.", "one row per cup, one column per blend.")
     if answer.shape == expected.shape and not np.allclose(answer.sum(axis=1), 1, atol=1e-6):
         return incorrect(
-            "5.5", "the rows do not sum to 1.", "each row is one cup's distribution over the three blends."
+            "5.4", "the rows do not sum to 1.", "each row is one cup's distribution over the three blends."
         )
     if answer.shape == expected.shape and np.allclose(
         np.sort(answer, axis=1), np.sort(expected, axis=1), atol=BLEND_PROBABILITY_TOLERANCE
@@ -203,24 +161,12 @@ def exercise_5_5(blend_probabilities) -> Feedback:
         hint = "the blends are in a different order in different draws or chains; relabel by mean first " \
             "(gg.assignment_probabilities does it), so that column 0 is the weakest blend."
     else:
-        hint = "use gg.assignment_probabilities on the Gibbs result for K = 3."
+        hint = "pass your gg.gibbs result for the coffee to gg.assignment_probabilities."
     return check_array(
-        "5.5",
+        "5.4",
         answer,
         expected,
         abs=BLEND_PROBABILITY_TOLERANCE,
         hint=hint,
         what=f"an array of shape {expected.shape}",
     )
-
-
-def exercise_5_6(answer) -> Feedback:
-    """A posterior probability of 0.62 keeps a 38 % risk that a hard label hides ("b")."""
-    hints = {
-        "a": "k-means agrees with the most probable kind, but it cannot say how probable: 0.62 is far from sure.",
-        "c": "a converged sampler reports the posterior probability itself; for a bento in the overlap it is "
-        "between 0 and 1, however long the chains run.",
-        "d": "k-means is a point estimate with built-in assumptions (equal weights and spreads) and no "
-        "measure of doubt at all.",
-    }
-    return check_choice("5.6", answer, "b", options=_CHOICES, hints=hints)

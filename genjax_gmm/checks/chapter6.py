@@ -1,153 +1,109 @@
-"""Feedback for Chapter 6, Dirichlet-process mixtures.
+"""Checks for Chapter 6, point estimates and how many kinds.
 
-* 6.1: the expected number of occupied tables after ``CUSTOMERS`` customers of a CRP with
-  concentration ``ALPHA``, E[K] = Σ_{i=0}^{n−1} α / (α + i), to 3 significant figures.
-* 6.2: reseating one bento (the 4-point example): the other three sit at tables of sizes
-  ``TABLE_SIZES``, the bento's predictive density at each table is ``PREDICTIVE`` and under the
-  prior ``PRIOR_PREDICTIVE``; P(table) ∝ n_k p(x | table k), P(new) ∝ α p(x), normalised, each
-  to 3 decimals.
-* 6.3: the most probable number of coffee blends under the DP mixture with ``COFFEE_PRIOR``,
-  recomputed by a run of ``dpmm_gibbs``.
-* 6.4: the effect of a larger concentration α (multiple choice).
+* 6.1: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
+* 6.2: the AIC of the K = 3 EM fit to the coffee, −2 log L + 2 (3K − 1), to 1 decimal place.
+* 6.3: a posterior probability of 0.62 versus a hard k-means label (multiple choice).
 
-Expected answers are computed here from the exercise's numbers with the standard library (6.1,
-6.2) or by rerunning the sampler (6.3). Any input gives feedback, never an exception.
+Each check computes its expected answer itself, by refitting EM (6.1, 6.2), independently of the
+notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 import warnings
 
-import jax
-import numpy as np
-
-from ..data import COFFEE_CAFFEINE
-from ..dirichlet_process import DPMMPrior
-from ..inference.diagnostics import ConvergenceWarning
-from ..inference.dpmm import dpmm_gibbs, posterior_num_clusters
-from . import Feedback, check_array, check_choice, check_number, read_array
+from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
+from . import Feedback, check_choice, check_number, unanswered
 
 __all__ = [
-    "CUSTOMERS",
-    "ALPHA",
-    "SIGNIFICANT_FIGURES",
-    "TABLE_SIZES",
-    "PREDICTIVE",
-    "PRIOR_PREDICTIVE",
-    "RESEAT_ALPHA",
-    "RESEAT_TOLERANCE",
-    "COFFEE_PRIOR",
+    "BLEND_COUNTS",
+    "AIC_BLENDS",
+    "AIC_DECIMALS",
     "exercise_6_1",
     "exercise_6_2",
     "exercise_6_3",
-    "exercise_6_4",
 ]
 
-CUSTOMERS, ALPHA = 50, 2.0
-"""Exercise 6.1: customers and concentration of the restaurant."""
+BLEND_COUNTS = (1, 2, 3, 4, 5)
+"""Exercise 6.1: the numbers of blends K to compare by BIC."""
 
-SIGNIFICANT_FIGURES = 3
-"""Exercise 6.1: the answer's stated precision."""
+AIC_BLENDS = 3
+"""Exercise 6.2: the number of blends of the fit whose AIC is asked for."""
 
-TABLE_SIZES = (2, 1)
-PREDICTIVE = (0.30, 0.05)
-PRIOR_PREDICTIVE = 0.01
-RESEAT_ALPHA = 0.5
-"""Exercise 6.2: the other points' table sizes, the bento's predictive density at each table and
-for a new table, and α."""
-
-RESEAT_TOLERANCE = 1e-3
-"""Exercise 6.2: largest accepted error of each probability (the prompt asks for 3 decimals)."""
-
-COFFEE_PRIOR = DPMMPrior(concentration=1.0, mean_loc=120.0, mean_pseudo_count=0.0025, var_shape=2.0, var_scale=10.0)
-"""Exercise 6.3: the DP-mixture prior of the coffee cups (μ | σ² has standard deviation 20σ)."""
+AIC_DECIMALS = 1
+"""Exercise 6.2: the answer's stated precision (decimal places)."""
 
 _CHOICES = ("a", "b", "c", "d")
 
 
-def exercise_6_1(expected_tables) -> Feedback:
-    """E[K] = Σ_{i=0}^{n−1} α / (α + i) for n = ``CUSTOMERS``, α = ``ALPHA``."""
-    expected = math.fsum(ALPHA / (ALPHA + i) for i in range(CUSTOMERS))
-    mistakes = {
-        ALPHA * math.log(1 + CUSTOMERS / ALPHA): "that is the approximation α log(1 + n/α); sum the exact terms.",
-        math.fsum(ALPHA / (ALPHA + i) for i in range(1, CUSTOMERS + 1)): (
-            "customer i + 1 opens a table with probability α/(α + i), i = 0 … n − 1: the first always does."
-        ),
-        float(CUSTOMERS): "not every customer opens a table: most join one already occupied.",
-    }
-    return check_number(
-        "6.1",
-        expected_tables,
-        expected,
-        significant_figures=SIGNIFICANT_FIGURES,
-        mistakes=mistakes,
-        hint="add up each customer's chance of opening a new table, α / (α + i) for i = 0 … n − 1.",
-        what="an expected number of tables",
-    )
-
-
-def _reseating(sizes, alpha) -> np.ndarray:
-    weights = [n * p for n, p in zip(sizes, PREDICTIVE)] + [alpha * PRIOR_PREDICTIVE]
-    return np.array(weights) / math.fsum(weights)
-
-
-def _reseating_hint(values: np.ndarray | None) -> str:
-    """The hint for the typical mistake ``values`` reproduces, else the rule itself."""
-    if values is not None and values.shape == (3,) and np.all(np.isfinite(values)):
-        mistakes = {
-            "weigh each table by its number of customers n_k: rich tables get richer.": _reseating((1, 1), RESEAT_ALPHA),
-            "the new table is weighted by α = 0.5, not 1.": _reseating(TABLE_SIZES, 1.0),
-            "the sizes must not count the bento being reseated: take it out first.": _reseating((3, 2), RESEAT_ALPHA),
-        }
-        for hint, wrong in mistakes.items():
-            if np.allclose(values, wrong, atol=RESEAT_TOLERANCE):
-                return hint
-        if abs(values.sum() - 1) > RESEAT_TOLERANCE:
-            return "the three probabilities must sum to 1: normalise."
-    return "P(table k) ∝ n_k · p(x | table k), P(new) ∝ α · p(x); divide by the sum of the three."
-
-
-def exercise_6_2(probabilities) -> Feedback:
-    """(P(table 1), P(table 2), P(new table)) for the reseated bento."""
-    expected = _reseating(TABLE_SIZES, RESEAT_ALPHA)
-    hint = _reseating_hint(read_array(probabilities))
-    return check_array("6.2", probabilities, expected, abs=RESEAT_TOLERANCE, hint=hint, what="three probabilities")
-
-
 @functools.cache
-def _coffee_mode() -> int:
-    """The posterior mode of K for the coffee, from the check's own run (4 chains: the program the
-    notebook has already compiled). Its convergence warnings, if any, are not the student's
-    business: P(K = 3) leads by a wide margin (tests/test_checks_chapter6.py)."""
+def _fits() -> dict:
+    # The check's own reference fits: a component that collapses onto tied cups at K = 5 is what
+    # the student's own em call warns about, not something the check should repeat.
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = dpmm_gibbs(jax.random.key(6), COFFEE_CAFFEINE, COFFEE_PRIOR, num_sweeps=400, num_chains=4)
-    return int(np.argmax(posterior_num_clusters(result)))
+        warnings.simplefilter("ignore", DegenerateComponentWarning)
+        return {k: em(COFFEE_CAFFEINE, k) for k in BLEND_COUNTS}
 
 
-def exercise_6_3(num_blends) -> Feedback:
-    """The number of blends K with the largest P(K | coffee) under ``COFFEE_PRIOR``."""
+def _num_parameters(num_components: int) -> int:
+    """Free parameters of a 1-D mixture: K means, K variances and K − 1 free weights."""
+    return 3 * num_components - 1
+
+
+def exercise_6_1(num_blends) -> Feedback:
+    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee data has the smallest BIC."""
+    if num_blends is None:
+        return unanswered("6.1", "the number of blends")
+    bic = {k: fit.bic for k, fit in _fits().items()}
+    expected = min(bic, key=bic.get)
     hints = {
-        1: "one blend would need σ ≈ 30 mg; read the sampler's P(K | x), not the overall spread.",
-        30: "30 is the number of cups, each at its own table; the posterior prefers far fewer.",
+        max(bic, key=bic.get): "that K has the largest BIC; smaller BIC is better.",
+        max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
     }
     return check_choice(
-        "6.3",
+        "6.1",
         num_blends,
-        _coffee_mode(),
-        options=tuple(range(1, 31)),
+        expected,
+        options=BLEND_COUNTS,
         hints=hints,
-        hint="take the K with the largest bar of gg.posterior_num_clusters(result).",
+        hint="compute gg.em(coffee, k).bic for every k from 1 to 5 and take the smallest.",
     )
 
 
-def exercise_6_4(answer) -> Feedback:
-    """A larger α puts more prior weight on new tables, so more kinds ("c")."""
-    hints = {
-        "a": "α multiplies the new-table probability α/(α + i); larger α opens tables more often.",
-        "b": "E[K] = Σ α/(α + i) grows with α; the data may resist it, but the prior changes.",
-        "d": "α enters every reseating step as the weight of a new table.",
+def exercise_6_2(aic) -> Feedback:
+    """AIC = −2 log L + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
+    fit = _fits()[AIC_BLENDS]
+    parameters = _num_parameters(AIC_BLENDS)
+    expected = -2 * fit.log_likelihood + 2 * parameters
+    mistakes = {
+        fit.bic: "that is BIC, which charges log n per parameter; AIC charges 2.",
+        -2 * fit.log_likelihood + 2 * 3 * AIC_BLENDS: (
+            "the weights sum to 1, so only K − 1 of them are free: 3K − 1 parameters, not 3K."
+        ),
+        -2 * fit.log_likelihood: "add the penalty, 2 per free parameter.",
+        -fit.log_likelihood + 2 * parameters: "AIC starts from −2 log L, not −log L.",
+        2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 log L: mind the sign.",
     }
-    return check_choice("6.4", answer, "c", options=_CHOICES, hints=hints)
+    return check_number(
+        "6.2",
+        aic,
+        expected,
+        decimals=AIC_DECIMALS,
+        mistakes=mistakes,
+        hint="AIC = −2 log L + 2 × (number of free parameters), with log L = gg.em(coffee, 3).log_likelihood.",
+        what="an AIC value",
+    )
+
+
+def exercise_6_3(answer) -> Feedback:
+    """A posterior probability of 0.62 keeps a 38 % risk that a hard label hides ("b")."""
+    hints = {
+        "a": "k-means agrees with the most probable kind, but it cannot say how probable: 0.62 is far from sure.",
+        "c": "a converged sampler reports the posterior probability itself; for a bento in the overlap it is "
+        "between 0 and 1, however long the chains run.",
+        "d": "k-means is a point estimate with built-in assumptions (equal weights and spreads) and no "
+        "measure of doubt at all.",
+    }
+    return check_choice("6.3", answer, "b", options=_CHOICES, hints=hints)
+

@@ -1,213 +1,152 @@
-"""Checks for Chapter 7, multivariate Gaussian mixtures.
+"""Feedback for Chapter 7, Dirichlet-process mixtures.
 
-* 7.1: the correlation ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE`` (3 / √(4 · 9) = 0.5), to three decimals.
-* 7.2: the probability that a 2-D Gaussian point lies inside its Mahalanobis-radius-2 ellipse.
-  The squared radius (x − μ)ᵀ Σ⁻¹ (x − μ) is χ² with D = 2 degrees of freedom, whose CDF is
-  1 − e^{−r²/2}: 1 − e^{−2} ≈ 0.8647 (not the 1-D rule's 0.9545). A Monte Carlo answer passes
-  within ``PROBABILITY_TOLERANCE``.
-* 7.3: scikit-learn's count of free parameters of a K = 3, D = 2 mixture for each covariance
-  type: K − 1 weights + K·D means + covariances (full K·D(D+1)/2, tied D(D+1)/2, diag K·D,
-  spherical K), i.e. full 17, tied 11, diag 14, spherical 11.
-* 7.4: the (covariance type, K) with the smallest BIC among ``BIC_TYPES`` × ``BIC_COMPONENTS`` on
-  Old Faithful, recomputed here with ``multivariate.em``.
-* 7.5: the adjusted Rand index of ``LABELS_A`` and ``LABELS_B`` (5/21 ≈ 0.238) to three significant
-  figures, recomputed here from the pair counts with the standard library.
+* 7.1: the expected number of occupied tables after ``CUSTOMERS`` customers of a CRP with
+  concentration ``ALPHA``, E[K] = Σ_{i=0}^{n−1} α / (α + i), to 3 significant figures.
+* 7.2: reseating one bento (the 4-point example): the other three sit at tables of sizes
+  ``TABLE_SIZES``, the bento's predictive density at each table is ``PREDICTIVE`` and under the
+  prior ``PRIOR_PREDICTIVE``; P(table) ∝ n_k p(x | table k), P(new) ∝ α p(x), normalised, each
+  to 3 decimals.
+* 7.3: the most probable number of coffee blends under the DP mixture with ``COFFEE_PRIOR``,
+  recomputed by a run of ``dpmm_gibbs``.
+* 7.4: the effect of a larger concentration α (multiple choice).
 
-Every check answers any input with feedback (never an exception): ⏳ for None, ❌ with a hint for
-a wrong answer or an answer of the wrong kind, ✅ when right.
+Expected answers are computed here from the exercise's numbers with the standard library (7.1,
+7.2) or by rerunning the sampler (7.3). Any input gives feedback, never an exception.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections import Counter
-from collections.abc import Mapping
+import warnings
 
-from ..data import OLD_FAITHFUL
-from . import Feedback, check_number, correct, describe, incorrect, read_number, unanswered
+import jax
+import numpy as np
+
+from .. import COFFEE_CAFFEINE, ConvergenceWarning, DPMMPrior, dpmm_gibbs, posterior_num_clusters
+from . import Feedback, check_array, check_choice, check_number, read_array
 
 __all__ = [
-    "COVARIANCE",
-    "PROBABILITY_TOLERANCE",
-    "PARAMETER_COUNT_SHAPE",
-    "BIC_TYPES",
-    "BIC_COMPONENTS",
-    "LABELS_A",
-    "LABELS_B",
+    "CUSTOMERS",
+    "ALPHA",
+    "SIGNIFICANT_FIGURES",
+    "TABLE_SIZES",
+    "PREDICTIVE",
+    "PRIOR_PREDICTIVE",
+    "RESEAT_ALPHA",
+    "RESEAT_TOLERANCE",
+    "COFFEE_PRIOR",
     "exercise_7_1",
     "exercise_7_2",
     "exercise_7_3",
     "exercise_7_4",
-    "exercise_7_5",
 ]
 
-COVARIANCE = ((4.0, 3.0), (3.0, 9.0))
-"""Exercise 7.1: a covariance matrix of (weight, length), in g² and cm²."""
+CUSTOMERS, ALPHA = 50, 2.0
+"""Exercise 7.1: customers and concentration of the restaurant."""
 
-PROBABILITY_TOLERANCE = 0.01
-"""Exercise 7.2: largest accepted difference from 1 − e⁻² (room for a Monte Carlo estimate)."""
+SIGNIFICANT_FIGURES = 3
+"""Exercise 7.1: the answer's stated precision."""
 
-PARAMETER_COUNT_SHAPE = (3, 2)
-"""Exercise 7.3: K components in D dimensions."""
+TABLE_SIZES = (2, 1)
+PREDICTIVE = (0.30, 0.05)
+PRIOR_PREDICTIVE = 0.01
+RESEAT_ALPHA = 0.5
+"""Exercise 7.2: the other points' table sizes, the bento's predictive density at each table and
+for a new table, and α."""
 
-BIC_TYPES = ("full", "tied", "diag", "spherical")
-BIC_COMPONENTS = (1, 2, 3)
-"""Exercise 7.4: the models compared by BIC on Old Faithful."""
+RESEAT_TOLERANCE = 1e-3
+"""Exercise 7.2: largest accepted error of each probability (the prompt asks for 3 decimals)."""
 
-LABELS_A = (0, 0, 0, 1, 1, 1, 2, 2)
-LABELS_B = (0, 0, 1, 1, 1, 2, 2, 2)
-"""Exercise 7.5: two clusterings of the same eight points."""
+COFFEE_PRIOR = DPMMPrior(concentration=1.0, mean_loc=120.0, mean_pseudo_count=0.0025, var_shape=2.0, var_scale=10.0)
+"""Exercise 7.3: the DP-mixture prior of the coffee cups (μ | σ² has standard deviation 20σ)."""
+
+_CHOICES = ("a", "b", "c", "d")
 
 
-def exercise_7_1(correlation) -> Feedback:
-    """ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE``."""
-    (variance_1, covariance), (_, variance_2) = COVARIANCE
+def exercise_7_1(expected_tables) -> Feedback:
+    """E[K] = Σ_{i=0}^{n−1} α / (α + i) for n = ``CUSTOMERS``, α = ``ALPHA``."""
+    expected = math.fsum(ALPHA / (ALPHA + i) for i in range(CUSTOMERS))
     mistakes = {
-        covariance: "that is the covariance Σ₁₂ itself; divide it by both standard deviations.",
-        covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
-        covariance
-        / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
+        ALPHA * math.log(1 + CUSTOMERS / ALPHA): "that is the approximation α log(1 + n/α); sum the exact terms.",
+        math.fsum(ALPHA / (ALPHA + i) for i in range(1, CUSTOMERS + 1)): (
+            "customer i + 1 opens a table with probability α/(α + i), i = 0 … n − 1: the first always does."
+        ),
+        float(CUSTOMERS): "not every customer opens a table: most join one already occupied.",
     }
     return check_number(
         "7.1",
-        correlation,
-        covariance / math.sqrt(variance_1 * variance_2),
-        decimals=3,
+        expected_tables,
+        expected,
+        significant_figures=SIGNIFICANT_FIGURES,
         mistakes=mistakes,
-        hint="ρ = Σ₁₂ / (σ₁ σ₂) with σ₁ = √Σ₁₁ and σ₂ = √Σ₂₂.",
+        hint="add up each customer's chance of opening a new table, α / (α + i) for i = 0 … n − 1.",
+        what="an expected number of tables",
     )
 
 
-def exercise_7_2(probability) -> Feedback:
-    """P((x − μ)ᵀ Σ⁻¹ (x − μ) ≤ 2²) = 1 − e^{−2} in two dimensions."""
-    mistakes = {
-        math.erf(
-            2 / math.sqrt(2)
-        ): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
-        1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
-        math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
-    }
-    return check_number(
-        "7.2",
-        probability,
-        1 - math.exp(-2.0),
-        abs=PROBABILITY_TOLERANCE,
-        mistakes=mistakes,
-        mistake_abs=0.005,
-        hint="the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate many points and count.",
-        what="a probability",
-    )
+def _reseating(sizes, alpha) -> np.ndarray:
+    weights = [n * p for n, p in zip(sizes, PREDICTIVE)] + [alpha * PRIOR_PREDICTIVE]
+    return np.array(weights) / math.fsum(weights)
 
 
-def _parameter_counts(num_components: int, dimension: int) -> dict[str, int]:
-    base = num_components - 1 + num_components * dimension
-    triangle = dimension * (dimension + 1) // 2
-    return {
-        "full": base + num_components * triangle,
-        "tied": base + triangle,
-        "diag": base + num_components * dimension,
-        "spherical": base + num_components,
-    }
-
-
-def exercise_7_3(counts) -> Feedback:
-    """{covariance type: number of free parameters} for K = 3, D = 2."""
-    num_components, dimension = PARAMETER_COUNT_SHAPE
-    expected = _parameter_counts(num_components, dimension)
-    if counts is None:
-        return unanswered("7.3", 'a dict such as {"full": …, "tied": …, "diag": …, "spherical": …}')
-    if not isinstance(counts, Mapping):
-        return incorrect(
-            "7.3",
-            f"expected a dict from covariance type to a count, got {describe(counts)}.",
-            f"use a dict with the keys {list(expected)}.",
-        )
-    missing = [name for name in expected if name not in counts]
-    if missing:
-        return incorrect("7.3", f"missing the covariance type(s) {missing}.", f"use the keys {list(expected)}.")
-    for name, value in expected.items():
-        number = read_number(counts[name])
-        if number is None:
-            return incorrect(
-                "7.3",
-                f"the count for {name!r} should be a number, got {describe(counts[name])}.",
-                "an integer per type.",
-            )
-        if number == value:
-            continue
-        hints = {
-            value - (num_components - 1): "count the K − 1 free weights too (they sum to 1).",
-            value + 1: "the K weights sum to 1, so only K − 1 of them are free.",
-            value - num_components * dimension: "count the K·D mean coordinates too.",
+def _reseating_hint(values: np.ndarray | None) -> str:
+    """The hint for the typical mistake ``values`` reproduces, else the rule itself."""
+    if values is not None and values.shape == (3,) and np.all(np.isfinite(values)):
+        mistakes = {
+            "weigh each table by its number of customers n_k: rich tables get richer.": _reseating(
+                (1, 1), RESEAT_ALPHA
+            ),
+            "the new table is weighted by α = 0.5, not 1.": _reseating(TABLE_SIZES, 1.0),
+            "the sizes must not count the bento being reseated: take it out first.": _reseating((3, 2), RESEAT_ALPHA),
         }
-        if name == "full":
-            hints[value + num_components * (dimension * dimension - dimension * (dimension + 1) // 2)] = (
-                "a covariance matrix is symmetric: D(D+1)/2 free entries, not D²."
-            )
-        return incorrect(
-            "7.3",
-            f"{name!r}: {number:g} is not right.",
-            hints.get(number, "weights K − 1, means K·D, then the covariances."),
-        )
-    return correct("7.3")
+        for hint, wrong in mistakes.items():
+            if np.allclose(values, wrong, atol=RESEAT_TOLERANCE):
+                return hint
+        if abs(values.sum() - 1) > RESEAT_TOLERANCE:
+            return "the three probabilities must sum to 1: normalise."
+    return "P(table k) ∝ n_k · p(x | table k), P(new) ∝ α · p(x); divide by the sum of the three."
+
+
+def exercise_7_2(probabilities) -> Feedback:
+    """(P(table 1), P(table 2), P(new table)) for the reseated bento."""
+    expected = _reseating(TABLE_SIZES, RESEAT_ALPHA)
+    hint = _reseating_hint(read_array(probabilities))
+    return check_array("7.2", probabilities, expected, abs=RESEAT_TOLERANCE, hint=hint, what="three probabilities")
 
 
 @functools.cache
-def _bic_grid() -> dict[tuple[str, int], float]:
-    from ..multivariate.em import em  # the package's EM (imported here: checks load first)
+def _coffee_mode() -> int:
+    """The posterior mode of K for the coffee, from the check's own run (4 chains: the program the
+    notebook has already compiled). Its convergence warnings, if any, are not the student's
+    business: P(K = 3) leads by a wide margin (tests/test_checks_chapter7.py)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = dpmm_gibbs(jax.random.key(6), COFFEE_CAFFEINE, COFFEE_PRIOR, num_sweeps=400, num_chains=4)
+    return int(np.argmax(posterior_num_clusters(result)))
 
-    return {(kind, k): em(OLD_FAITHFUL, k, kind, num_restarts=5).bic for kind in BIC_TYPES for k in BIC_COMPONENTS}
 
-
-def exercise_7_4(best_model) -> Feedback:
-    """The (covariance_type, K) with the smallest BIC on Old Faithful."""
-    if best_model is None:
-        return unanswered("7.4", 'a pair such as ("full", 2)')
-    pair = tuple(best_model) if isinstance(best_model, (tuple, list)) else ()
-    kind = str(pair[0]).strip().lower() if len(pair) == 2 and isinstance(pair[0], str) else None
-    num_components = read_number(pair[1]) if len(pair) == 2 else None
-    if kind is None or num_components is None:
-        return incorrect(
-            "7.4", f"expected a pair (covariance_type, K), got {describe(best_model)}.", 'for example ("full", 2).'
-        )
-    bic = _bic_grid()
-    key = (kind, int(num_components)) if float(num_components).is_integer() else None
-    if key not in bic:
-        return incorrect(
-            "7.4",
-            f"({kind!r}, {num_components:g}) is not one of the models compared.",
-            f"types {BIC_TYPES}, K in {BIC_COMPONENTS}.",
-        )
-    if key == min(bic, key=bic.get):
-        return correct("7.4")
-    hint = (
-        "smaller BIC is better; did you take the largest, or the log-likelihood?"
-        if key == max(bic, key=bic.get)
-        else "compute mv.em(gg.OLD_FAITHFUL, k, kind).bic for every pair and take the smallest."
+def exercise_7_3(num_blends) -> Feedback:
+    """The number of blends K with the largest P(K | coffee) under ``COFFEE_PRIOR``."""
+    hints = {
+        1: "one blend would need σ ≈ 30 mg; read the sampler's P(K | x), not the overall spread.",
+        30: "30 is the number of cups, each at its own table; the posterior prefers far fewer.",
+    }
+    return check_choice(
+        "7.3",
+        num_blends,
+        _coffee_mode(),
+        options=tuple(range(1, 31)),
+        hints=hints,
+        hint="take the K with the largest bar of gg.posterior_num_clusters(result).",
     )
-    return incorrect("7.4", f"{key!r} is not right.", hint)
 
 
-def _pairs_together(labels) -> int:
-    return sum(math.comb(count, 2) for count in Counter(labels).values())
-
-
-def exercise_7_5(index) -> Feedback:
-    """The adjusted Rand index of ``LABELS_A`` and ``LABELS_B`` from the pair counts."""
-    together_both = _pairs_together(zip(LABELS_A, LABELS_B))
-    together_a, together_b = _pairs_together(LABELS_A), _pairs_together(LABELS_B)
-    total = math.comb(len(LABELS_A), 2)
-    expected_by_chance = together_a * together_b / total
-    largest = (together_a + together_b) / 2
-    expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
-    rand_index = (total - together_a - together_b + 2 * together_both) / total
-    return check_number(
-        "7.5",
-        index,
-        expected,
-        significant_figures=3,
-        mistakes={rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
-        hint="ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
-        what="an index between −1 and 1",
-    )
+def exercise_7_4(answer) -> Feedback:
+    """A larger α puts more prior weight on new tables, so more kinds ("c")."""
+    hints = {
+        "a": "α multiplies the new-table probability α/(α + i); larger α opens tables more often.",
+        "b": "E[K] = Σ α/(α + i) grows with α; the data may resist it, but the prior changes.",
+        "d": "α enters every reseating step as the weight of a new table.",
+    }
+    return check_choice("7.4", answer, "c", options=_CHOICES, hints=hints)
