@@ -19,7 +19,9 @@ answer that agrees with the exact value to every digit it gives, but gives too f
 1/30 when three significant figures are asked for), is told so, instead of being sent back to
 the method.
 
-This module holds the building blocks the chapter modules share.
+This module holds the building blocks the chapter modules share; ``checks.behaviour`` those
+for exercises answered with code (a generative function, an estimator, an inference step),
+which are checked by what the code does on inputs the notebook never shows.
 """
 
 from __future__ import annotations
