@@ -137,7 +137,8 @@ _E_STEP = FunctionCheck(
     signature="e_step(x, weights, means, stds)",
     what="your function e_step",
     hint="r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), one row per point, computed in log "
-    "space; the result has shape (len(x), len(weights)).",
+    "space (logsumexp(..., axis=1, keepdims=True) keeps one column, so that it subtracts from every entry "
+    "of its row); the result has shape (len(x), len(weights)).",
 )
 
 
@@ -157,8 +158,8 @@ def exercise_6_2(answer) -> Feedback:
         "sure, and agreeing methods can share a mistake.",
         "c": "EM converges to parameters, not to hard labels: at convergence a point between two "
         "kinds keeps a responsibility strictly between 0 and 1.",
-        "d": "EM's responsibilities treat its fitted parameters as the truth; a posterior probability "
-        "also averages over the parameters' uncertainty, and can differ a lot (the sloppy kitchen).",
+        "d": "a responsibility is P(kind | x, θ) at EM's fitted θ, as if θ were known exactly; a "
+        "posterior probability also averages over how unsure θ is, and the two can differ a lot.",
     }
     return check_choice("6.2", answer, "b", options=_CHOICES, hints=hints)
 
