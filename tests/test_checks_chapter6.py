@@ -170,3 +170,11 @@ def test_aic_of_the_three_blend_fit(three_blend_log_likelihood, sklearn_fits):
     assert_incorrect(check.exercise_6_4(aic + 2), "K − 1")
     assert check.exercise_6_4(round(aic, 1)) and check.exercise_6_4(np.float32(aic))
     assert not check.exercise_6_4(round(aic, 1) + 0.3)
+
+
+def test_an_untouched_notebook_waits_without_fitting_anything():
+    """None is ⏳ at once: the student copy does not pay for the check's five EM fits."""
+    check._fits.cache_clear()
+    assert_unanswered(check.exercise_6_3(None))
+    assert_unanswered(check.exercise_6_4(None))
+    assert check._fits.cache_info().currsize == 0

@@ -22,7 +22,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
-from . import Feedback, check_choice, check_number
+from . import Feedback, check_choice, check_number, unanswered
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
 
 __all__ = [
@@ -188,6 +188,8 @@ def _aic(fit, num_components: int) -> float:
 
 def exercise_6_3(num_blends) -> Feedback:
     """The K in ``BLEND_COUNTS`` whose EM fit to the coffee has the smallest BIC."""
+    if num_blends is None:  # before fitting anything: an untouched notebook waits at once
+        return unanswered("6.3", f"one of {list(BLEND_COUNTS)}")
     bic = {k: fit.bic for k, fit in _fits().items()}
     expected = min(bic, key=bic.get)
     hints = {
@@ -206,6 +208,8 @@ def exercise_6_3(num_blends) -> Feedback:
 
 def exercise_6_4(aic) -> Feedback:
     """AIC = −2 log L + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
+    if aic is None:
+        return unanswered("6.4", "an AIC value")
     fit = _fits()[AIC_BLENDS]
     parameters = _num_parameters(AIC_BLENDS)
     expected = _aic(fit, AIC_BLENDS)
