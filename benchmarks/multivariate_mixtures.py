@@ -1,4 +1,4 @@
-"""Chapter 7's benchmark section (``benchmarks/run.py --only multivariate``).
+"""Chapter 8's benchmark section (``benchmarks/run.py --only multivariate``).
 
 1. Effective samples per second on Old Faithful (K = 2, D = 2, the NIW prior of
    ``NIWPrior.from_data``): ``mv.gibbs`` against NumPyro's NUTS on the same model with the

@@ -23,9 +23,9 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    with an empty compilation cache (cold), then its student twin and the solution again with the
    cache the first run filled (warm), beside a fixed reference workload timed in the same run
    (``REFERENCE_WORKLOAD``: a fresh process that compiles and runs the bare JAX Gibbs chain, no
-   cache), so that runs on different CPUs compare by the ratio. Targets from tests/conftest.py
-   (20 s, Chapter 5 25 s, cold) with PASS/MISS.
-6. Multivariate mixtures (Chapter 7, ``--only multivariate``, ``benchmarks/multivariate_mixtures.py``):
+   cache), so that runs on different CPUs compare by the ratio. Targets (cold) from
+   tests/conftest.py's ``target_seconds``, with PASS/MISS.
+6. Multivariate mixtures (Chapter 8, ``--only multivariate``, ``benchmarks/multivariate_mixtures.py``):
    ``mv.gibbs`` against NUTS in ESS per second on Old Faithful, ``mv.em`` against scikit-learn per fit.
 7. The Dirichlet-process mixture on the 82 galaxies (``--only dpmm``): ``dpmm_gibbs``'s time and
    posterior over the number of kinds beside scikit-learn's variational DP mixture, with the same
@@ -49,8 +49,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 import jax
@@ -441,7 +441,7 @@ def _nbval_seconds(notebook: Path, cache: str) -> float:
 
 
 GALAXY_PRIOR = gg.DPMMPrior(concentration=1.0, mean_loc=20_000.0, mean_pseudo_count=0.01, var_shape=2.0, var_scale=2e6)
-"""Chapter 6's prior for the galaxies: σ around 1,000 km/s, μ | σ with standard deviation 10σ."""
+"""Chapter 7's prior for the galaxies: σ around 1,000 km/s, μ | σ with standard deviation 10σ."""
 VI_COMPONENTS, VI_WEIGHT_FLOOR, VI_SEEDS = 20, 0.01, 10
 
 
@@ -519,7 +519,7 @@ def machine() -> str:
 
 
 def multivariate_mixtures_tables(config: Config) -> list[str]:
-    """Chapter 7's two tables (``benchmarks/multivariate_mixtures.py``), one after the other."""
+    """Chapter 8's two tables (``benchmarks/multivariate_mixtures.py``), one after the other."""
     import multivariate_mixtures  # beside this file
 
     return multivariate_mixtures.tables(config is QUICK, timed, sampler_measurement)
@@ -531,7 +531,10 @@ SECTIONS = {
     "em": ("EM seconds per fit", em_seconds_per_fit),
     "importance": ("Importance resampling from the prior (bento data, K = 2)", importance_particles_per_second),
     "notebooks": ("Notebooks under nbval, alone (cold and warm compilation cache)", notebook_seconds),
-    "multivariate": ("Multivariate mixtures (Chapter 7): ESS/s on Old Faithful, EM per fit", multivariate_mixtures_tables),
+    "multivariate": (
+        "Multivariate mixtures (Chapter 8): ESS/s on Old Faithful, EM per fit",
+        multivariate_mixtures_tables,
+    ),
     "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
              dpmm_versus_variational),
 }

@@ -1,30 +1,27 @@
 """A persistent JAX compilation cache, so that a notebook's second run compiles nothing.
 
-XLA compilation is most of the time a first call of a sampler takes (seconds on a laptop CPU).
-JAX can keep compiled programs on disk and reuse them in later processes: a re-run notebook,
-the chapter and solution twins in one test run, the next day's class. Importing ``genjax_gmm``
-turns this on with ``enable_compilation_cache()``:
+XLA compilation is most of the time a first call of a sampler takes. JAX can keep compiled
+programs on disk and reuse them in later processes: a re-run notebook, the chapter and solution
+twins in one test run, the next day's class. Importing ``genjax_gmm`` turns this on with
+``enable_compilation_cache()``:
 
 * the cache lives in ``$JAX_COMPILATION_CACHE_DIR`` if that is set (JAX's own variable), else in
   ``$XDG_CACHE_HOME/genjax_gmm/jax``, else ``~/.cache/genjax_gmm/jax``;
 * every program is kept (``MIN_COMPILE_SECONDS`` = 0; JAX's default, 1 s, would skip most of
-  this package's programs): also the hundreds of small ones that eager code compiles op by op,
-  each 10–50 ms to compile and less to read back. They are a third of a warm re-run of
-  Chapter 5 (19.0 s with a 0.1-s threshold, 13.3 s without, on a loaded 2-core machine), for
-  about 4 MB of cache per chapter;
-* the folder has no size limit, as in JAX's default. JAX's size limit
-  (``jax_compilation_cache_max_size``) makes every write lock the folder, then stat every entry
-  and read its access time to choose what to evict: work that grows with the folder, about 9 ms
-  per program written once it holds a few hundred, which made a test run on a machine with an
-  empty ``~/.cache`` 50 s slower (docs/benchmarks.md). Without it a write is one file. A process
-  that reads an entry while another is still writing it cannot decompress it: JAX warns and
-  compiles the program again. A full test run adds about 21 MB, and only new programs (another
-  JAX version, changed code) add more; delete the folder to empty it;
+  this package's programs), also the many small ones that eager code compiles one operation at
+  a time, which cost more to compile than to read back;
+* the folder has no size limit, as in JAX's default. With a limit
+  (``jax_compilation_cache_max_size``) every write locks the folder and reads every entry's
+  access time to choose what to evict, work that grows with the folder; without it a write is
+  one file. A process that reads an entry while another is still writing it cannot decompress
+  it: JAX warns and compiles the program again. Only new programs (another JAX version, changed
+  code) make the folder grow;
 * ``GENJAX_GMM_COMPILATION_CACHE=0`` in the environment turns it off (set it before importing
   ``genjax_gmm``); so does ``jax.config.update("jax_enable_compilation_cache", False)``.
 
 Delete the folder to empty the cache; JAX keys every entry by the program, the JAX and XLA
-versions and the machine's backend, so a stale entry is never used.
+versions and the machine's backend, so a stale entry is never used. What it saves is measured
+in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The committed notebooks obey the pipeline's rules, and the notebook tests can fail.
 
-* chapters/ is exactly what ``scripts/course.py students`` generates from solutions/, the
+* chapters/ is exactly what ``python -m scripts.course students`` generates from solutions/, the
   solutions carry the current Colab cells and the README table is current;
 * every solution has at least three check cells, all saying ✅ in their stored outputs;
 * no notebook reads a data file by a relative path;
@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
-from pipeline_helpers import FIXTURE, ROOT, course, site_problems
+from pipeline_helpers import FIXTURE, ROOT, site_problems
+
+from scripts.course import book, config, notebooks, students, sync
 
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
 NOTEBOOKS = [*SOLUTIONS, *sorted((ROOT / "chapters").glob("*.ipynb")), FIXTURE]
@@ -36,7 +38,7 @@ def relative_name(path: Path) -> str:
 
 
 def test_chapters_badges_and_readme_are_generated_from_the_solutions():
-    problems = course.sync_problems(course.Course.load(ROOT))
+    problems = sync.sync_problems(config.Course.load(ROOT))
     assert problems == [], "\n".join(problems)
 
 
@@ -54,7 +56,7 @@ def check_cell_problems(nb) -> list[str]:
         text = "".join(
             str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", "")) for output in check.outputs
         )
-        if not any(course.is_check_output_marker(line) for line in check.source.splitlines()):
+        if not any(students.is_check_output_marker(line) for line in check.source.splitlines()):
             problems.append(f"{name}: no # NBVAL_CHECK_OUTPUT, so nbval would not compare its output")
         if check.execution_count is None or "✅" not in text or "❌" in text or "⏳" in text:
             problems.append(f"{name}: stored output is {text.strip()!r}, not ✅")
@@ -63,7 +65,7 @@ def check_cell_problems(nb) -> list[str]:
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=relative_name)
 def test_solution_check_cells_all_say_correct(solution):
-    problems = check_cell_problems(course.read_notebook(solution))
+    problems = check_cell_problems(notebooks.read_notebook(solution))
     assert problems == [], "\n".join(problems)
 
 
@@ -81,7 +83,10 @@ def test_check_cell_problems_catches_wrong_unanswered_unmarked_and_too_few():
         (check_cell(marked.format(4), "❌ Exercise 1.4: 3 is too large."), "check.exercise_1_4: stored output"),
         (check_cell(marked.format(4), "⏳ Exercise 1.4: not answered yet."), "check.exercise_1_4: stored output"),
         (check_cell(marked.format(4), None), "check.exercise_1_4: stored output"),
-        (check_cell("check.exercise_1_4(x)", "✅ Exercise 1.4: correct."), "check.exercise_1_4: no # NBVAL_CHECK_OUTPUT"),
+        (
+            check_cell("check.exercise_1_4(x)", "✅ Exercise 1.4: correct."),
+            "check.exercise_1_4: no # NBVAL_CHECK_OUTPUT",
+        ),
     ]:
         (found,) = check_cell_problems(new_notebook(cells=[*good, bad]))
         assert found.startswith(problem)
@@ -130,7 +135,7 @@ def test_package_data_and_non_literal_paths_pass(line):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=relative_name)
 def test_no_notebook_reads_a_relative_path(notebook):
-    nb = course.read_notebook(notebook)
+    nb = notebooks.read_notebook(notebook)
     reads = [read for cell in nb.cells if cell.cell_type == "code" for read in relative_data_reads(cell.source)]
     assert reads == [], f"take data from genjax_gmm instead: {reads}"
 
@@ -140,8 +145,8 @@ def test_no_notebook_reads_a_relative_path(notebook):
 
 @pytest.mark.book
 def test_the_book_builds_from_the_stored_outputs(tmp_path):
-    the_course = course.Course.load(ROOT)
-    index = course.build_site(the_course, tmp_path / "site", execute=False)
+    the_course = config.Course.load(ROOT)
+    index = book.build_site(the_course, tmp_path / "site", execute=False)
     assert index == tmp_path / "site" / "index.html"
     pages = sorted(page.name for page in (tmp_path / "site").glob("[0-9][0-9]_*.html"))
     assert pages == [solution.with_suffix(".html").name for solution in SOLUTIONS]
@@ -152,18 +157,23 @@ def test_the_book_builds_from_the_stored_outputs(tmp_path):
 
 
 def nbval_run(
-    folder: Path, nb, guard: float | None = None, names: tuple[str, ...] = ("stand_in.ipynb",), options: tuple[str, ...] = ()
+    folder: Path,
+    nb,
+    guard: float | None = None,
+    names: tuple[str, ...] = ("stand_in.ipynb",),
+    options: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """``pytest --nbval-lax`` on copies of ``nb`` named ``names`` (relative to ``folder``) alone,
     in ``folder`` beside a copy of tests/conftest.py, with pytest's ``options``."""
     for name in names:
-        course.write_notebook(nb, folder / name)
+        notebooks.write_notebook(nb, folder / name)
     shutil.copy(ROOT / "tests" / "conftest.py", folder / "conftest.py")
     environment = {key: value for key, value in os.environ.items() if key != "NOTEBOOK_HANG_GUARD_SECONDS"}
     if guard is not None:
         environment["NOTEBOOK_HANG_GUARD_SECONDS"] = str(guard)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", *options, *names],
+        [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider"]
+        + [*options, *names],
         cwd=folder,
         env=environment,
         capture_output=True,
@@ -174,7 +184,7 @@ def nbval_run(
 
 def fixture_with(cell_id: str, old: str, new: str, *, in_output: bool = False):
     """The stand-in notebook with ``old`` replaced by ``new`` in one cell's source or stored output."""
-    nb = course.read_notebook(FIXTURE)
+    nb = notebooks.read_notebook(FIXTURE)
     (cell,) = [c for c in nb.cells if c.id == cell_id]
     target = cell.outputs[0] if in_output else cell
     key = "text" if in_output else "source"
@@ -184,7 +194,7 @@ def fixture_with(cell_id: str, old: str, new: str, *, in_output: bool = False):
 
 
 def test_unaltered_stand_in_passes_and_its_time_is_reported(tmp_path):
-    result = nbval_run(tmp_path, course.read_notebook(FIXTURE))
+    result = nbval_run(tmp_path, notebooks.read_notebook(FIXTURE))
     assert result.returncode == 0, result.stdout
     assert "notebook times (target alone on an idle 2-core machine" in result.stdout
     assert re.search(r"\d+\.\d s  target   20 s  stand_in\.ipynb\n", result.stdout)
@@ -207,7 +217,7 @@ def test_a_wrong_number_in_a_checked_cell_fails_nbval(tmp_path, altered, shown):
 
 
 def test_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
-    result = nbval_run(tmp_path, course.read_notebook(FIXTURE), guard=0.5)
+    result = nbval_run(tmp_path, notebooks.read_notebook(FIXTURE), guard=0.5)
     assert result.returncode == 1, result.stdout
     assert re.search(r"stand_in\.ipynb took \d+\.\d s, over its hang guard of 0\.5 s", result.stdout)
     assert "OVER THE HANG GUARD" in result.stdout and "1 error" in result.stdout and " failed" not in result.stdout
@@ -227,7 +237,7 @@ def passed_cells(stdout: str) -> list[tuple[str, str, int]]:
 
 
 def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tmp_path):
-    nb = course.read_notebook(FIXTURE)
+    nb = notebooks.read_notebook(FIXTURE)
     result = nbval_run(tmp_path, nb, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
     assert result.returncode == 0, result.stdout
     cells = passed_cells(result.stdout)
@@ -245,8 +255,10 @@ def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tm
 
 
 def test_under_xdist_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
-    result = nbval_run(tmp_path, course.read_notebook(FIXTURE), guard=0.5, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
+    nb = notebooks.read_notebook(FIXTURE)
+    result = nbval_run(tmp_path, nb, guard=0.5, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
     assert result.returncode == 1, result.stdout
     for name in TWINS_AND_ANOTHER:
         assert re.search(rf"{re.escape(name)} took \d+\.\d s, over its hang guard of 0\.5 s", result.stdout)
-    assert result.stdout.count("OVER THE HANG GUARD") == 3 and "3 errors" in result.stdout and " failed" not in result.stdout
+    assert result.stdout.count("OVER THE HANG GUARD") == 3
+    assert "3 errors" in result.stdout and " failed" not in result.stdout

@@ -1,7 +1,7 @@
-#!/usr/bin/env python
 """Run every solution notebook in an emulated fresh Google Colab runtime, install cell first.
 
-``make colab-check`` (minutes, several GB; not part of ``make test``):
+``make colab-check`` or ``python -m scripts.course colab-check [NAME …]`` (minutes, several GB;
+not part of ``make test``):
 
 1. A base runtime, ``build/colab/base``: a Python 3.12 venv holding Colab's preinstalled
    versions from ``requirements/colab.txt``, installed from PyPI. It is kept while that file is
@@ -21,7 +21,6 @@ Exit status 1 if a notebook fails, a checked output differs or a range excludes 
 
 from __future__ import annotations
 
-import argparse
 import copy
 import hashlib
 import importlib.metadata
@@ -40,10 +39,13 @@ from nbclient.exceptions import DeadKernelError
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-import course
+from .config import ROOT, Course
+from .execute import NotebookError, execute_notebook, run_notebook
+from .notebooks import SETUP_TAG, read_notebook, tags
+from .students import is_check_output_marker
 
-COLAB_VERSIONS = course.ROOT / "requirements" / "colab.txt"
-WORK = course.ROOT / "build" / "colab"
+COLAB_VERSIONS = ROOT / "requirements" / "colab.txt"
+WORK = ROOT / "build" / "colab"
 FAKE_COLAB = {
     "__init__.py": '"""Stand-in for Colab\'s google.colab: the install cell asks whether it is imported."""\n',
     "output.py": (
@@ -66,9 +68,7 @@ def colab_versions(path: Path = COLAB_VERSIONS) -> dict[str, str]:
     return versions
 
 
-def colab_ranges(
-    dependencies: list[str], versions: dict[str, str], pinned: set[str]
-) -> tuple[list[str], list[str]]:
+def colab_ranges(dependencies: list[str], versions: dict[str, str], pinned: set[str]) -> tuple[list[str], list[str]]:
     """(kept, excluded): the package's dependencies that Colab ships and the install cell does not
     pin, split by whether the dependency's range admits Colab's version (then pip leaves it)."""
     kept, excluded = [], []
@@ -94,7 +94,9 @@ def base_runtime(python: str) -> Path:
     for arguments in (["--upgrade", "pip"], ["-r", str(COLAB_VERSIONS)]):
         result = subprocess.run([*pip, *arguments], capture_output=True, text=True)
         # pip's warnings about this machine's unused local index folders are noise: drop them.
-        sys.stderr.write("".join(line for line in result.stderr.splitlines(True) if "is ignored: it is neither" not in line))
+        sys.stderr.write(
+            "".join(line for line in result.stderr.splitlines(True) if "is ignored: it is neither" not in line)
+        )
         result.check_returncode()
     stamp.write_text(wanted)
     return base
@@ -127,10 +129,10 @@ def fresh_runtime(base: Path, name: str) -> tuple[Path, KernelSpec]:
     return runtime, spec
 
 
-def local_install_cell(nb: nbformat.NotebookNode, the_course: course.Course) -> nbformat.NotebookNode:
+def local_install_cell(nb: nbformat.NotebookNode, the_course: Course) -> nbformat.NotebookNode:
     """``nb`` with its install cell pointing at this checkout instead of GitHub."""
     nb = copy.deepcopy(nb)
-    setups = [cell for cell in nb.cells if course.SETUP_TAG in course.tags(cell)]
+    setups = [cell for cell in nb.cells if SETUP_TAG in tags(cell)]
     github = the_course.course_requirement()
     if len(setups) != 1 or github not in setups[0].source:
         raise ValueError(f"no install cell that installs {github!r}: run `make students`")
@@ -142,15 +144,23 @@ def local_install_cell(nb: nbformat.NotebookNode, the_course: course.Course) -> 
 def changed_distributions(runtime: Path, versions: dict[str, str]) -> list[str]:
     """Colab's preinstalled distributions whose version in ``runtime`` is no longer Colab's."""
     site_packages = next((runtime / "lib").glob("python3.*/site-packages"))
-    now = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions(path=[str(site_packages)])}
-    return [f"{name} {version} → {now.get(name, 'removed')}" for name, version in versions.items() if now.get(name) != version]
+    now = {
+        canonicalize_name(d.metadata["Name"]): d.version
+        for d in importlib.metadata.distributions(path=[str(site_packages)])
+    }
+    return [
+        f"{name} {version} → {now.get(name, 'removed')}"
+        for name, version in versions.items()
+        if now.get(name) != version
+    ]
 
 
 def text_of(cell: nbformat.NotebookNode) -> str:
     """A cell's printed text and text results; a figure's placeholder text ("<Figure size …>",
     which IPython 7 in Colab does not emit for inline figures) is left out, as the figure is."""
     return "".join(
-        str(o.get("text", "")) + ("" if "image/png" in o.get("data", {}) else str(o.get("data", {}).get("text/plain", "")))
+        str(o.get("text", ""))
+        + ("" if "image/png" in o.get("data", {}) else str(o.get("data", {}).get("text/plain", "")))
         for o in cell.outputs
     )
 
@@ -183,16 +193,16 @@ class Run:
         return not self.error and not self.differing and self.second_run_skipped_pip
 
 
-def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
+def run_in_colab(the_course: Course, base: Path, path: Path) -> Run:
     """The install cell in a fresh runtime, then (after its restart, if any) the whole notebook."""
-    stored = course.read_notebook(path)
+    stored = read_notebook(path)
     nb = local_install_cell(stored, the_course)
     runtime, spec = fresh_runtime(base, path.stem)
     setup_only = copy.deepcopy(nb)
-    setup_only.cells = [cell for cell in setup_only.cells if course.SETUP_TAG in course.tags(cell)]
+    setup_only.cells = [cell for cell in setup_only.cells if SETUP_TAG in tags(cell)]
     start = time.perf_counter()
     try:
-        course.run_notebook(setup_only, path.parent, spec)
+        run_notebook(setup_only, path.parent, spec)
         restarted = False
     except DeadKernelError:
         restarted = True
@@ -202,8 +212,8 @@ def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
     start = time.perf_counter()
     changed = changed_distributions(runtime, colab_versions())
     try:
-        executed = course.execute_notebook(nb, path.parent, path.name, spec)
-    except (course.NotebookError, DeadKernelError) as error:
+        executed = execute_notebook(nb, path.parent, path.name, spec)
+    except (NotebookError, DeadKernelError) as error:
         last_line = re.sub(r"\x1b\[[0-9;]*m", "", str(error) or "the kernel died again").strip().splitlines()[-1]
         return Run(path.name, restarted, messages, install_seconds, 0, "", [], 0, changed, False, last_line)
     finally:
@@ -212,26 +222,34 @@ def run_notebook(the_course: course.Course, base: Path, path: Path) -> Run:
     checked = [
         (old, new)
         for old, new in zip(stored.cells, executed.cells)
-        if any(course.is_check_output_marker(line) for line in old.source.splitlines())
+        if any(is_check_output_marker(line) for line in old.source.splitlines())
     ]
     differing = [old.id for old, new in checked if text_of(old) != text_of(new)]
     tensorflow = text_of(executed.cells[-1]).strip()
-    (setup,) = [cell for cell in executed.cells if course.SETUP_TAG in course.tags(cell)]
+    (setup,) = [cell for cell in executed.cells if SETUP_TAG in tags(cell)]
     skipped = text_of(setup).startswith("The course's packages are installed")
     return Run(
-        path.name, restarted, messages, install_seconds, run_seconds, tensorflow, differing, len(checked), changed, skipped
+        path.name,
+        restarted,
+        messages,
+        install_seconds,
+        run_seconds,
+        tensorflow,
+        differing,
+        len(checked),
+        changed,
+        skipped,
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("notebooks", nargs="*", help="names like 03_gaussians (default: all solutions)")
-    parser.add_argument("--python", default=sys.executable, help="the Python 3.12 to build the runtime from")
-    args = parser.parse_args(argv)
-    version = subprocess.run([args.python, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"], capture_output=True, text=True)
+def check(the_course: Course, names: list[str], python: str) -> int:
+    """Run the solutions named in ``names`` (all if none) in emulated Colab runtimes made with
+    ``python``; print a report; 1 if a notebook fails, an output differs or a range excludes Colab's."""
+    version = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2] == (3, 12))"], capture_output=True, text=True
+    )
     if version.stdout.strip() != "True":
-        parser.error(f"--python {args.python} is not Python 3.12, the version Colab runs")
-    the_course = course.Course.load()
+        raise ValueError(f"--python {python} is not Python 3.12, the version Colab runs")
     pyproject = tomllib.loads((the_course.root / "pyproject.toml").read_text(encoding="utf-8"))
     pinned = {canonicalize_name(pin.split("==")[0]) for pin in the_course.pins}
     kept, excluded = colab_ranges(pyproject["project"]["dependencies"], colab_versions(), pinned)
@@ -239,10 +257,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"range keeps Colab's version: {line}")
     for line in excluded:
         print(f"RANGE EXCLUDES Colab's version (pip would replace it): {line}")
-    base = base_runtime(args.python)
+    base = base_runtime(python)
     runs = []
-    for path in course.selected_solutions(the_course, args.notebooks):
-        run = run_notebook(the_course, base, path)
+    for path in the_course.selected_solutions(names):
+        run = run_in_colab(the_course, base, path)
         print(run.line(), flush=True)
         runs.append(run)
     if runs:
@@ -251,7 +269,3 @@ def main(argv: list[str] | None = None) -> int:
     failed = [run for run in runs if not run.passed]
     print(f"colab-check: {len(runs) - len(failed)} of {len(runs)} notebooks passed in the emulated Colab runtime")
     return 1 if failed or excluded else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

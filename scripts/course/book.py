@@ -5,7 +5,8 @@ table of contents lists them in chapter order (so a new ``solutions/NN_slug.ipyn
 book by itself), and runs Sphinx on that folder without executing anything. The pages get the
 theme's sidebar, full-text search, a Colab launch button and an .ipynb download; maths is
 typeset by a MathJax copy shipped in the site (``sphinx-mathjax-offline``), so the book reads
-offline. Sphinx's warnings fail the build.
+offline, and so is the front page's Colab badge (``colab-badge.svg``, shipped with the book).
+Sphinx's warnings fail the build. ``build_site`` makes the book of a course.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from nbformat import NotebookNode
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace
 
+from .config import Course
+from .execute import NotebookError, error_cells, timed_execution
+from .notebooks import BADGE_TAG, SETUP_TAG, chapter_summary, read_notebook
+
 COLAB = "https://colab.research.google.com"
 REMOVE_CELL_TAG = "remove-cell"
 """MyST-NB leaves cells with this tag out of the page."""
+BADGE_IMAGE = Path(__file__).with_name("colab-badge.svg")
+"""The "Open in Colab" badge of the front page, drawn for the course, copied into the book."""
 
 
 class BookError(RuntimeError):
@@ -53,7 +60,6 @@ class Book:
     ref: str
     path_to_notebooks: str
     """The folder of the repository that holds the notebooks the pages are built from."""
-    badge_image: str
     chapters: Sequence[Chapter]
 
 
@@ -65,7 +71,7 @@ def front_page(book: Book) -> str:
         alt = f"Open the exercises of {chapter.title.split(':')[0]} in Colab"
         entries.append(
             f"**[{chapter.title}]({stem}.ipynb)**\n\n{chapter.description}\n\n"
-            f"[![{alt}]({book.badge_image})]({chapter.exercises_url})"
+            f"[![{alt}]({BADGE_IMAGE.name})]({chapter.exercises_url})"
         )
     toc = "\n".join(Path(chapter.name).stem for chapter in book.chapters)
     return (
@@ -120,6 +126,7 @@ def build_book(book: Book, out: Path) -> Path:
         shutil.rmtree(folder, ignore_errors=True)
     source.mkdir(parents=True)
     (source / "index.md").write_text(front_page(book), encoding="utf-8")
+    shutil.copy(BADGE_IMAGE, source / BADGE_IMAGE.name)
     for chapter in book.chapters:
         nbformat.write(staged_notebook(chapter), source / chapter.name)
     warnings = io.StringIO()
@@ -139,3 +146,29 @@ def build_book(book: Book, out: Path) -> Path:
     if app.statuscode or warnings.getvalue():
         raise BookError(f"Sphinx failed to build the book cleanly:\n{warnings.getvalue()}")
     return out / "index.html"
+
+
+def course_title(course: Course) -> str:
+    """The README's first ``# `` heading."""
+    for line in (course.root / "README.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError("README.md has no '# ' title")
+
+
+def build_site(course: Course, out: Path, execute: bool) -> Path:
+    """Build the book from the solution notebooks (executed afresh, or as stored) in ``out``.
+
+    Returns the index page. Refuses a notebook that fails or that stores an error output.
+    """
+    chapters = []
+    for path in course.solution_paths():
+        nb = timed_execution(course, path) if execute else read_notebook(path)
+        broken = error_cells(nb)
+        if broken:
+            raise NotebookError(f"{course.relative(path)}: cells {broken} hold error outputs")
+        title, description = chapter_summary(nb, path.name)
+        exercises = course.colab_url(course.chapter_path(path))
+        chapters.append(Chapter(path.name, nb, title, description, exercises, frozenset({BADGE_TAG, SETUP_TAG})))
+    the_book = Book(course_title(course), course.repository, course.ref, course.relative(course.solutions), chapters)
+    return build_book(the_book, out)
