@@ -12,8 +12,9 @@ Modules, one idea each:
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``clusterings``: the adjusted Rand index between two clusterings.
-* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
+* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -25,9 +26,20 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, clusterings, compilation_cache, data, dirichlet_process, inference, models, multivariate  # noqa: E402
+from . import (  # noqa: E402
+    categorize,
+    clusterings,
+    collapsed,
+    compilation_cache,  # noqa: F401
+    data,
+    dirichlet_process,
+    inference,
+    models,
+    multivariate,  # noqa: F401
+)
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
+from .collapsed import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
@@ -40,4 +52,5 @@ __all__ = [
     *categorize.__all__,
     *dirichlet_process.__all__,
     *inference.__all__,
+    *collapsed.__all__,
 ]
