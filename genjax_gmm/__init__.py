@@ -13,6 +13,7 @@ Modules, one idea each:
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
+* ``evidence``: the exact evidence p(x | K) of small data, by summing over every assignment (Chapter 6).
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
 * ``checks``: feedback for the notebooks' exercises.
@@ -33,6 +34,7 @@ from . import (  # noqa: E402
     compilation_cache,  # noqa: F401
     data,
     dirichlet_process,
+    evidence,
     inference,
     models,
     multivariate,  # noqa: F401
@@ -42,6 +44,7 @@ from .clusterings import *  # noqa: E402,F403
 from .collapsed import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
+from .evidence import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 
@@ -53,4 +56,5 @@ __all__ = [
     *dirichlet_process.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *evidence.__all__,
 ]
