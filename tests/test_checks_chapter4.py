@@ -204,7 +204,7 @@ def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=Fals
 
 
 def genjax_sampler(log_weight="generate", num_weighings=None, address="weights", count_argument=False,
-                   one_key=False, particles=None, tonkatsu=False, whole_jit=False):
+                   one_key=False, particles=None, tonkatsu=False, whole_jit=False, numpy_normalise=False):
     """The notebook's solution: ``generate`` with the weighings constrained, vmapped over keys; or
     with a typical mistake planted: ``log_weight`` "-score" (the trace's log density, minus its
     score) or "+score" (its score, which GenJAX 1.0.14 defines as minus the log density);
@@ -212,7 +212,9 @@ def genjax_sampler(log_weight="generate", num_weighings=None, address="weights",
     another constraint ``address``; the weighings' count as a model argument
     (``count_argument``); the same key for every particle (``one_key``); a fixed number of
     ``particles``; the notebook's tonkatsu data and prior instead of the arguments
-    (``tonkatsu``); the whole function compiled with ``jax.jit`` (``whole_jit``)."""
+    (``tonkatsu``); the whole function compiled with ``jax.jit`` (``whole_jit``, with
+    ``num_particles`` static when it is "num_particles static"); the weights normalised in NumPy
+    (``numpy_normalise``)."""
 
     def estimate(key, data, prior_mean, prior_sd, noise_sd, num_particles):
         if tonkatsu:
@@ -245,9 +247,14 @@ def genjax_sampler(log_weight="generate", num_weighings=None, address="weights",
         keys = jax.random.split(key, particles or num_particles)
         vectorised = jax.vmap(one_particle) if whole_jit else jax.jit(jax.vmap(one_particle))
         mus, log_w = vectorised(keys)
+        if numpy_normalise:
+            return np.sum(np.exp(log_w - logsumexp(log_w)) * mus)
         return jnp.sum(jax.nn.softmax(log_w) * mus)
 
-    return jax.jit(estimate) if whole_jit else estimate
+    if whole_jit:
+        static = ("num_particles",) if whole_jit == "num_particles static" else ()
+        return jax.jit(estimate, static_argnames=static)
+    return estimate
 
 
 def grid_posterior_mean(data, prior_mean, prior_sd, noise_sd) -> float:
@@ -352,6 +359,14 @@ def test_each_typical_mistake_gets_its_hint(estimator, fragment):
 )
 def test_broken_answers_get_a_cross_saying_what_went_wrong(answer, fragment):
     assert_incorrect(check.exercise_4_6(answer), fragment)
+
+
+def test_numpy_inside_a_function_compiled_whole_is_told_to_use_jax_numpy():
+    """With num_particles static, jax.jit of the whole function fails only where NumPy meets a
+    placeholder: that gets the machinery's NumPy hint, not the one about num_particles."""
+    feedback = check.exercise_4_6(genjax_sampler(whole_jit="num_particles static", numpy_normalise=True))
+    assert_incorrect(feedback, "instead of numpy")
+    assert "compiled as a whole" not in feedback.message
 
 
 def test_none_waits_and_the_verdict_is_deterministic():

@@ -430,7 +430,8 @@ def _crash_reason(error: Exception, estimator) -> str | None:
     message = one_line(error)
     if "repeat()" in message and "violates type hint" in message:  # GenJAX's (beartype's) type check
         return _REPEAT_COUNT_HINT
-    if hasattr(estimator, "lower") and "Tracer" in str(error):  # a jax.jit-compiled function
+    numpy_on_placeholders = isinstance(error, jax.errors.TracerArrayConversionError)  # the machinery's hint
+    if hasattr(estimator, "lower") and "Tracer" in str(error) and not numpy_on_placeholders:  # jax.jit
         return _WHOLE_JIT_HINT
     if isinstance(error, ValueError) and ("inconsistent sizes" in str(error) or "shape" in str(error)):
         return (
