@@ -101,10 +101,11 @@ def _log_all_occupied_weights(num_points: int, max_occupied: int, concentration:
     r = np.arange(num_points + 1)
     log_term = np.where(r > 0, gammaln(concentration + r) - gammaln(concentration) - gammaln(r + 1), -np.inf)
     power, result = log_term, []
-    for j in range(1, max_occupied + 1):
-        if j > 1:
-            power = np.array([logsumexp(power[: s + 1] + log_term[s::-1]) for s in r])
-        result.append(power[-1] + gammaln(num_points + 1))
+    with np.errstate(divide="ignore"):  # log 0 = −inf where j kinds cannot all be occupied
+        for j in range(1, max_occupied + 1):
+            if j > 1:
+                power = np.array([logsumexp(power[: s + 1] + log_term[s::-1]) for s in r])
+            result.append(power[-1] + gammaln(num_points + 1))
     return np.array(result)
 
 
@@ -117,9 +118,8 @@ def occupancy_log_probabilities(num_components, num_points, concentration=1.0) -
     alpha = float(check_positive(concentration, "concentration"))
     j = np.arange(1, num_components + 1)
     log_choose = gammaln(num_components + 1) - gammaln(j + 1) - gammaln(num_components - j + 1)
-    with np.errstate(divide="ignore"):
-        return (log_choose + gammaln(num_components * alpha) - gammaln(num_components * alpha + num_points)
-                + _log_all_occupied_weights(num_points, num_components, alpha))
+    return (log_choose + gammaln(num_components * alpha) - gammaln(num_components * alpha + num_points)
+            + _log_all_occupied_weights(num_points, num_components, alpha))
 
 
 def _pairs(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
