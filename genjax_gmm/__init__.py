@@ -11,9 +11,15 @@ Modules, one idea each:
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
-* ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
-* ``clusterings``: the adjusted Rand index between two clusterings.
+* ``gaussian``: Gaussian log densities (1-D, Cholesky multivariate, mixture logits).
+* ``components``: the one order of a mixture's components, by mean.
+* ``engine``: what every inference algorithm runs on, knowing no model: shape buckets, the chain
+  runner and its kernel protocol, greedy k-means++ seeding, R-hat, ESS and the convergence
+  warning, iterations to convergence.
+* ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
+* ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
+* ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -25,13 +31,25 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, clusterings, compilation_cache, data, dirichlet_process, inference, models, multivariate  # noqa: E402
+from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.engine, …)
+    categorize,
+    clusterings,
+    compilation_cache,
+    data,
+    dirichlet_process,
+    engine,
+    inference,
+    models,
+    multivariate,
+    posterior,
+)
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
+from .posterior import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -40,4 +58,5 @@ __all__ = [
     *categorize.__all__,
     *dirichlet_process.__all__,
     *inference.__all__,
+    *posterior.__all__,
 ]

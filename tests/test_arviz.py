@@ -1,4 +1,4 @@
-"""ArviZ export and summaries (``genjax_gmm.inference.summaries``), and the package's teaching
+"""ArviZ export and summaries (``genjax_gmm.posterior.summaries``), and the package's teaching
 diagnostics against ArviZ's and GenJAX's on the same draws."""
 
 import dataclasses
@@ -13,9 +13,9 @@ from genjax.inference import compute_ess, compute_rhat
 from scipy import signal, stats
 
 import genjax_gmm as gg
+from genjax_gmm import effective_sample_size, relabel_by_mean, split_rhat
 from genjax_gmm import multivariate as mv
-from genjax_gmm.inference import effective_sample_size, relabel_by_mean, split_rhat
-from genjax_gmm.inference.summaries import LAYOUTS, register_layout
+from genjax_gmm.posterior.summaries import LAYOUTS, register_layout
 
 # Two well-separated kinds (12 points near 0, 8 near 5): every chain finds them quickly.
 DATA = np.concatenate([np.linspace(-0.6, 0.6, 12), np.linspace(4.4, 5.6, 8)])
@@ -106,7 +106,7 @@ def results(result):
         warnings.simplefilter("ignore", gg.ImportanceWarning)  # 2,000 prior particles: a small ESS
         importance = gg.importance_resampling(jax.random.key(1), DATA, K, PRIOR, 2000, 200)
         marginal = gg.marginal_importance_resampling(jax.random.key(2), DATA, K, PRIOR, 2000, 200)
-    dirichlet_process = gg.dpmm_gibbs(jax.random.key(3), DATA, gg.DPMMPrior(1.0, 2.5, 0.1, 3.0, 0.5), num_sweeps=400)
+    dirichlet_process = gg.dpmm_gibbs(jax.random.key(3), DATA, gg.DPMMPrior(1.0, 2.5, 0.1, 3.0, 0.5), num_sweeps=1000)
     multivariate_prior = mv.NIWPrior.from_data(MULTIVARIATE_DATA, K)
     multivariate = mv.gibbs(jax.random.key(4), MULTIVARIATE_DATA, K, multivariate_prior, num_sweeps=1000)
     return {

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import genjax_gmm as gg
-from genjax_gmm.inference import (
+from genjax_gmm import (
     GibbsResult,
     ImportanceResult,
     assignment_probabilities,

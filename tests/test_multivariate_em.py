@@ -1,4 +1,4 @@
-"""EM for multivariate mixtures (Chapter 7): the log-likelihood never decreases, the optimum is
+"""EM for multivariate mixtures (Chapter 8): the log-likelihood never decreases, the optimum is
 scikit-learn's for every covariance type on several data sets, the covariance floor holds and
 keeps L finite, BIC/AIC use scikit-learn's parameter counts; k-means matches scikit-learn's;
 the adjusted Rand index equals scikit-learn's; Old Faithful is R's."""
@@ -70,6 +70,7 @@ def _full_covariances(mixture: GaussianMixture, dimension: int) -> np.ndarray:
     }[mixture.covariance_type]()
 
 
+@pytest.mark.slow
 def test_the_log_likelihood_never_decreases(fits):
     for (name, covariance_type), (_, ours, _) in fits.items():
         trace = ours.log_likelihood_trace
@@ -78,6 +79,7 @@ def test_the_log_likelihood_never_decreases(fits):
         assert trace[-1] == pytest.approx(ours.log_likelihood, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_the_optimum_is_scikit_learns(fits):
     for (name, covariance_type), (data, ours, theirs) in fits.items():
         label = (name, covariance_type)

@@ -40,8 +40,8 @@ from jax.scipy.special import logsumexp
 
 from ..categorize import log_joint_by_component
 from ..validation import check_magnitude, check_observations, check_positive, check_positive_int
-from .chains import pad_to_bucket
-from .diagnostics import ConvergenceWarning
+from ..engine.buckets import pad_to_bucket
+from ..engine.diagnostics import ConvergenceWarning
 
 __all__ = ["EMResult", "KMeansResult", "DegenerateComponentWarning", "em", "kmeans"]
 

@@ -4,9 +4,9 @@ Modules, one idea each:
 
 * ``prior``: the Normal-Inverse-Wishart prior ``NIWPrior``, the ``inverse_wishart`` distribution
   and the GenJAX model ``bayesian_gmm(N, K, D)``.
-* ``conjugate``: NIW posterior, marginal likelihood, densities and the Bartlett draw, all with
-  Cholesky factors.
-* ``gibbs``: blocked Gibbs sampling, compiled once per shape bucket.
+* ``conjugate``: NIW posterior, marginal likelihood, inverse-Wishart and NIW densities and the
+  Bartlett draw, all with Cholesky factors.
+* ``gibbs``: blocked Gibbs sampling, a kernel of ``genjax_gmm.engine``.
 * ``em``: maximum likelihood by EM with four covariance types, BIC/AIC, and k-means.
 """
 

@@ -23,7 +23,7 @@ Starts and restarts. Restart r draws k-means++ seeds with ``default_rng((seed, r
 data point, then each next one ∝ its squared distance to the nearest seed), assigns every point
 to its nearest seed and takes one M-step from those hard responsibilities. The best restart is
 returned, components ordered by the first coordinate of their means. Data are padded to a
-power-of-two bucket with a mask (``inference.chains.pad_to_bucket``) and the covariance type is
+size bucket with a mask (``engine.buckets.pad_to_bucket``) and the covariance type is
 a traced index, so one compiled EM serves every N in a bucket and every type.
 
 k-means (``kmeans``) is the equal-weight, Σ_k = σ²I, σ² → 0 limit: Lloyd's algorithm.
@@ -40,10 +40,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
-from ..inference.chains import pad_to_bucket
-from ..validation import check_positive, check_positive_int
-from .gibbs import assignment_logits
-from .points import check_points
+from ..engine.buckets import pad_to_bucket
+from ..gaussian import mvn_mixture_logits
+from ..validation import check_points, check_positive, check_positive_int
 
 __all__ = [
     "COVARIANCE_TYPES",
@@ -103,7 +102,7 @@ class _Mixture(NamedTuple):
 
 def _e_step(data, mask, mixture: _Mixture):
     """L (masked sum) and responsibilities (padded points get 0)."""
-    logits = assignment_logits(data, mixture.weights, mixture.means, mixture.covariances)
+    logits = mvn_mixture_logits(data, mixture.weights, mixture.means, mixture.covariances)
     log_marginal = logsumexp(logits, axis=-1, keepdims=True)
     return jnp.sum(log_marginal[:, 0] * mask), jnp.exp(logits - log_marginal) * mask[:, None]
 

@@ -39,11 +39,11 @@ from typing import Any
 
 import numpy as np
 
+from ..inference.dpmm import DPMMResult
+from ..inference.gibbs import GibbsResult
+from ..inference.importance import ImportanceResult
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
-from .dpmm import DPMMResult
-from .gibbs import GibbsResult
-from .importance import ImportanceResult
 from .labels import relabel_by_mean
 
 __all__ = ["Variable", "ResultLayout", "LAYOUTS", "register_layout", "to_inference_data", "summary"]
