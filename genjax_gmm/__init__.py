@@ -16,6 +16,8 @@ Modules, one idea each:
 * ``engine``: what every inference algorithm runs on, knowing no model: shape buckets, the chain
   runner and its kernel protocol, greedy k-means++ seeding, R-hat, ESS and the convergence
   warning, iterations to convergence.
+* ``maximum_likelihood``: EM and k-means for (N, D) points, four covariance types: behind ``em``
+  and ``mv.em``.
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
 * ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.

@@ -16,7 +16,7 @@ from harness.compilation import compilations
 from harness.geweke import geweke_test
 
 import genjax_gmm as gg
-from genjax_gmm.engine import buckets, chains, diagnostics, mcmc, seeding
+from genjax_gmm.engine import buckets, chains, diagnostics, iteration, mcmc, seeding
 
 KEY = jax.random.key(0)
 
@@ -245,6 +245,24 @@ def test_greedy_seeding_picks_the_best_candidate_among_real_points_only():
         nearest = np.argmin(((centers[:, None] - clusters[None]) ** 2).sum(-1), axis=1)
         assert sorted(nearest.tolist()) == [0, 1, 2]
         assert any(np.all(centers[k] == points, axis=1).any() for k in range(3))
+
+
+def _halving_step(state, target):
+    """x ← (x + target)/2: the distance to the target halves; converged below 1e-6."""
+    new = 0.5 * (state + target)
+    return new, jnp.abs(new - target), jnp.abs(new - target) < 1e-6
+
+
+def test_iterate_runs_chunks_until_convergence_and_compiles_once():
+    state, trace, converged = iteration.iterate(_halving_step, jnp.array(1.0), (jnp.array(0.0),), 10**9)
+    assert converged and trace.size == 20 and np.allclose(trace, 0.5 ** np.arange(1, 21))  # 0.5²⁰ < 1e-6
+    state, trace, converged = iteration.iterate(_halving_step, jnp.array(1.0), (jnp.array(0.0),), 150)
+    with compilations() as seen:
+        _, long_trace, long_converged = iteration.iterate(_halving_step, jnp.array(1.0), (jnp.array(0.0),), 3)
+        _, more, _ = iteration.iterate(_halving_step, jnp.array(2.0**70), (jnp.array(0.0),), 150)
+    assert seen.count == 0
+    assert not long_converged and long_trace.size == 3
+    assert more.size == 90 and np.isfinite(more).all()  # 2⁷⁰ · 2⁻⁹⁰ < 1e-6: across two chunks of 64
 
 
 # --- the diagnostics --------------------------------------------------------------------------------

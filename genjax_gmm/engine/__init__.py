@@ -7,6 +7,7 @@ Modules, one idea each:
 * ``mcmc``: the one driver of every sampler: settings, memory checks, chains, diagnostics, warning.
 * ``diagnostics``: split R-hat, effective sample size and the convergence warning.
 * ``seeding``: greedy k-means++ starting centres, for the samplers' chains and EM's restarts.
+* ``iteration``: fixed-point iterations (EM, k-means) run to convergence in compiled chunks.
 """
 
 from .diagnostics import ConvergenceWarning, effective_sample_size, split_rhat

@@ -7,7 +7,7 @@ nearest centre chosen so far: the candidate c that leaves the smallest total squ
 centres in one cluster: started from it, one Gibbs chain in four stayed stuck that way on 10⁴
 points. Only points with mask 1 are candidates or count in the totals, so padded data
 (``buckets``) seed like the real points alone. A ``scan`` over the K centres: one compiled step
-whatever K. Samplers start their chains from these centres.
+whatever K. Samplers start chains from these centres and EM and k-means their restarts.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ Modules, one idea each:
 * ``conjugate``: NIW posterior, marginal likelihood, inverse-Wishart and NIW densities and the
   Bartlett draw, all with Cholesky factors.
 * ``gibbs``: blocked Gibbs sampling, a kernel of ``genjax_gmm.engine``.
-* ``em``: maximum likelihood by EM with four covariance types, BIC/AIC, and k-means.
+* ``em``: maximum likelihood by the package's one EM (``genjax_gmm.maximum_likelihood``) with four covariance
+  types, BIC/AIC, and k-means.
 """
 
 from .em import COVARIANCE_TYPES, MultivariateEMResult, MultivariateKMeansResult, em, kmeans
