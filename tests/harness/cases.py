@@ -263,28 +263,51 @@ class SamplerCase:
         return self.name
 
 
-def _one_dimensional_gibbs() -> SamplerCase:
-    prior, num_components = gg.GMMPrior(*TINY_1D_PRIOR), 3
-    mask = jnp.ones(GIBBS_GEWEKE_POINTS)
+def _mixture_case(
+    name: str,
+    public: Callable[..., Any],
+    num_components: int,
+    prior: Any,
+    kernel_type: type,
+    broken_sweep: Callable,
+    geweke: GewekeModel,
+    geweke_prior: Any,
+    geweke_points: int,
+    **case: Any,
+) -> SamplerCase:
+    """The case of a blocked Gibbs sampler of a K-component mixture, ``public(key, data, K, prior,
+    num_sweeps, …)``, whose Geweke model has ``geweke_prior`` and ``geweke_points`` points."""
+    mask = jnp.ones(geweke_points)
     return SamplerCase(
-        name="gibbs",
-        run=lambda key, data, *args, **options: gg.gibbs(
+        name=name,
+        run=lambda key, data, *args, **options: public(
             key, data, num_components, options.pop("prior", prior), *args, **options
         ),
-        data=TINY_1D,
         prior=prior,
+        kernel=kernel_type(num_components),
+        broken_kernel=kernel_type(num_components, sweep=broken_sweep),
+        geweke=geweke,
+        geweke_sweep=lambda kernel: lambda key, state, x: kernel.step(key, state, x, geweke_prior, mask)[0],
+        **case,
+    )
+
+
+def _one_dimensional_gibbs() -> SamplerCase:
+    return _mixture_case(
+        "gibbs",
+        gg.gibbs,
+        3,
+        gg.GMMPrior(*TINY_1D_PRIOR),
+        GibbsKernel,
+        make_sweep(Conditionals(variances=_variances_without_the_half)),
+        GewekeModel(_gibbs_joint_draws, _gibbs_fresh_data, _gibbs_statistics, num_chains=3000, num_steps=20),
+        GIBBS_GEWEKE_PRIOR,
+        GIBBS_GEWEKE_POINTS,
+        data=TINY_1D,
         other_prior=gg.GMMPrior(2.0, 1.0, 3.0, 4.0, 0.5),
-        kernel=GibbsKernel(num_components),
-        broken_kernel=GibbsKernel(
-            num_components, sweep=make_sweep(Conditionals(variances=_variances_without_the_half))
-        ),
         fields=("weights", "means", "stds", "assignments", "log_joint"),
-        geweke=GewekeModel(_gibbs_joint_draws, _gibbs_fresh_data, _gibbs_statistics, num_chains=3000, num_steps=20),
-        geweke_sweep=lambda kernel: lambda key, state, x: kernel.step(key, state, x, GIBBS_GEWEKE_PRIOR, mask)[0],
         geweke_coverage=_gibbs_coverage,
-        exact_co_assignment=lambda: (
-            exact_gmm_posterior(TINY_1D, num_components, GMMPriorFields(*TINY_1D_PRIOR)).co_assignment
-        ),
+        exact_co_assignment=lambda: exact_gmm_posterior(TINY_1D, 3, GMMPriorFields(*TINY_1D_PRIOR)).co_assignment,
         exact_sweeps=5000,
         tolerance=0.03,
     )
@@ -321,27 +344,22 @@ def _dirichlet_process_gibbs() -> SamplerCase:
 
 
 def _multivariate_gibbs() -> SamplerCase:
-    prior, num_components = niw_prior(), 2
-    mask = jnp.ones(MV_GEWEKE_POINTS)
-    return SamplerCase(
-        name="mv.gibbs",
-        run=lambda key, data, *args, **options: mv.gibbs(
-            key, data, num_components, options.pop("prior", prior), *args, **options
-        ),
+    scale_matrix = np.array([[1.0, 0.2], [0.2, 3.0]])
+    return _mixture_case(
+        "mv.gibbs",
+        mv.gibbs,
+        2,
+        niw_prior(),
+        MultivariateGibbsKernel,
+        make_multivariate_sweep(_scatter_counted_twice),
+        GewekeModel(_mv_joint_draws, _mv_fresh_data, _mv_statistics, num_chains=3000, num_steps=15),
+        MV_GEWEKE_PRIOR,
+        MV_GEWEKE_POINTS,
         data=TINY_DATA,
-        prior=prior,
-        other_prior=niw_prior(
-            concentration=2.0, mean_loc=np.ones(2), df=3.5, scale_matrix=np.array([[1.0, 0.2], [0.2, 3.0]])
-        ),
-        kernel=MultivariateGibbsKernel(num_components),
-        broken_kernel=MultivariateGibbsKernel(num_components, sweep=make_multivariate_sweep(_scatter_counted_twice)),
+        other_prior=niw_prior(concentration=2.0, mean_loc=np.ones(2), df=3.5, scale_matrix=scale_matrix),
         fields=("weights", "means", "covariances", "assignments", "log_joint"),
-        geweke=GewekeModel(_mv_joint_draws, _mv_fresh_data, _mv_statistics, num_chains=3000, num_steps=15),
-        geweke_sweep=lambda kernel: lambda key, state, x: kernel.step(key, state, x, MV_GEWEKE_PRIOR, mask)[0],
         geweke_coverage=_mv_coverage,
-        exact_co_assignment=lambda: (
-            exact_niw_posterior(TINY_DATA, num_components, NIWPriorFields(**TINY_PRIOR)).co_assignment
-        ),
+        exact_co_assignment=lambda: exact_niw_posterior(TINY_DATA, 2, NIWPriorFields(**TINY_PRIOR)).co_assignment,
         exact_sweeps=6000,
         tolerance=0.02,
     )
