@@ -61,8 +61,7 @@ from jax.scipy.special import logsumexp
 
 from .components import order_by_mean
 from .engine.buckets import pad_to_bucket
-from .engine.diagnostics import ConvergenceWarning
-from .engine.iteration import iterate
+from .engine.iteration import iterate, warn_if_not_converged
 from .engine.seeding import greedy_kmeans_plus_plus
 from .gaussian import mvn_mixture_logits
 from .validation import check_nonnegative_int, check_positive, check_positive_int
@@ -289,13 +288,7 @@ def fit_mixture(
     mixture = jax.device_get(best.mixture)
     order = order_by_mean(mixture.means, vectors=True)
     covariances = mixture.covariances[order]
-    if not best_converged:
-        warnings.warn(
-            f"{caller}: the best restart did not converge in {max_iterations} iterations; raise max_iterations "
-            "or tolerance",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+    warn_if_not_converged(best_converged, caller, "the best restart", max_iterations, stacklevel=3)
     at_floor = _at_floor(covariances, covariance_type, scale, floor)
     if at_floor.size:
         name, value = floor_argument

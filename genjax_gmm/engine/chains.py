@@ -1,13 +1,17 @@
 """Markov chains run from a kernel in compiled, interruptible blocks of sweeps.
 
-A **kernel** is a Markov chain transition written as three pure functions of JAX arrays (the
-protocol ``Kernel``), conditioned on padded data with a mask (``buckets``) and a prior:
+A **kernel** is a Markov chain transition written as three pure functions of JAX arrays and a
+cost (the protocol ``Kernel``), conditioned on padded data with a mask (``buckets``) and a prior:
 
 * ``init(key, data, prior, mask)``: one chain's starting state;
 * ``step(key, state, data, prior, mask)``: one sweep, returning the new state and its log
   density (the log joint p(θ, z, x) for the samplers of this package);
 * ``record(state, log_density)``: what one draw keeps, a dict of arrays;
-* ``cost(data)``: roughly how many numbers a sweep of one chain touches (a Python int).
+* ``cost(data)``: roughly how many numbers a sweep of one chain touches (a Python int);
+
+and it names the recorded scalars whose R-hat and ESS say whether its chains mixed
+(``monitored``). The mask also lets a kernel sweep the points seen so far of a data set that
+arrives point by point: the same program serves every prefix.
 
 A kernel is a frozen dataclass (its fields are its settings, e.g. K), so it is hashable and passes
 to ``jit`` as a static argument: ``run_chains`` compiles one block program per kernel, data

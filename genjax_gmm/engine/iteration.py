@@ -8,12 +8,14 @@ early, called from a Python loop until convergence or ``max_iterations``: the pr
 once per step function and operand shapes, whatever ``max_iterations`` (a number the host
 counts down, never a shape), and nothing of size ``max_iterations`` is allocated up front; the
 objective's trace grows chunk by chunk. ``step`` must be hashable (a module-level function): it is
-a static argument of the compiled chunk.
+a static argument of the compiled chunk. ``warn_if_not_converged`` is the warning every such
+iteration gives when ``max_iterations`` ran out first.
 """
 
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +23,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["CHUNK", "iterate"]
+from .diagnostics import ConvergenceWarning
+
+__all__ = ["CHUNK", "iterate", "warn_if_not_converged"]
 
 CHUNK = 64
 """Iterations per compiled call; the Python loop around them stops early."""
@@ -59,3 +63,14 @@ def iterate(step: Step, state, operands: tuple, max_iterations: int) -> tuple[An
         traces.append(np.asarray(trace)[:ran])
         done += ran
     return state, np.concatenate(traces), converged
+
+
+def warn_if_not_converged(converged: bool, caller: str, what: str, max_iterations: int, stacklevel: int) -> None:
+    """``ConvergenceWarning`` "{caller}: {what} did not converge in {max_iterations} iterations" unless
+    ``converged``."""
+    if not converged:
+        warnings.warn(
+            f"{caller}: {what} did not converge in {max_iterations} iterations; raise max_iterations or tolerance",
+            ConvergenceWarning,
+            stacklevel=stacklevel + 1,
+        )

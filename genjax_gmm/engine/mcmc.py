@@ -20,7 +20,7 @@ import jax
 import numpy as np
 
 from ..validation import check_float_dtype, check_key, check_memory, check_nonnegative_int, check_positive_int
-from .buckets import MIN_BUCKET, chain_width, pad_to_bucket
+from .buckets import chain_width, pad_to_bucket
 from .chains import Kernel, record_shapes, run_chains
 from .diagnostics import MIN_DRAWS, rhat_and_ess, warn_if_unreliable
 
@@ -109,8 +109,8 @@ def _on_device(value, dtype: np.dtype) -> jax.Array:
 
 def sample(kernel: Kernel, data: np.ndarray, prior: Any, settings: ChainSettings, *, sampler: str) -> Draws:
     """Run ``kernel``'s chains on ``data`` (N, …) under ``prior`` as ``settings`` say (module
-    docstring); ``sampler`` names the caller in errors and warnings."""
-    padded, mask = pad_to_bucket(data, MIN_BUCKET)
+    docstring); ``sampler`` names the caller in the convergence warning."""
+    padded, mask = pad_to_bucket(data)
     dtype = settings.dtype
     data, mask = _on_device(padded, dtype), _on_device(mask, dtype)
     prior = jax.tree.map(lambda value: _on_device(value, dtype), prior)
