@@ -56,6 +56,7 @@ def test_one_component_is_the_closed_form_maximum_likelihood_gaussian():
     assert result.stds[0] == pytest.approx(data.std(), rel=1e-10)  # the 1/N (ML) variance
     assert result.log_likelihood == pytest.approx(norm.logpdf(data, data.mean(), data.std()).sum(), rel=1e-10)
     assert result.bic == pytest.approx(-2 * result.log_likelihood + 2 * np.log(data.size), rel=1e-12)
+    assert all(type(value) is float for value in (result.bic, result.log_likelihood))  # not np.float64: prints plainly
 
 
 def test_result_is_consistent_with_its_parameters():

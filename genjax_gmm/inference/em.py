@@ -114,7 +114,7 @@ def em(
         log_likelihood=fit.log_likelihood,
         log_likelihood_trace=fit.log_likelihood_trace,
         converged=fit.converged,
-        bic=-2 * fit.log_likelihood + num_parameters(num_components, 1, "full") * np.log(num_points),
+        bic=float(-2 * fit.log_likelihood + num_parameters(num_components, 1, "full") * np.log(num_points)),
         restart_log_likelihood_traces=fit.restart_log_likelihood_traces,
     )
 

@@ -97,8 +97,8 @@ def em(
         converged=fit.converged,
         covariance_type=covariance_type,
         num_parameters=count,
-        bic=-2 * fit.log_likelihood + count * np.log(points.shape[0]),
-        aic=-2 * fit.log_likelihood + 2 * count,
+        bic=float(-2 * fit.log_likelihood + count * np.log(points.shape[0])),
+        aic=float(-2 * fit.log_likelihood + 2 * count),
     )
 
 
