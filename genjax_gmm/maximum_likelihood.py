@@ -125,12 +125,16 @@ class ClusteringFit(NamedTuple):
 
 
 class Mixture(NamedTuple):
+    """A mixture's parameters inside the compiled EM."""
+
     weights: jax.Array  # (K,)
     means: jax.Array  # (K, D)
     covariances: jax.Array  # (K, D, D)
 
 
 class _EMState(NamedTuple):
+    """EM between iterations: the mixture, the E-step at it and its L."""
+
     mixture: Mixture
     responsibilities: jax.Array  # (padded N, K), 0 for padded points
     log_likelihood: jax.Array  # L of the real points at ``mixture``
