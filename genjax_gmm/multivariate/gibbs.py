@@ -10,7 +10,7 @@ and assignments z (N,). A sweep draws
 the last two together since they are independent given z. (μ_k, Σ_k) is drawn jointly, so the
 covariance does not wait for the mean (or vice versa) and an empty component draws from the prior.
 Every block is an exact conditional, hence an MH move with acceptance ratio 1 in GenJAX's
-``update`` (tests/test_multivariate.py). Densities use Cholesky factors and triangular solves.
+``update`` (tests/test_multivariate_gibbs.py). Densities use Cholesky factors (``gaussian``).
 
 ``MultivariateGibbsKernel`` is this sweep as a kernel of the engine (``engine.chains``). Data are
 padded to a size bucket with a 0/1 mask (``engine.buckets``): padded points are assigned like any
