@@ -53,7 +53,10 @@ def mvn_log_density(points: jax.Array, mean: jax.Array, covariance_tril: jax.Arr
 
 
 def mvn_mixture_logits(points: jax.Array, weights: jax.Array, means: jax.Array, covariances: jax.Array) -> jax.Array:
-    """log π_k + log N(x_i; μ_k, Σ_k) (N, K) for points (N, D), from the Cholesky factors of Σ_k."""
+    """log π_k + log N(x_i; μ_k, Σ_k) (N, K) for points (N, D), from the Cholesky factors of Σ_k (for
+    D = 1, Σ_k = σ²_k: ``normal_mixture_logits``, the same density with less to compile)."""
+    if points.shape[-1] == 1:
+        return normal_mixture_logits(points[:, 0], weights, means[:, 0], jnp.sqrt(covariances[:, 0, 0]))
     trils = jnp.linalg.cholesky(covariances)
     by_component = jax.vmap(lambda mean, tril: mvn_log_density(points, mean, tril), out_axes=1)(means, trils)
     return jnp.log(weights) + by_component

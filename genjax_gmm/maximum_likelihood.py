@@ -35,11 +35,13 @@ covariance σ²I and let σ² → 0. Then r_ik → 1 for the nearest mean and 0 
 M-step for μ becomes the average of each cluster: Lloyd's algorithm, minimising the inertia
 Σ_i |x_i − μ_{z_i}|².
 
-Starts and restarts. Restart r seeds K means by greedy k-means++ (``engine.seeding``) with the key
-fold_in(key(seed), r), so restart r starts in the same place whatever the number of restarts, and
-more restarts can only find a better optimum. EM gives every point to its nearest seed and starts
-from the M-step of those hard responsibilities (scikit-learn's start from a partition: a mixture
-of the fitted type, so L rises from the first step); k-means starts from the seeds. Every restart runs
+Starts and restarts. Restart r seeds K means by k-means++ (``engine.seeding`` with one candidate
+per seed: restarts that start further apart than greedy seeds would, as the restarts of
+scikit-learn's EM do from its k-means) from the uniforms of NumPy's ``default_rng((seed, r))``, so
+restart r starts in the same place whatever the number of restarts, and more restarts can only
+find a better optimum. EM gives every point to its nearest seed, and its
+first iteration is the M-step from those hard responsibilities (scikit-learn's start from a
+partition: a mixture of the fitted type, so L rises from there on); k-means starts from the seeds. Every restart runs
 to convergence in compiled chunks (``engine.iteration``) on the data padded to a size bucket
 (``engine.buckets``), padded points masked out of every sum, so one program serves every N in a
 bucket, every covariance type (a traced index) and every ``max_iterations``. The best restart is
@@ -50,7 +52,6 @@ restart did not converge (``ConvergenceWarning``) and when one of its components
 
 from __future__ import annotations
 
-import functools
 import warnings
 from typing import NamedTuple
 
@@ -60,9 +61,9 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from .components import order_by_mean
-from .engine.buckets import pad_to_bucket
+from .engine.buckets import bucket_size, pad_to_bucket
 from .engine.iteration import iterate, warn_if_not_converged
-from .engine.seeding import greedy_kmeans_plus_plus
+from .engine.seeding import seed_centers
 from .gaussian import mvn_mixture_logits
 from .validation import check_nonnegative_int, check_positive, check_positive_int
 
@@ -110,7 +111,7 @@ class MixtureFit(NamedTuple):
     covariances: np.ndarray  # (K, D, D) Σ, whatever the type (tied: K equal copies)
     responsibilities: np.ndarray  # (N, K) P(z_i = k | x_i)
     log_likelihood: float  # L at the returned parameters
-    log_likelihood_trace: np.ndarray  # L after 0, 1, 2, … iterations of the best restart
+    log_likelihood_trace: np.ndarray  # L at the start (the M-step from the seeds' partition), then after each iteration
     converged: bool  # stopped by tolerance, not by max_iterations
     restart_log_likelihood_traces: tuple[np.ndarray, ...]  # the trace of every restart
 
@@ -148,7 +149,10 @@ def _e_step(points, mask, mixture: Mixture) -> tuple[jax.Array, jax.Array]:
 
 
 def _clip_eigenvalues(covariances, scale, floor):
-    """Σ with the eigenvalues of diag(1/s) Σ diag(1/s) raised to at least ``floor``."""
+    """Σ with the eigenvalues of diag(1/s) Σ diag(1/s) raised to at least ``floor`` (in one
+    dimension, σ² raised to floor · s²: the same, without compiling an eigendecomposition)."""
+    if covariances.shape[-1] == 1:
+        return jnp.maximum(covariances, floor * scale**2)
     standardised = covariances / (scale[:, None] * scale[None, :])
     values, vectors = jnp.linalg.eigh(standardised)
     clipped = (vectors * jnp.maximum(values, floor)[..., None, :]) @ jnp.swapaxes(vectors, -1, -2)
@@ -166,17 +170,19 @@ def _m_step(points, responsibilities, previous: Mixture, covariance_type, scale,
     means = jnp.where(occupied[:, None], responsibilities.T @ points / safe[:, None], previous.means)
     deviations = points[:, None, :] - means[None]  # (N, K, D)
     scatter = jnp.einsum("nk,nkd,nke->kde", responsibilities, deviations, deviations)
-    identity = jnp.eye(points.shape[1], dtype=points.dtype)
-    variances = jnp.diagonal(scatter, axis1=-2, axis2=-1) / safe[:, None]
-    candidates = [
-        _clip_eigenvalues(scatter / safe[:, None, None], scale, floor),  # full
-        jnp.broadcast_to(_clip_eigenvalues(scatter.sum(axis=0) / counts.sum(), scale, floor), scatter.shape),  # tied
-        jnp.maximum(variances, floor * scale**2)[:, :, None] * identity,  # diag
-        jnp.maximum(variances.mean(axis=1), floor * jnp.mean(scale**2))[:, None, None] * identity,  # spherical
-    ]
+    full = _clip_eigenvalues(scatter / safe[:, None, None], scale, floor)
+    tied = jnp.broadcast_to(_clip_eigenvalues(scatter.sum(axis=0) / counts.sum(), scale, floor), scatter.shape)
+    if points.shape[1] == 1:  # one variance per component: full, diagonal and spherical are the same
+        candidates = [full, tied, full, full]
+    else:
+        identity = jnp.eye(points.shape[1], dtype=points.dtype)
+        variances = jnp.diagonal(scatter, axis1=-2, axis2=-1) / safe[:, None]
+        diagonal = jnp.maximum(variances, floor * scale**2)[:, :, None] * identity
+        spherical = jnp.maximum(variances.mean(axis=1), floor * jnp.mean(scale**2))[:, None, None] * identity
+        candidates = [full, tied, diagonal, spherical]
     covariances = jax.lax.select_n(covariance_type, *candidates)
-    tied = covariance_type == COVARIANCE_TYPES.index("tied")
-    covariances = jnp.where(occupied[:, None, None] | tied, covariances, previous.covariances)
+    is_tied = covariance_type == COVARIANCE_TYPES.index("tied")
+    covariances = jnp.where(occupied[:, None, None] | is_tied, covariances, previous.covariances)
     return Mixture(counts / counts.sum(), means, covariances)
 
 
@@ -190,20 +196,33 @@ def _nearest(points, centers) -> jax.Array:
     return jnp.argmin(_squared_distances(points, centers), axis=1)
 
 
-@functools.partial(jax.jit, static_argnames="num_components")
-def _em_start(key, points, mask, covariance_type, scale, floor, *, num_components: int) -> _EMState:
-    """Greedy k-means++ seeds, every point given to its nearest seed, one M-step from those hard
-    responsibilities, and the E-step there. The start is a mixture of the fitted type, so EM's
-    first step cannot lower L."""
-    dimension = points.shape[1]
-    seeds = greedy_kmeans_plus_plus(key, points, num_components, mask)
+_seed_centers = jax.jit(seed_centers)
+
+SEEDING_ROWS = 8
+"""Seeding draws centres for at least this many components, of which the first K are used (each
+centre depends only on those before it), so that K ≤ 8 share one compiled seeding program."""
+
+
+def _restart_seeds(seed: int, restart: int, num_components: int, points, mask) -> np.ndarray:
+    """Restart r's K seeds: plain k-means++ (``engine.seeding.seed_centers`` with one candidate per
+    centre) from the uniforms of ``default_rng((seed, r))``, the same whatever the number of
+    restarts."""
+    rows = bucket_size(num_components, SEEDING_ROWS, steps_per_doubling=1)
+    uniforms = np.random.default_rng((seed, restart)).random((rows, 1))
+    return np.asarray(_seed_centers(uniforms, points, mask))[:num_components]
+
+
+@jax.jit
+def _em_start(points, mask, seeds, scale) -> _EMState:
+    """Every point given to its nearest seed: hard responsibilities, from which EM's first
+    iteration takes its M-step (a mixture of the fitted type, so L rises from there on). The
+    mixture is a placeholder that only an empty component would keep, and every seed is a real
+    point, its own nearest: no component is empty. L = −∞ until the first E-step."""
+    num_components, dimension = seeds.shape
     hard = jax.nn.one_hot(_nearest(points, seeds), num_components, dtype=points.dtype) * mask[:, None]
-    # Every seed is a real point, the nearest seed to itself, so no component is empty: ``previous``
-    # (which an empty component would keep) is never used.
-    previous = Mixture(None, seeds, jnp.broadcast_to(jnp.diag(scale**2), (num_components, dimension, dimension)))
-    mixture = _m_step(points, hard, previous, covariance_type, scale, floor)
-    log_likelihood, responsibilities = _e_step(points, mask, mixture)
-    return _EMState(mixture, responsibilities, log_likelihood)
+    covariances = jnp.broadcast_to(jnp.diag(scale**2), (num_components, dimension, dimension))
+    placeholder = Mixture(jnp.full(num_components, 1.0 / num_components, points.dtype), seeds, covariances)
+    return _EMState(placeholder, hard, jnp.array(-jnp.inf, points.dtype))
 
 
 def _em_step(state: _EMState, points, mask, covariance_type, scale, floor, tolerance):
@@ -212,11 +231,6 @@ def _em_step(state: _EMState, points, mask, covariance_type, scale, floor, toler
     log_likelihood, responsibilities = _e_step(points, mask, mixture)
     converged = log_likelihood - state.log_likelihood <= tolerance * jnp.sum(mask)
     return _EMState(mixture, responsibilities, log_likelihood), log_likelihood, converged
-
-
-def _restart_key(seed: int, restart: int) -> jax.Array:
-    """Restart r's key, fold_in(key(seed), r): the same start whatever the number of restarts."""
-    return jax.random.fold_in(jax.random.key(seed), restart)
 
 
 def _count_distinct(points: np.ndarray, up_to: int) -> int:
@@ -283,9 +297,9 @@ def fit_mixture(
     operands = (padded, mask, COVARIANCE_TYPES.index(covariance_type), scale, floor, tolerance)
     best, best_trace, best_converged, traces = None, None, False, []
     for restart in range(num_restarts):
-        start = _em_start(_restart_key(seed, restart), *operands[:-1], num_components=num_components)
+        start = _em_start(padded, mask, _restart_seeds(seed, restart, num_components, padded, mask), scale)
         state, trace, converged = iterate(_em_step, start, operands, max_iterations)
-        traces.append(np.concatenate([[float(start.log_likelihood)], trace]))
+        traces.append(trace)
         if best is None or float(state.log_likelihood) > float(best.log_likelihood):
             best, best_trace, best_converged = state, traces[-1], converged
 
@@ -316,10 +330,7 @@ def fit_mixture(
     )
 
 
-@functools.partial(jax.jit, static_argnames="num_components")
-def _lloyd_start(key, points, mask, *, num_components: int) -> tuple[jax.Array, jax.Array]:
-    centers = greedy_kmeans_plus_plus(key, points, num_components, mask)
-    return centers, _nearest(points, centers)
+_nearest_centers = jax.jit(_nearest)
 
 
 def _lloyd_step(state, points, mask):
@@ -347,7 +358,8 @@ def fit_kmeans(
     padded, mask = (jax.device_put(array) for array in pad_to_bucket(points))
     fits = []
     for restart in range(num_restarts):
-        start = _lloyd_start(_restart_key(seed, restart), padded, mask, num_components=num_components)
+        centers = _restart_seeds(seed, restart, num_components, padded, mask)
+        start = (jax.device_put(centers), _nearest_centers(padded, centers))
         (centers, assignments), inertia, converged = iterate(_lloyd_step, start, (padded, mask), max_iterations)
         fits.append((float(inertia[-1]), centers, assignments, converged))
     inertia, centers, assignments, converged = min(fits, key=lambda fit: fit[0])

@@ -47,7 +47,7 @@ class EMResult:
     stds: np.ndarray  # (K,) σ
     responsibilities: np.ndarray  # (N, K) P(z_i = k | x_i, π, μ, σ²)
     log_likelihood: float  # Σ_i log Σ_k π_k N(x_i; μ_k, σ_k²) at the returned parameters
-    log_likelihood_trace: np.ndarray  # L after 0, 1, 2, … iterations of the best restart
+    log_likelihood_trace: np.ndarray  # L at the start (the M-step from the seeds' partition), then after each iteration
     converged: bool  # the best restart stopped by tolerance, not by max_iterations
     bic: float  # −2 L + (3K − 1) log N
     restart_log_likelihood_traces: tuple[np.ndarray, ...]  # the trace of every restart
@@ -80,7 +80,7 @@ def em(
 ) -> EMResult:
     """Maximum-likelihood weights, means and standard deviations of a 1-D Gaussian mixture by EM.
 
-    Restart r seeds K means by greedy k-means++ (from the key fold_in(key(seed), r)), gives every
+    Restart r seeds K means by greedy k-means++ (from NumPy's ``default_rng((seed, r))``), gives every
     point to its nearest seed and starts from the M-step of that partition; it stops when an
     iteration raises L / N by at most ``tolerance`` or after ``max_iterations`` iterations. Returns the
     restart with the highest L, its components ordered by mean. ``variance_floor`` defaults to

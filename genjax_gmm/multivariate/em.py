@@ -36,7 +36,7 @@ class MultivariateEMResult:
     covariances: np.ndarray  # (K, D, D) Σ, whatever the type (tied: K equal copies)
     responsibilities: np.ndarray  # (N, K) P(z_i = k | x_i)
     log_likelihood: float  # L, summed over the points
-    log_likelihood_trace: np.ndarray  # L after 0, 1, 2, … iterations of the best restart
+    log_likelihood_trace: np.ndarray  # L at the start (the M-step from the seeds' partition), then after each iteration
     converged: bool  # stopped by tolerance, not by max_iterations
     covariance_type: str
     num_parameters: int  # p, scikit-learn's count
