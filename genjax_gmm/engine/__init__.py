@@ -3,7 +3,7 @@
 Modules, one idea each:
 
 * ``buckets``: the few data sizes and chain widths a program is compiled for, with masks.
-* ``chains``: the kernel protocol (init, step, record) and the compiled, interruptible block loop.
+* ``chains``: the kernel protocol (init, step, record, cost) and the compiled, interruptible block loop.
 * ``mcmc``: the one driver of every sampler: settings, memory checks, chains, diagnostics, warning.
 * ``diagnostics``: split R-hat, effective sample size and the convergence warning.
 * ``seeding``: greedy k-means++ starting centres, for the samplers' chains and EM's restarts.
