@@ -199,8 +199,8 @@ def exercise_6_2(answer) -> Feedback:
 
 @functools.cache
 def _fits() -> dict:
-    # The check's own reference fits: the K = 5 fit collapses onto one cup, which is what the
-    # student's own em call warns about, not something the check should repeat.
+    # The check's own reference fits: the K = 4 and K = 5 fits collapse onto one value, which is
+    # what the student's own em calls warn about, not something the check should repeat.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateComponentWarning)
         return {k: em(COFFEE_CAFFEINE, k) for k in BLEND_COUNTS}
