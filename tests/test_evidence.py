@@ -1,7 +1,7 @@
 """The exact evidence (``genjax_gmm.evidence``) against brute-force enumeration.
 
 * p(x | K) equals the sum of p(x, z | K) over all K^n assignments, computed by an independent
-  enumerator (``exact_posterior``: its own quadrature, its own urn) on small data with ties;
+  enumerator (``harness.exact_gmm``: its own quadrature, its own urn) on small data with ties;
 * the occupancy probabilities are the urn's, counted over all K^n assignments, and the evidence
   given j occupied kinds is what the enumeration gives for the assignments with j occupied kinds;
 * ``keep_apart`` sums exactly the assignments that never mix two labels;
@@ -14,7 +14,7 @@ import itertools
 
 import numpy as np
 import pytest
-from exact_posterior import Prior, exact_posterior
+from harness.exact_gmm import Prior, exact_posterior
 from scipy.special import gammaln, logsumexp
 
 import genjax_gmm as gg
