@@ -20,6 +20,7 @@ Modules, one idea each:
   and ``mv.em``.
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
+* ``evidence``: the exact evidence p(x | K) of small data, by summing over every assignment (Chapter 6).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
 * ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
@@ -42,6 +43,7 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     data,
     dirichlet_process,
     engine,
+    evidence,
     inference,
     models,
     multivariate,
@@ -52,6 +54,7 @@ from .clusterings import *  # noqa: E402,F403
 from .collapsed import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
+from .evidence import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
@@ -64,5 +67,6 @@ __all__ = [
     *dirichlet_process.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *evidence.__all__,
     *posterior.__all__,
 ]
