@@ -21,6 +21,7 @@ Modules, one idea each:
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``variational``: variational inference: coordinate ascent (``cavi``) and black-box VI in GenJAX (``advi``).
 * ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
@@ -46,6 +47,7 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     models,
     multivariate,
     posterior,
+    variational,
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
@@ -55,6 +57,7 @@ from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
+from .variational import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -65,4 +68,5 @@ __all__ = [
     *inference.__all__,
     *collapsed.__all__,
     *posterior.__all__,
+    *variational.__all__,
 ]
