@@ -13,7 +13,7 @@ Modules, one idea each:
   types, BIC/AIC, and k-means.
 """
 
-from .cavi import MultivariateCAVIResult, cavi
+from .cavi import MultivariateCAVIResult, cavi, scikit_learn_arguments
 from .em import COVARIANCE_TYPES, MultivariateEMResult, MultivariateKMeansResult, em, kmeans
 from .gibbs import MultivariateGibbsResult, gibbs
 from .prior import NIWPrior, bayesian_gmm, inverse_wishart, mixture_point
@@ -32,4 +32,5 @@ __all__ = [
     "kmeans",
     "MultivariateCAVIResult",
     "cavi",
+    "scikit_learn_arguments",
 ]

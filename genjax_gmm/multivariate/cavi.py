@@ -69,7 +69,7 @@ from ..variational.weights import WEIGHT_PRIORS, WeightFactor
 from .conjugate import NIWParameters, ScatterStatistics, bartlett_niw, bartlett_shapes, niw_posterior
 from .prior import NIWPrior
 
-__all__ = ["NIWFactors", "elbo", "niw_step", "MultivariateCAVIResult", "cavi"]
+__all__ = ["NIWFactors", "elbo", "niw_step", "MultivariateCAVIResult", "cavi", "scikit_learn_arguments"]
 
 
 class NIWFactors(NamedTuple):
@@ -278,6 +278,11 @@ def _sample(key, weight_parameters, components: NIWParameters, responsibilities,
     return weights, means, covariances, assignments.astype(jnp.int32)
 
 
+def _check_weight_prior(weight_prior) -> None:
+    if weight_prior not in WEIGHT_PRIORS:
+        raise ValueError(f"weight_prior must be one of {tuple(WEIGHT_PRIORS)}, got {weight_prior!r}")
+
+
 def _initial_assignments(value, num_points: int, num_components: int) -> np.ndarray:
     """``initial_assignments`` checked: N labels in 0 … K − 1."""
     labels = np.asarray(value)
@@ -318,8 +323,7 @@ def cavi(
     check_instance(prior, NIWPrior, "prior")
     if prior.dimension != points.shape[1]:
         raise ValueError(f"prior has dimension {prior.dimension} but data has {points.shape[1]} coordinates")
-    if weight_prior not in WEIGHT_PRIORS:
-        raise ValueError(f"weight_prior must be one of {tuple(WEIGHT_PRIORS)}, got {weight_prior!r}")
+    _check_weight_prior(weight_prior)
     settings = validated_settings(points, num_components, max_iterations, tolerance, num_restarts, seed)
     if initial_assignments is not None:
         if settings.num_restarts != 1:
@@ -363,4 +367,21 @@ def cavi(
         elbo_trace=fit.elbo_trace,
         converged=fit.converged,
         restart_elbos=fit.restart_elbos,
+    )
+
+
+def scikit_learn_arguments(prior: NIWPrior, weight_prior: str = "dirichlet_distribution") -> dict:
+    """The keyword arguments of scikit-learn's ``BayesianGaussianMixture`` that fit the model of
+    ``mv.cavi(…, prior, weight_prior=weight_prior)`` (module docstring), ``reg_covar=0`` included."""
+    check_instance(prior, NIWPrior, "prior")
+    _check_weight_prior(weight_prior)
+    return dict(
+        covariance_type="full",
+        weight_concentration_prior_type=weight_prior,
+        weight_concentration_prior=float(prior.concentration),
+        mean_prior=np.asarray(prior.mean_loc, float),
+        mean_precision_prior=float(prior.mean_pseudo_count),
+        degrees_of_freedom_prior=float(prior.df),
+        covariance_prior=np.asarray(prior.scale_matrix, float),
+        reg_covar=0.0,
     )
