@@ -65,7 +65,7 @@ from ..validation import (
 )
 from .draws import VariationalDraws
 
-__all__ = ["ESTIMATORS", "constrain", "variational_family", "elbo_integrand", "ADVIResult", "advi"]
+__all__ = ["ESTIMATORS", "constrain", "variational_family", "elbo_integrand", "elbo_estimates", "ADVIResult", "advi"]
 
 INITIAL_SCALE = 0.1
 """The standard deviation of every coordinate of q at the start (standardised units)."""
@@ -128,9 +128,11 @@ class _State(NamedTuple):
     key: jax.Array
 
 
-def _advi_step(family, state: _State, data, mask, prior, sample_weights, learning_rate):
-    """One Adam step uphill along the average of the single-draw ADEV gradients; the objective is
-    the average of their ELBO estimates (the same draws), at the parameters before the step."""
+def elbo_estimates(family, keys: jax.Array, parameters: tuple[jax.Array, jax.Array], data, mask, prior):
+    """One single-draw ELBO estimate and its ADEV gradient with respect to ``parameters`` = (loc,
+    log_scale) per key: the ELBO an ADEV ``expectation`` over ``family`` (``variational_family``), its
+    gradient by the estimator that family's sampler carries. Returns values (n,) and gradients
+    (a pair of (n, 3K − 1) arrays)."""
 
     @expectation
     def objective(loc, log_scale):
@@ -138,11 +140,18 @@ def _advi_step(family, state: _State, data, mask, prior, sample_weights, learnin
 
     def estimate(key):
         return seed(jax.value_and_grad(lambda parameters: invoke_closed_over(objective, parameters)))(
-            key, state.parameters
+            key, parameters
         )
 
+    return jax.vmap(estimate)(keys)
+
+
+def _advi_step(family, state: _State, data, mask, prior, sample_weights, learning_rate):
+    """One Adam step uphill along the average of the single-draw ADEV gradients; the objective is
+    the average of their ELBO estimates (the same draws), at the parameters before the step."""
     key, subkey = jax.random.split(state.key)
-    values, gradients = jax.vmap(estimate)(jax.random.split(subkey, sample_weights.size))
+    keys = jax.random.split(subkey, sample_weights.size)
+    values, gradients = elbo_estimates(family, keys, state.parameters, data, mask, prior)
     value = jnp.sum(sample_weights * values)
     ascent = jax.tree.map(lambda g: -jnp.tensordot(sample_weights, g, axes=1), gradients)  # Adam minimises
     optimiser = optax.adam(learning_rate)
