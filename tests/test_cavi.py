@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from harness.cases import TINY_1D, TINY_1D_PRIOR
+from harness.compilation import compilations
 from harness.exact_gmm import Prior, exact_posterior
 from scipy import stats
 
@@ -204,3 +205,13 @@ def test_draws_from_q_go_to_arviz(tiny_fit):
     assert np.all(np.abs(posterior_means - tiny_fit.means) < 5 * standard_errors)
     with pytest.raises(ValueError, match="num_draws"):
         tiny_fit.sample(jax.random.key(0), 0)
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # 3 sweeps, on purpose
+def test_no_recompilation_for_other_sizes_in_a_bucket_or_other_settings():
+    data = np.random.default_rng(2).normal(size=104)
+    gg.cavi(data[:100], 2, PRIOR).sample(jax.random.key(0), 100)
+    with compilations() as seen:
+        gg.cavi(data[:97], 2, PRIOR, tolerance=1e-6, seed=3).sample(jax.random.key(1), 120)  # 97 to 104: one bucket
+        gg.cavi(data[:104], 2, PRIOR, max_iterations=3, num_restarts=2)
+    assert seen.count == 0

@@ -16,6 +16,7 @@ import jax
 import numpy as np
 import pytest
 from harness.cases import TINY_DATA, niw_prior
+from harness.compilation import compilations
 from harness.exact_niw import Prior, exact_posterior
 from sklearn.cluster import KMeans
 from sklearn.mixture import BayesianGaussianMixture
@@ -153,3 +154,14 @@ def test_warns_when_not_converged_and_draws_go_to_arviz():
     assert draws.covariances.shape == (200, 2, 2, 2) and not fit.converged
     inference_data = gg.to_inference_data(draws)
     assert inference_data["posterior"]["covariances"].shape == (1, 200, 2, 2, 2)
+
+
+def test_no_recompilation_for_other_sizes_in_a_bucket():
+    data = DATA["D=2"]
+    prior = data_prior(data)
+    for weight_prior in WEIGHT_PRIORS:
+        mv.cavi(data[:100], 3, prior, weight_prior=weight_prior)
+    with compilations() as seen:
+        for weight_prior in WEIGHT_PRIORS:
+            mv.cavi(data[:97], 3, prior, weight_prior=weight_prior, num_restarts=2, seed=4)  # 97 to 104: one bucket
+    assert seen.count == 0
