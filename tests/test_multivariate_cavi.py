@@ -6,6 +6,7 @@
   stick order);
 * the ELBO never decreases and is below the exact log evidence (enumeration of every assignment,
   tests/harness/exact_niw.py), with a gap of log K! plus a small mean-field loss on separated data;
+* the closed-form ELBO equals a Monte Carlo average over draws from q (SciPy and NumPy densities);
 * input checks and draws from q.
 """
 
@@ -18,6 +19,7 @@ import pytest
 from harness.cases import TINY_DATA, niw_prior
 from harness.compilation import compilations
 from harness.exact_niw import Prior, exact_posterior
+from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.mixture import BayesianGaussianMixture
 
@@ -165,3 +167,52 @@ def test_no_recompilation_for_other_sizes_in_a_bucket():
         for weight_prior in WEIGHT_PRIORS:
             mv.cavi(data[:97], 3, prior, weight_prior=weight_prior, num_restarts=2, seed=4)  # 97 to 104: one bucket
     assert seen.count == 0
+
+
+def gaussian_log_density(x, mean, covariance):
+    """log N(x; mean, covariance) over any batch shape (NumPy; SciPy's takes one covariance at a time)."""
+    deviation = x - mean
+    solved = np.linalg.solve(covariance, deviation[..., None])[..., 0]
+    _, log_det = np.linalg.slogdet(covariance)
+    return -0.5 * (deviation.shape[-1] * np.log(2 * np.pi) + log_det + np.sum(deviation * solved, axis=-1))
+
+
+@pytest.mark.parametrize("weight_prior", WEIGHT_PRIORS)
+def test_closed_form_elbo_matches_monte_carlo(weight_prior):
+    """E_q[log p(x, z, π, μ, Σ) − log q(z, π, μ, Σ)] over draws from q, densities from SciPy and NumPy
+    (checked against SciPy's multivariate normal below)."""
+    prior, num_draws = niw_prior(), 20_000
+    fit = mv.cavi(TINY_DATA, 2, prior, weight_prior=weight_prior)
+    draws = fit.sample(jax.random.key(5), num_draws)
+    z, points = draws.assignments, np.arange(TINY_DATA.shape[0])
+    if weight_prior == "dirichlet_distribution":
+        log_weights = stats.dirichlet.logpdf(draws.weights.T, np.full(2, prior.concentration)) - stats.dirichlet.logpdf(
+            draws.weights.T, fit.weight_concentration
+        )
+    else:  # the sticks v_k = π_k / (1 − Σ_{j<k} π_j): prior Beta(1, α), q Beta(γ_k1, γ_k2)
+        sticks = draws.weights / (1 - np.cumsum(draws.weights, axis=1) + draws.weights)
+        log_weights = np.sum(
+            stats.beta.logpdf(sticks, 1.0, prior.concentration)
+            - stats.beta.logpdf(sticks, fit.weight_concentration[:, 0], fit.weight_concentration[:, 1]),
+            axis=1,
+        )
+    log_components = np.zeros(num_draws)
+    for k in range(2):
+        covariances = np.moveaxis(draws.covariances[:, k], 0, -1)  # SciPy's batch of matrices: last axis
+        log_components += stats.invwishart.logpdf(covariances, prior.df, prior.scale_matrix)
+        log_components -= stats.invwishart.logpdf(covariances, fit.degrees_of_freedom[k], fit.scale_matrices[k])
+        log_components += gaussian_log_density(
+            draws.means[:, k], prior.mean_loc, draws.covariances[:, k] / prior.mean_pseudo_count
+        )
+        log_components -= gaussian_log_density(
+            draws.means[:, k], fit.means[k], draws.covariances[:, k] / fit.mean_precision[k]
+        )
+    rows = np.arange(num_draws)[:, None]
+    log_likelihood = gaussian_log_density(TINY_DATA, draws.means[rows, z], draws.covariances[rows, z]).sum(axis=1)
+    log_assignments = np.log(draws.weights[np.arange(num_draws)[:, None], z]) - np.log(fit.responsibilities[points, z])
+    values = log_weights + log_components + log_likelihood + log_assignments.sum(axis=1)
+    one = stats.multivariate_normal.logpdf(TINY_DATA[0], draws.means[0, 1], draws.covariances[0, 1])
+    assert gaussian_log_density(TINY_DATA[0], draws.means[0, 1], draws.covariances[0, 1]) == pytest.approx(one)
+    standard_error = values.std() / np.sqrt(num_draws)
+    assert abs(values.mean() - fit.elbo) < 4 * standard_error
+    assert standard_error < 0.05
