@@ -528,6 +528,13 @@ def multivariate_mixtures_tables(config: Config) -> list[str]:
     return multivariate_mixtures.tables(config is QUICK, timed, sampler_measurement)
 
 
+def variational_tables(config: Config) -> list[str]:
+    """Chapter 9's two tables (``benchmarks/variational.py``): mv.cavi against scikit-learn, advi."""
+    import variational  # beside this file
+
+    return variational.tables(config is QUICK, timed)
+
+
 SECTIONS = {
     "throughput": ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
     "ess": ("Effective samples per second of the log-likelihood", effective_samples_per_second),
@@ -540,6 +547,8 @@ SECTIONS = {
     ),
     "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
              dpmm_versus_variational),
+    "variational": ("Variational inference (Chapter 9): mv.cavi against scikit-learn per fit, advi",
+                    variational_tables),
 }
 
 

@@ -22,6 +22,7 @@ Modules, one idea each:
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``evidence``: the exact evidence p(x | K) of small data, by summing over every assignment (Chapter 6).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``variational``: variational inference: coordinate ascent (``cavi``) and black-box VI in GenJAX (``advi``).
 * ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
@@ -48,6 +49,7 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     models,
     multivariate,
     posterior,
+    variational,
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
@@ -58,6 +60,7 @@ from .evidence import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
+from .variational import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -69,4 +72,5 @@ __all__ = [
     *collapsed.__all__,
     *evidence.__all__,
     *posterior.__all__,
+    *variational.__all__,
 ]
