@@ -39,6 +39,7 @@ reproduces a common mistake gets a hint about that mistake.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -293,6 +294,7 @@ def exercise_5_4(answer) -> Feedback:
     return check_choice("5.4", answer, "c", options=_CHOICES, hints=hints)
 
 
+@functools.cache
 def _exact_blend_probabilities() -> np.ndarray:
     """P(blend | 31 cups), weakest blend first: Bayes' rule at the known blends for the 30 cups,
     whose blends are certain, and for the new cup its three possible blends weighed by the collapsed
@@ -301,7 +303,9 @@ def _exact_blend_probabilities() -> np.ndarray:
     cups = np.append(COFFEE_CAFFEINE, NEW_CUP)
     blends = known.argmax(axis=1)
     log_joint = np.array([collapsed_log_joint(cups, np.append(blends, k), 3, COFFEE_PRIOR) for k in range(3)])
-    return np.vstack([known, np.exp(log_joint - np.logaddexp.reduce(log_joint))])
+    expected = np.vstack([known, np.exp(log_joint - np.logaddexp.reduce(log_joint))])
+    expected.setflags(write=False)  # computed once, shared by every call
+    return expected
 
 
 _BLEND_HINT = (
