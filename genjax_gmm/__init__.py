@@ -11,10 +11,18 @@ Modules, one idea each:
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
-* ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``gaussian``: Gaussian log densities (1-D, Cholesky multivariate, mixture logits).
+* ``components``: the one order of a mixture's components, by mean.
+* ``engine``: what every inference algorithm runs on, knowing no model: shape buckets, the chain
+  runner and its kernel protocol, greedy k-means++ seeding, R-hat, ESS and the convergence
+  warning, iterations to convergence.
+* ``maximum_likelihood``: EM and k-means for (N, D) points, four covariance types: behind ``em``
+  and ``mv.em``.
+* ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
-* ``clusterings``: the adjusted Rand index between two clusterings.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
+* ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -26,16 +34,18 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import (  # noqa: E402
+from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.engine, …)
     categorize,
     clusterings,
     collapsed,
-    compilation_cache,  # noqa: F401
+    compilation_cache,
     data,
     dirichlet_process,
+    engine,
     inference,
     models,
-    multivariate,  # noqa: F401
+    multivariate,
+    posterior,
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
@@ -44,6 +54,7 @@ from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
+from .posterior import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -53,4 +64,5 @@ __all__ = [
     *dirichlet_process.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *posterior.__all__,
 ]

@@ -24,8 +24,12 @@ is about exp(−2π² w²/h²) for spacing h. ``GRID_POINTS_PER_WIDTH`` points p
 possible group (m = n) make that e^(−79) for every group: a fixed grid of 257 points was exact to
 10⁻¹¹ for groups of 30 points but off by 0.006 nats at 300 and a nat at 3,000.
 
-It imports only names that ``models`` and ``inference`` export; it is meant to move onto the
-inference engine.
+Like every sampler of the package, it validates its chain settings with the engine
+(``engine.mcmc.chain_settings``) and diagnoses and warns through the engine's diagnostics
+(``engine.diagnostics``: split R-hat and ESS of the log joint, one ``ConvergenceWarning``). One
+case is its own: the kinds are discrete, and a posterior concentrated on one state gives a log
+joint that never changes, where R-hat and ESS are 0/0. The engine calls that R-hat 1; here both
+are nan, and the warning says that they cannot show whether the chains mix.
 """
 
 from __future__ import annotations
@@ -37,10 +41,10 @@ import jax
 import numpy as np
 from scipy.special import gammaln
 
-from .inference import ConvergenceWarning, effective_sample_size, split_rhat
-from .inference.diagnostics import warn_if_unreliable
+from .engine.diagnostics import ConvergenceWarning, rhat_and_ess, warn_if_unreliable
+from .engine.mcmc import chain_settings
 from .models import GMMPrior
-from .validation import check_instance, check_key, check_observations, check_positive_int
+from .validation import check_instance, check_observations, check_positive_int
 
 __all__ = ["CollapsedResult", "group_log_evidence", "collapsed_log_joint", "collapsed_gibbs"]
 
@@ -200,15 +204,12 @@ def _ordered_by_group_mean(data, assignments, conditionals, num_components):
 
 
 def _diagnostics(log_joint: np.ndarray) -> tuple[float, float]:
-    """(split R-hat, ESS) of the log joint. The kinds are discrete, so a posterior concentrated on one
-    state gives a log joint that never changes: every draw equal leaves both undefined (nan, nan);
-    draws constant within every (half-)chain but different across chains give R-hat ∞ (stuck apart)."""
+    """(split R-hat, ESS) of the log joint (``engine.diagnostics.rhat_and_ess``), except that every
+    draw equal leaves both undefined: (nan, nan), not the engine's R-hat 1. Draws constant within
+    every (half-)chain but different across chains give R-hat ∞ (stuck apart), ESS nan."""
     if np.all(log_joint == log_joint.flat[0]):
         return float("nan"), float("nan")
-    try:
-        return split_rhat(log_joint), effective_sample_size(log_joint)
-    except ValueError:
-        return float("inf"), float("nan")
+    return rhat_and_ess(log_joint)
 
 
 def _warn_unchanging(num_chains: int) -> None:
@@ -218,7 +219,7 @@ def _warn_unchanging(num_chains: int) -> None:
         "that all reach one state from random starts are what a posterior concentrated on that state gives, "
         "but chains stuck in one state look the same: more sweeps will not tell them apart. Look at "
         "conditional_probabilities (every point's chance of moving when it was redrawn) and run more chains.",
-        ConvergenceWarning, stacklevel=3)
+        ConvergenceWarning, stacklevel=3)  # collapsed_gibbs's caller
 
 
 @dataclasses.dataclass(frozen=True)
@@ -248,17 +249,14 @@ def collapsed_gibbs(key, data, num_components, prior: GMMPrior, *, num_sweeps: i
                     burn_in: int | None = None) -> CollapsedResult:
     """Collapsed Gibbs sampling of the kinds z of ``data`` under the K-kind ``bayesian_gmm``, with
     π, μ and σ² summed out (module docstring). Chains start from kinds drawn uniformly at random;
-    ``burn_in`` (default a quarter of the sweeps) are dropped. Warns (``ConvergenceWarning``) as
+    ``burn_in`` sweeps (default a quarter; at least 4 draws must remain) are dropped. Warns (``ConvergenceWarning``) as
     ``gibbs`` does, when split R-hat of the log joint exceeds 1.01 or its effective sample size is
     below 100 per chain, and when the log joint never changes (R-hat undefined). Its draws come from
     NumPy on the host, seeded by ``key``."""
-    key = check_key(key)
     data, num_components, prior = _checked(data, num_components, prior)
-    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
-    num_chains = check_positive_int(num_chains, "num_chains")
-    burn_in = num_sweeps // 4 if burn_in is None else int(burn_in)
-    if not 0 <= burn_in < num_sweeps:
-        raise ValueError(f"burn_in must be in 0 … num_sweeps − 1 = {num_sweeps - 1}, got {burn_in}")
+    settings = chain_settings(key, num_sweeps, num_chains, burn_in, keep_assignments=True, dtype=np.float64,
+                              num_points=data.size)
+    key, num_sweeps, num_chains, burn_in = settings.key, settings.num_sweeps, settings.num_chains, settings.burn_in
     generator = np.random.default_rng(np.asarray(jax.random.key_data(key)))  # host draws: nothing to compile
     assignments = generator.integers(num_components, size=(num_chains, data.size))
     uniforms = generator.random((num_sweeps, num_chains, data.size))
@@ -277,5 +275,5 @@ def collapsed_gibbs(key, data, num_components, prior: GMMPrior, *, num_sweeps: i
     if np.isnan(rhat):
         _warn_unchanging(num_chains)
     else:
-        warn_if_unreliable(rhat, ess, num_chains, "collapsed_gibbs")
+        warn_if_unreliable("collapsed_gibbs", {"the log joint": (rhat, ess)}, num_chains, stacklevel=2)
     return CollapsedResult(z, p, log_joint, burn_in, rhat, ess)

@@ -496,6 +496,32 @@ def test_read_output_and_one_line():
     assert len(one_line(ValueError("x" * 1000))) == 300
 
 
+def test_one_line_drops_the_terminal_colour_codes_of_genjax_type_errors():
+    """GenJAX checks its arguments' types with beartype, whose messages are coloured for a
+    terminal; in a notebook's feedback the codes would show as garbage such as "[1m[35m"."""
+    assert one_line(TypeError("\x1b[1m\x1b[35mrepeat()\x1b[0m parameter \x1b[1;34mn\x1b[0m")) == (
+        "TypeError: repeat() parameter n"
+    )
+
+    @gen
+    def weighings(n):
+        normal.repeat(n)(0.0, 1.0) @ "weights"
+
+    with pytest.raises(TypeError) as raised:
+        seed(weighings.simulate)(jax.random.key(0), 3)
+    assert "\x1b[" in str(raised.value)  # the real error is coloured …
+    line = one_line(raised.value)
+    assert "\x1b" not in line and "[0m" not in line  # … its line is not
+    assert line.startswith("TypeError: Method genjax.core.GFI.repeat() parameter n=")
+
+
+def test_the_count_of_other_differences_is_grammatical():
+    expected = {f"number {i}": exact(float(i)) for i in range(3)}
+    for wrong, tail in ((2, "(1 other number differs too.)"), (3, "(2 other numbers differ too.)")):
+        got = {label: exact(q.value + (1.0 if i < wrong else 0.0)) for i, (label, q) in enumerate(expected.items())}
+        assert tail in judge("9.9", got, expected).message
+
+
 @pytest.mark.parametrize("check", [MEAL, RESPONSIBILITIES, SAMPLE_KINDS], ids=["model", "step", "random step"])
 def test_the_robustness_battery_gets_feedback_never_a_traceback(check):
     with warnings.catch_warnings():

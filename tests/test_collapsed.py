@@ -18,6 +18,7 @@
   a warning when chains are stuck apart or too few draws are kept, none for a run that mixes.
 """
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -26,6 +27,7 @@ import warnings
 import jax
 import numpy as np
 import pytest
+from harness.exact_gmm import Prior, exact_posterior
 from scipy import integrate, stats
 from scipy.special import gammaln, logsumexp
 
@@ -188,12 +190,15 @@ def test_every_conditional_of_a_sweep_is_exact():
 
 
 def test_co_assignment_matches_enumeration():
-    """P(z_i = z_j | x) by enumerating all 2⁶ kinds, against the sampler's frequencies."""
+    """P(z_i = z_j | x) by enumerating all 2⁶ kinds with the harness's exact posterior (written
+    independently of the package, its evidences by adaptive quadrature), against the sampler's
+    frequencies and against the package's collapsed log joint."""
+    exact = exact_posterior(SIX, 2, Prior(**dataclasses.asdict(PRIOR))).co_assignment
     kinds = np.array(list(itertools.product(range(2), repeat=SIX.size)))
     log_joint = np.array([gg.collapsed_log_joint(SIX, z, 2, PRIOR) for z in kinds])
     posterior = np.exp(log_joint - np.logaddexp.reduce(log_joint))
-    same = kinds[:, :, None] == kinds[:, None, :]
-    exact = np.tensordot(posterior, same, axes=1)
+    np.testing.assert_allclose(np.tensordot(posterior, kinds[:, :, None] == kinds[:, None, :], axes=1), exact,
+                               atol=1e-8)
     result = gg.collapsed_gibbs(jax.random.key(3), SIX, 2, PRIOR, num_sweeps=2_500, num_chains=4)
     z = result.assignments.reshape(-1, SIX.size)
     estimate = np.mean(z[:, :, None] == z[:, None, :], axis=0)

@@ -55,6 +55,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -217,9 +218,15 @@ def _allowed_difference(got: Quantity, expected: Quantity, z: float) -> float:
     return z * math.sqrt(pooled * (1 / n1 + 1 / n2)) + step
 
 
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+"""ANSI escape sequences (colours, bold), which GenJAX's type checks (beartype) put in their messages."""
+
+
 def one_line(error: BaseException) -> str:
-    """``"KeyError: 'weight'"``: the exception's type and the first line of its message."""
-    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    """``"KeyError: 'weight'"``: the exception's type and the first line of its message, without
+    terminal colour codes."""
+    message = _TERMINAL_CODES.sub("", str(error))
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "")
     text = f"{type(error).__name__}: {first}" if first else type(error).__name__
     return text if len(text) <= 300 else text[:299] + "…"
 
@@ -319,7 +326,8 @@ def judge(
     if not problems:
         return correct(exercise, success)
     more = len(problems) - 1
-    problem = problems[0] + (f" ({more} other number{'s' if more > 1 else ''} differ too.)" if more else "")
+    others = f"{more} other number{'s differ' if more > 1 else ' differs'} too"
+    problem = problems[0] + (f" ({others}.)" if more else "")
     for behaviour, mistake_hint in mistakes:
         if not disagreements(got, behaviour, rel=rel, abs=abs):
             return incorrect(exercise, problem, mistake_hint)
