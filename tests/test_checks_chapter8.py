@@ -124,7 +124,7 @@ def first_kind_always(weights, means, covariances):
         (flipped_kind, "truth value"),
         (without_return, "returns nothing"),
         (one_argument, "takes 1 positional argument"),
-        (first_kind_always, "multivariate_normal(means[kind], covariances[kind])"),
+        (first_kind_always, "the multivariate normal of that kind"),
         (eruption.simulate, "method"),
         (np.zeros((272, 2)), "expected a generative function"),
     ],

@@ -217,8 +217,9 @@ _ERUPTION_CHECK = ModelCheck(
     ],
     signature="eruption(weights, means, covariances)",
     hint=(
-        "draw the kind with categorical(jnp.log(weights)) at \"kind\", then the point with "
-        "multivariate_normal(means[kind], covariances[kind]) at \"x\", and return the point."
+        "draw the kind at \"kind\" with categorical, which takes logits (the logs of the probabilities); "
+        "then the point at \"x\" from the multivariate normal of that kind, with the kind's mean vector "
+        "and its whole covariance matrix; return the point."
     ),
     returns="the point x, an array of two numbers",
     success="Your model gave the hidden mixtures' points the right log densities, kinds and moments.",
