@@ -5,7 +5,8 @@ orders and may swap labels as they run, so "component 0" of one draw need not be
 of another: ``result.means.mean((0, 1))`` averages the kinds together into values no kind has,
 and a per-parameter R-hat only measures how differently the chains happened to number their
 components. ``to_inference_data`` therefore relabels every draw first (``relabel_by_mean``:
-components in increasing order of their means), and ``summary`` always does.
+components in increasing order of their means; for vector means ``relabel_by_matching``, which
+needs no coordinate that separates them), and ``summary`` always does.
 
 ``to_inference_data(result)`` lays a result out as ArviZ expects:
 
@@ -46,7 +47,7 @@ from ..inference.importance import ImportanceResult
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
 from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
-from .labels import relabel_by_mean
+from .labels import relabel_by_matching, relabel_by_mean
 
 __all__ = ["Variable", "ResultLayout", "LAYOUTS", "register_layout", "to_inference_data", "summary"]
 
@@ -114,7 +115,7 @@ LAYOUTS: dict[type, ResultLayout] = {
     ),
     MultivariateGibbsResult: ResultLayout(
         variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS, _LOG_JOINT),
-        relabel=relabel_by_mean,
+        relabel=relabel_by_matching,
         observed_dims=("point", "coordinate"),
         attributes=("burn_in",),
     ),
@@ -123,7 +124,7 @@ LAYOUTS: dict[type, ResultLayout] = {
     VariationalDraws: ResultLayout(variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS), relabel=relabel_by_mean),
     MultivariateVariationalDraws: ResultLayout(
         variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS),
-        relabel=relabel_by_mean,
+        relabel=relabel_by_matching,
         observed_dims=("point", "coordinate"),
     ),
     # The partition's labels are arbitrary and nothing orders them: only the label-free number of
@@ -210,8 +211,9 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
     with 0.x): groups ``posterior`` (weights, means, stds; dims chain, draw, component),
     ``sample_stats`` (``lp``, the log joint, for MCMC results) and, with ``data=``, ``observed_data``.
 
-    ``relabel`` (default True) first orders every draw's components by increasing mean, so that
-    a component means the same thing in every draw and chain; without it, per-component
+    ``relabel`` (default True) first relabels every draw (``relabel_by_mean`` for scalar means,
+    ``relabel_by_matching`` for vector means), so that a component means the same thing in every
+    draw and chain; without it, per-component
     averages and R-hats are meaningless (see the module docstring). ``assignments=True`` also
     exports the assignments (dims chain, draw, point). Importance-resampling draws become one chain.
     """
@@ -255,7 +257,7 @@ def summary(result, var_names: Sequence[str] | None = None, hdi_prob: float = DE
     sd, ``hdi_prob`` highest-density interval, MCSE, bulk and tail ESS and R-hat, ArviZ's
     rank-normalised split R-hat (Vehtari et al. 2021; > 1.01 means keep sampling).
 
-    Every draw is relabelled first (``relabel_by_mean``): raw per-label averages are meaningless
+    Every draw is relabelled first (as by ``to_inference_data``): raw per-label averages are meaningless
     before relabelling, because the chains number the components differently. ``var_names``
     (default: every posterior variable but the assignments) selects rows; other keyword
     arguments go to ``arviz.summary`` (e.g. ``kind="stats"``). For importance resampling the
