@@ -17,7 +17,6 @@ makes "the posterior mean of μ₁" meaningless. Two remedies:
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeVar
 
 import jax
 import numpy as np
@@ -25,22 +24,30 @@ import numpy as np
 from ..components import order_by_mean
 from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
+from ..inference.smc import SMCResult
 from ..multivariate.gibbs import MultivariateGibbsResult
-from ..validation import check_memory
+from ..validation import check_finite, check_memory
 
 __all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities"]
 
-Result = TypeVar("Result", GibbsResult, ImportanceResult, MultivariateGibbsResult)
+_RESULTS = (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult)
+"""The results with per-component parameters and assignments."""
 
 
 def _check_result(result) -> None:
-    if not isinstance(result, (GibbsResult, ImportanceResult, MultivariateGibbsResult)):
+    if not isinstance(result, _RESULTS):
         raise TypeError(
-            f"result must be a GibbsResult or ImportanceResult (or a MultivariateGibbsResult), got {type(result).__name__}"
+            "result must be a GibbsResult, ImportanceResult or SMCResult (or a MultivariateGibbsResult), "
+            f"got {type(result).__name__}"
         )
 
 
-def relabel_by_mean(result: Result) -> Result:
+_PER_COMPONENT = ("weights", "means", "stds", "variances", "covariances")
+
+
+def relabel_by_mean[Result: (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult)](
+    result: Result,
+) -> Result:
     """``result`` with the components of every draw ordered by increasing mean.
 
     With ``order = argsort(means)`` per draw, new component j is old component order[j]; an
@@ -54,7 +61,7 @@ def relabel_by_mean(result: Result) -> Result:
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
         return jax.device_put(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
-    names = [field.name for field in dataclasses.fields(result) if field.name in ("weights", "means", "stds", "covariances")]
+    names = [field.name for field in dataclasses.fields(result) if field.name in _PER_COMPONENT]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
@@ -76,27 +83,44 @@ def _draws_by_point(assignments) -> np.ndarray:
     return array.reshape(-1, array.shape[-1])
 
 
-def co_assignment_matrix(assignments) -> np.ndarray:
+def _draw_weights(weights, num_draws: int) -> np.ndarray:
+    """``weights`` (one per draw, non-negative, not all 0) normalised to sum to 1; uniform if None."""
+    if weights is None:
+        return np.full(num_draws, 1.0 / num_draws)
+    weights = check_finite(weights, "weights").ravel()
+    if weights.size != num_draws:
+        raise ValueError(f"weights must hold one number per draw ({num_draws}), got {weights.size}")
+    if np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError("weights must be non-negative and not all 0")
+    return weights / weights.sum()
+
+
+def co_assignment_matrix(assignments, weights=None) -> np.ndarray:
     """P(z_i = z_j | x) (N, N), the fraction of draws in which points i and j share a component.
 
     ``assignments`` has shape (…, num_draws, N); all leading axes (e.g. chains) are pooled.
-    Only equality of labels matters, so the labels are first renumbered 0 … L−1 (L distinct
-    labels, however large they are); then P = Σ_k A_kᵀ A_k / M with A_k the (M draws × N)
-    indicator of z = k.
+    ``weights`` (one per draw, e.g. ``np.exp(result.log_particle_weights)`` of a particle filter)
+    makes it the weighted fraction. Only equality of labels matters, so the labels are first
+    renumbered 0 … L−1 (L distinct labels, however large they are); then P = Σ_k A_kᵀ D A_k with
+    A_k the (M draws × N) indicator of z = k and D the diagonal of the normalised weights (1/M each).
     """
     draws = _draws_by_point(assignments)
+    draw_weights = _draw_weights(weights, draws.shape[0])
     labels, dense = np.unique(draws, return_inverse=True)
     dense = dense.reshape(draws.shape)
     check_memory(8.0 * draws.size * labels.size, f"a co-assignment matrix over {labels.size} distinct labels")
     indicators = (dense[None] == np.arange(labels.size)[:, None, None]).astype(np.float64)  # (L, M, N)
-    return np.einsum("kmi,kmj->ij", indicators, indicators) / draws.shape[0]
+    return np.einsum("kmi,kmj->ij", indicators * draw_weights[:, None], indicators)
 
 
-def assignment_probabilities(result: GibbsResult | ImportanceResult | MultivariateGibbsResult) -> np.ndarray:
-    """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled)
-    in which point i belongs to the component with the k-th smallest mean (first coordinate)."""
+def assignment_probabilities(result: GibbsResult | ImportanceResult | SMCResult | MultivariateGibbsResult):
+    """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled; for a
+    particle filter's ``SMCResult``, the total weight of the particles) in which point i belongs to
+    the component with the k-th smallest mean (first coordinate)."""
     _check_result(result)
     if result.assignments is None:
         raise ValueError("result holds no assignments; run gibbs(..., keep_assignments=True)")
     draws = _draws_by_point(relabel_by_mean(result).assignments)
-    return np.stack([np.mean(draws == k, axis=0) for k in range(result.weights.shape[-1])], axis=-1)
+    weights = np.exp(result.log_particle_weights) if isinstance(result, SMCResult) else None
+    draw_weights = _draw_weights(weights, draws.shape[0])
+    return np.stack([draw_weights @ (draws == k) for k in range(result.weights.shape[-1])], axis=-1)
