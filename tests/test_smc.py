@@ -25,6 +25,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from genjax import const, dirichlet, gen, inverse_gamma, normal, seed
+from genjax import inference as genjax_inference
 from harness.cases import (
     DP_GEWEKE_PRIOR,
     GIBBS_GEWEKE_K,
@@ -416,3 +418,57 @@ def test_the_trajectories_end_at_the_final_particles():
     np.testing.assert_allclose(dp_result.num_clusters_trajectory.sum(axis=1), 1.0)
     np.testing.assert_allclose(dp_result.num_clusters_trajectory[-1], dp_result.posterior_num_clusters(), atol=1e-12)
     np.testing.assert_allclose(dp_result.num_clusters_trajectory[0, 1], 1.0)  # one point: one table
+
+
+# --- GenJAX's own SMC: the same filter without moves -------------------------------------------------
+
+
+@gen
+def _first_point(prior):
+    weights = dirichlet(jnp.full(3, prior.concentration)) @ "weights"
+    means = normal(jnp.full(3, prior.mean_loc), prior.mean_scale) @ "means"
+    variances = inverse_gamma(jnp.full(3, prior.var_shape), prior.var_scale) @ "variances"
+    stds = jnp.sqrt(variances)
+    gg.gaussian_mixture_distribution(weights, means, stds) @ "x"
+    return weights, means, stds
+
+
+@gen
+def _next_point(weights, means, stds):
+    gg.gaussian_mixture_distribution(weights, means, stds) @ "x"
+    return weights, means, stds
+
+
+def _genjax_filter(data, prior, num_particles: int):
+    """Chapter 10's filter in ``genjax.inference``: ``init`` on the first point, ``extend`` with each
+    particle's θ passed on as the next arguments, systematic ``resample`` when ESS < P/2."""
+
+    def resample_if_needed(collection):
+        return jax.lax.cond(collection.effective_sample_size() < num_particles / 2,
+                            lambda c: genjax_inference.resample(c, method="systematic"), lambda c: c, collection)
+
+    def step(collection, x):
+        thetas = collection.traces.get_retval()
+        return resample_if_needed(genjax_inference.extend(collection, _next_point, thetas, {"x": x}))
+
+    collection = genjax_inference.init(_first_point, (prior,), const(num_particles), {"x": data[0]})
+    collection = step(resample_if_needed(collection), data[1])
+    collection, _ = jax.lax.scan(lambda c, x: (step(c, x), None), collection, data[2:])
+    return collection.log_marginal_likelihood()
+
+
+@QUIET
+@pytest.mark.slow
+def test_genjax_smc_without_moves_is_distributed_as_smc_without_moves():
+    # GenJAX's init/extend/resample and gg.smc(rejuvenation_sweeps=0) run the same algorithm with
+    # other random numbers: 200 log-evidence estimates each at 64 particles pass a KS test, while
+    # gg.smc with its Gibbs moves (another, sharper estimator) fails it against the same sample.
+    prior = gg.GMMPrior(*TINY_1D_PRIOR)
+    keys = jax.random.split(jax.random.key(3), 200)
+    run = jax.jit(jax.vmap(seed(lambda data: _genjax_filter(data, prior, 64)), in_axes=(0, None)))
+    genjax_estimates = np.asarray(run(keys, jnp.asarray(TINY_1D)))
+    without_moves = _estimates(CASES[0].run, 200, 64, rejuvenation_sweeps=0)
+    with_moves = _estimates(CASES[0].run, 200, 64, rejuvenation_sweeps=2)
+    assert stats.ks_2samp(genjax_estimates, without_moves).pvalue > 0.001
+    assert stats.ks_2samp(genjax_estimates, with_moves).pvalue < 0.001
+    assert with_moves.std() < genjax_estimates.std() / 2
