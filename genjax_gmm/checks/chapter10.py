@@ -127,11 +127,15 @@ _RESAMPLING_CASES = (
 )
 
 
+def _first_above(cumulative, positions):
+    """For each position, the first index j with position < cumulative[j] (capped at the last)."""
+    return np.minimum(np.searchsorted(cumulative, positions, side="right"), len(cumulative) - 1)
+
+
 def _systematic_resample(u, weights):
     """Slot i takes the j with F_{j−1} ≤ (i + u)/P < F_j, F the cumulative weights."""
     weights = np.asarray(weights, dtype=float)
-    positions = (np.arange(weights.size) + u) / weights.size
-    return np.minimum(np.searchsorted(np.cumsum(weights), positions, side="right"), weights.size - 1)
+    return _first_above(np.cumsum(weights), (np.arange(weights.size) + u) / weights.size)
 
 
 def _without_offset(u, weights):
@@ -140,14 +144,12 @@ def _without_offset(u, weights):
 
 def _offset_not_divided(u, weights):
     weights = np.asarray(weights, dtype=float)
-    positions = np.arange(weights.size) / weights.size + u
-    return np.minimum(np.searchsorted(np.cumsum(weights), positions, side="right"), weights.size - 1)
+    return _first_above(np.cumsum(weights), np.arange(weights.size) / weights.size + u)
 
 
 def _weights_not_cumulated(u, weights):
     weights = np.asarray(weights, dtype=float)
-    positions = (np.arange(weights.size) + u) / weights.size
-    return np.minimum(np.searchsorted(np.sort(weights), positions, side="right"), weights.size - 1)
+    return _first_above(np.sort(weights), (np.arange(weights.size) + u) / weights.size)
 
 
 def _resampling_behaviour(systematic_resample) -> dict:
