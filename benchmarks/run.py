@@ -30,13 +30,12 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
 7. The Dirichlet-process mixture on the 82 galaxies (``--only dpmm``): ``dpmm_gibbs``'s time and
    posterior over the number of kinds beside scikit-learn's variational DP mixture, with the same
    base measure, whose fits each give one number (components with weight > 1 %).
-
 8. Sequential Monte Carlo (``--only smc``): the spread over keys of ``gg.smc``'s log-evidence
    estimate beside importance sampling's (full and marginal) at equal wall time, on the bentos
    (exact reference) and the coffee; target SMC's sd ≤ 1/10 of joint IS's.
 
 ``--only SECTION …`` runs some sections (names: throughput, ess, em, importance, notebooks,
-multivariate, dpmm, smc).
+multivariate, dpmm, smc, variational).
 
 Timings take the best of a few repeats (the machine may be shared); compile time is the first
 call's time minus the best steady call.
@@ -594,6 +593,13 @@ def multivariate_mixtures_tables(config: Config) -> list[str]:
     return multivariate_mixtures.tables(config is QUICK, timed, sampler_measurement)
 
 
+def variational_tables(config: Config) -> list[str]:
+    """Chapter 9's two tables (``benchmarks/variational.py``): mv.cavi against scikit-learn, advi."""
+    import variational  # beside this file
+
+    return variational.tables(config is QUICK, timed)
+
+
 SECTIONS = {
     "throughput": ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
     "ess": ("Effective samples per second of the log-likelihood", effective_samples_per_second),
@@ -607,6 +613,8 @@ SECTIONS = {
     "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
              dpmm_versus_variational),
     "smc": ("Sequential Monte Carlo against importance sampling at equal wall time", smc_versus_importance),
+    "variational": ("Variational inference (Chapter 9): mv.cavi against scikit-learn per fit, advi",
+                    variational_tables),
 }
 
 

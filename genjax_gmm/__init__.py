@@ -20,7 +20,9 @@ Modules, one idea each:
   and ``mv.em``.
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
+* ``evidence``: the exact evidence p(x | K) of small data, by summing over every assignment (Chapter 6).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``variational``: variational inference: coordinate ascent (``cavi``) and black-box VI in GenJAX (``advi``).
 * ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
@@ -42,19 +44,23 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     data,
     dirichlet_process,
     engine,
+    evidence,
     inference,
     models,
     multivariate,
     posterior,
+    variational,
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
 from .collapsed import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
+from .evidence import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
+from .variational import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -64,5 +70,7 @@ __all__ = [
     *dirichlet_process.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *evidence.__all__,
     *posterior.__all__,
+    *variational.__all__,
 ]

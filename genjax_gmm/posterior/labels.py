@@ -27,27 +27,29 @@ from ..inference.importance import ImportanceResult
 from ..inference.smc import SMCResult
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite, check_memory
+from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
 
 __all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities"]
 
-_RESULTS = (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult)
-"""The results with per-component parameters and assignments."""
+DRAWS = (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult, VariationalDraws,
+         MultivariateVariationalDraws)
+"""The results that hold draws of a mixture's components: a sampler's (a particle filter's weighted
+particles included), or draws from a variational q."""
 
 
 def _check_result(result) -> None:
-    if not isinstance(result, _RESULTS):
-        raise TypeError(
-            "result must be a GibbsResult, ImportanceResult or SMCResult (or a MultivariateGibbsResult), "
-            f"got {type(result).__name__}"
-        )
+    if not isinstance(result, DRAWS):
+        names = ", ".join(kind.__name__ for kind in DRAWS)
+        raise TypeError(f"result must be one of {names}, got {type(result).__name__}")
 
 
 _PER_COMPONENT = ("weights", "means", "stds", "variances", "covariances")
 
 
-def relabel_by_mean[Result: (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult)](
-    result: Result,
-) -> Result:
+def relabel_by_mean[
+    Result: (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult, VariationalDraws,
+             MultivariateVariationalDraws)
+](result: Result) -> Result:
     """``result`` with the components of every draw ordered by increasing mean.
 
     With ``order = argsort(means)`` per draw, new component j is old component order[j]; an
@@ -113,7 +115,7 @@ def co_assignment_matrix(assignments, weights=None) -> np.ndarray:
     return np.einsum("kmi,kmj->ij", indicators * draw_weights[:, None], indicators)
 
 
-def assignment_probabilities(result: GibbsResult | ImportanceResult | SMCResult | MultivariateGibbsResult):
+def assignment_probabilities(result) -> np.ndarray:
     """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled; for a
     particle filter's ``SMCResult``, the total weight of the particles) in which point i belongs to
     the component with the k-th smallest mean (first coordinate)."""
