@@ -30,17 +30,21 @@ from scipy.optimize import linear_sum_assignment
 from ..components import order_by_mean
 from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
+from ..inference.smc import SMCResult
 from ..multivariate.gibbs import MultivariateGibbsResult
-from ..validation import check_memory
+from ..validation import check_finite, check_memory
 from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
 
 __all__ = ["relabel_by_mean", "relabel_by_matching", "co_assignment_matrix", "assignment_probabilities"]
 
-DRAWS = (GibbsResult, ImportanceResult, MultivariateGibbsResult, VariationalDraws, MultivariateVariationalDraws)
-"""The results that hold draws of a mixture's components: a sampler's, or draws from a variational q."""
+DRAWS = (GibbsResult, ImportanceResult, SMCResult, MultivariateGibbsResult, VariationalDraws,
+         MultivariateVariationalDraws)
+"""The results that hold draws of a mixture's components: a sampler's (a particle filter's weighted
+particles included), or draws from a variational q."""
 
 type Result = (
-    GibbsResult | ImportanceResult | MultivariateGibbsResult | VariationalDraws | MultivariateVariationalDraws
+    GibbsResult | ImportanceResult | SMCResult | MultivariateGibbsResult | VariationalDraws
+    | MultivariateVariationalDraws
 )
 
 
@@ -48,6 +52,9 @@ def _check_result(result) -> None:
     if not isinstance(result, DRAWS):
         names = ", ".join(kind.__name__ for kind in DRAWS)
         raise TypeError(f"result must be one of {names}, got {type(result).__name__}")
+
+
+_PER_COMPONENT = ("weights", "means", "stds", "variances", "covariances")
 
 
 def _permuted[R: Result](result: R, order: np.ndarray) -> R:
@@ -59,8 +66,7 @@ def _permuted[R: Result](result: R, order: np.ndarray) -> R:
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
         return jax.device_put(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
-    parameters = ("weights", "means", "stds", "covariances")
-    names = [field.name for field in dataclasses.fields(result) if field.name in parameters]
+    names = [field.name for field in dataclasses.fields(result) if field.name in _PER_COMPONENT]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
@@ -134,20 +140,34 @@ def _draws_by_point(assignments) -> np.ndarray:
     return array.reshape(-1, array.shape[-1])
 
 
-def co_assignment_matrix(assignments) -> np.ndarray:
+def _draw_weights(weights, num_draws: int) -> np.ndarray:
+    """``weights`` (one per draw, non-negative, not all 0) normalised to sum to 1; uniform if None."""
+    if weights is None:
+        return np.full(num_draws, 1.0 / num_draws)
+    weights = check_finite(weights, "weights").ravel()
+    if weights.size != num_draws:
+        raise ValueError(f"weights must hold one number per draw ({num_draws}), got {weights.size}")
+    if np.any(weights < 0) or not np.any(weights > 0):
+        raise ValueError("weights must be non-negative and not all 0")
+    return weights / weights.sum()
+
+
+def co_assignment_matrix(assignments, weights=None) -> np.ndarray:
     """P(z_i = z_j | x) (N, N), the fraction of draws in which points i and j share a component.
 
     ``assignments`` has shape (…, num_draws, N); all leading axes (e.g. chains) are pooled.
-    Only equality of labels matters, so the labels are first renumbered 0 … L−1 (L distinct
-    labels, however large they are); then P = Σ_k A_kᵀ A_k / M with A_k the (M draws × N)
-    indicator of z = k.
+    ``weights`` (one per draw, e.g. ``np.exp(result.log_particle_weights)`` of a particle filter)
+    makes it the weighted fraction. Only equality of labels matters, so the labels are first
+    renumbered 0 … L−1 (L distinct labels, however large they are); then P = Σ_k A_kᵀ D A_k with
+    A_k the (M draws × N) indicator of z = k and D the diagonal of the normalised weights (1/M each).
     """
     draws = _draws_by_point(assignments)
+    draw_weights = _draw_weights(weights, draws.shape[0])
     labels, dense = np.unique(draws, return_inverse=True)
     dense = dense.reshape(draws.shape)
     check_memory(8.0 * draws.size * labels.size, f"a co-assignment matrix over {labels.size} distinct labels")
     indicators = (dense[None] == np.arange(labels.size)[:, None, None]).astype(np.float64)  # (L, M, N)
-    return np.einsum("kmi,kmj->ij", indicators, indicators) / draws.shape[0]
+    return np.einsum("kmi,kmj->ij", indicators * draw_weights[:, None], indicators)
 
 
 def _relabel[R: Result](result: R) -> R:
@@ -159,10 +179,13 @@ def _relabel[R: Result](result: R) -> R:
 
 
 def assignment_probabilities(result: Result) -> np.ndarray:
-    """P(z_i = k | x) (N, K) after ``_relabel``: the fraction of draws (all chains pooled) in which
-    point i belongs to component k, the k-th smallest by mean (of the matched draws, for vectors)."""
+    """P(z_i = k | x) (N, K) after ``_relabel``: the fraction of draws (all chains pooled; for a
+    particle filter's ``SMCResult``, the total weight of the particles) in which point i belongs to
+    component k, the k-th smallest by mean (of the matched draws, for vectors)."""
     _check_result(result)
     if result.assignments is None:
         raise ValueError("result holds no assignments; run gibbs(..., keep_assignments=True)")
     draws = _draws_by_point(_relabel(result).assignments)
-    return np.stack([np.mean(draws == k, axis=0) for k in range(result.weights.shape[-1])], axis=-1)
+    weights = np.exp(result.log_particle_weights) if isinstance(result, SMCResult) else None
+    draw_weights = _draw_weights(weights, draws.shape[0])
+    return np.stack([draw_weights @ (draws == k) for k in range(result.weights.shape[-1])], axis=-1)

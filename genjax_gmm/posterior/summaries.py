@@ -15,7 +15,9 @@ needs no coordinate that separates them), and ``summary`` always does.
 * ``sample_stats``: ``lp``, the log joint log p(π, μ, σ², z, x) of every draw;
 * ``observed_data``: ``x``, the data, if passed as ``data=`` (results do not hold their data).
 
-Importance-resampling results become one chain of ``num_samples`` draws. Each result type has a
+Importance-resampling results become one chain of ``num_samples`` draws, and the particle filters'
+results (``smc``, ``dpmm_smc``) one chain of their final particles resampled to equal weights
+(``inference.smc.equally_weighted``). Each result type has a
 ``ResultLayout`` (its variables, their dims and its relabelling) in ``LAYOUTS``: the results of
 ``gibbs``, ``importance_resampling`` and ``marginal_importance_resampling`` (both an
 ``ImportanceResult``), ``dpmm_gibbs`` (its label-free number of clusters; the partition's labels
@@ -42,8 +44,10 @@ from typing import Any
 import numpy as np
 
 from ..inference.dpmm import DPMMResult
+from ..inference.dpmm_smc import DPMMSMCResult
 from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
+from ..inference.smc import SMCResult, equally_weighted
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
 from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
@@ -80,11 +84,13 @@ class Variable:
 @dataclasses.dataclass(frozen=True)
 class ResultLayout:
     """How a result type maps to ArviZ: its ``variables``; ``relabel``, which returns the result
-    with consistent labels in every draw (None if it has none); the dims of its data
-    (``observed_dims``); and the scalar fields recorded as attributes of the posterior."""
+    with consistent labels in every draw (None if it has none); ``equal_weights``, which turns
+    weighted particles into equally weighted draws (None for draws that are already); the dims of
+    its data (``observed_dims``); and the scalar fields recorded as attributes of the posterior."""
 
     variables: tuple[Variable, ...]
     relabel: Callable[[Any], Any] | None = None
+    equal_weights: Callable[[Any], Any] | None = None
     observed_dims: tuple[str, ...] = ("point",)
     attributes: tuple[str, ...] = ()
 
@@ -132,6 +138,18 @@ LAYOUTS: dict[type, ResultLayout] = {
     DPMMResult: ResultLayout(
         variables=(Variable("num_clusters"), _ASSIGNMENTS, _LOG_JOINT),
         attributes=("burn_in",),
+    ),
+    # Particle filters: the final particles resampled to equal weights, one chain.
+    SMCResult: ResultLayout(
+        variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS),
+        relabel=relabel_by_mean,
+        equal_weights=equally_weighted,
+        attributes=("log_marginal_likelihood",),
+    ),
+    DPMMSMCResult: ResultLayout(
+        variables=(Variable("num_clusters"), _ASSIGNMENTS),
+        equal_weights=equally_weighted,
+        attributes=("log_marginal_likelihood",),
     ),
 }
 """The layout of every result type ``to_inference_data`` converts."""
@@ -215,7 +233,8 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
     ``relabel_by_matching`` for vector means), so that a component means the same thing in every
     draw and chain; without it, per-component
     averages and R-hats are meaningless (see the module docstring). ``assignments=True`` also
-    exports the assignments (dims chain, draw, point). Importance-resampling draws become one chain.
+    exports the assignments (dims chain, draw, point). Importance-resampling draws become one chain,
+    as do a particle filter's final particles, resampled to equal weights first.
     """
     layout = _layout_of(result)
     if not isinstance(relabel, bool):
@@ -225,6 +244,8 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
     wanted = [variable for variable in layout.variables if assignments or not variable.per_point]
     for variable in wanted:
         _check_shape(result, variable)
+    if layout.equal_weights is not None:
+        result = layout.equal_weights(result)
     if relabel:
         if layout.relabel is None and any(variable.labelled for variable in wanted):
             raise ValueError(f"{type(result).__name__} has no relabelling; pass relabel=False")

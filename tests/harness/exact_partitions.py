@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 from scipy import stats
-from scipy.special import gammaln
+from scipy.special import gammaln, logsumexp
 
 
 def set_partitions(n: int) -> np.ndarray:
@@ -58,3 +58,8 @@ def exact_posterior(data, prior) -> tuple[np.ndarray, np.ndarray]:
     p_k = np.bincount(num_clusters, weights=weights, minlength=len(data) + 1)
     same = partitions[:, :, None] == partitions[:, None, :]
     return p_k, np.tensordot(weights, same, axes=1)
+
+
+def exact_log_evidence(data, prior) -> float:
+    """log p(x) = log Σ_z p(z) Π_k m(x_{I_k}) over every partition z."""
+    return float(logsumexp([exact_log_joint(data, z, prior) for z in set_partitions(len(data))]))
