@@ -10,6 +10,8 @@ Modules, one idea each:
   and the penguins.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
+* ``num_clusters``: the CRP prior of the number of clusters K, and reweighting P(K | x) to another α.
+* ``exact_partitions``: the DP mixture's exact P(K | x) for data in well-separated groups.
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``clusterings``: the adjusted Rand index between two clusterings.
@@ -25,13 +27,26 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import categorize, clusterings, compilation_cache, data, dirichlet_process, inference, models, multivariate  # noqa: E402
+from . import (  # noqa: E402
+    categorize,
+    clusterings,
+    data,
+    dirichlet_process,
+    exact_partitions,
+    inference,
+    models,
+    num_clusters,
+)
+from . import compilation_cache as compilation_cache  # noqa: E402
+from . import multivariate as multivariate  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
+from .exact_partitions import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
+from .num_clusters import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -39,5 +54,7 @@ __all__ = [
     *models.__all__,
     *categorize.__all__,
     *dirichlet_process.__all__,
+    *num_clusters.__all__,
+    *exact_partitions.__all__,
     *inference.__all__,
 ]
