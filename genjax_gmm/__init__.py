@@ -12,6 +12,8 @@ Modules, one idea each:
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``num_clusters``: the CRP prior of the number of clusters K, and reweighting P(K | x) to another α.
 * ``exact_partitions``: the DP mixture's exact P(K | x) for data in well-separated groups.
+* ``partition_estimate``: one partition summarising posterior draws (Dahl's least squares).
+* ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
 * ``clusterings``: the adjusted Rand index between two clusterings.
@@ -36,6 +38,8 @@ from . import (  # noqa: E402
     inference,
     models,
     num_clusters,
+    partition_estimate,
+    predictive_check,
 )
 from . import compilation_cache as compilation_cache  # noqa: E402
 from . import multivariate as multivariate  # noqa: E402
@@ -47,6 +51,8 @@ from .exact_partitions import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .num_clusters import *  # noqa: E402,F403
+from .partition_estimate import *  # noqa: E402,F403
+from .predictive_check import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -56,5 +62,7 @@ __all__ = [
     *dirichlet_process.__all__,
     *num_clusters.__all__,
     *exact_partitions.__all__,
+    *partition_estimate.__all__,
+    *predictive_check.__all__,
     *inference.__all__,
 ]
