@@ -14,37 +14,33 @@ set, computed on the replicates and on the data, gives the posterior predictive 
 P(T(x^rep) ≥ T(x) | x); one near 0 or 1 says the model seldom makes data like these in the
 respect T measures.
 
-Compiled once per shape of the draws (σ² from the package's log-space Gamma sampler).
+Drawn in NumPy (nothing to compile), from a generator seeded by the JAX key.
 """
 
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from .dirichlet_process import DPMMPrior, _posterior
-from .gamma import log_gamma
 from .validation import check_instance, check_key, check_magnitude, check_observations
 
 __all__ = ["replicated_data"]
 
 
-@jax.jit
-def _replicate(key, data, labels, prior):
+def _replicate(rng: np.random.Generator, data: np.ndarray, labels: np.ndarray, prior: DPMMPrior) -> np.ndarray:
     """One replicated data set per row of ``labels`` (draws × N), from the tables' posteriors."""
+    num_draws, num_points = labels.shape
+    tables = (labels + num_points * np.arange(num_draws)[:, None]).ravel()  # every (draw, label) its own table
 
-    def one_draw(key, labels):
-        def total(values):
-            return jax.ops.segment_sum(values, labels, data.shape[0])
+    def total(values):
+        return np.bincount(tables, np.tile(values, num_draws), minlength=num_draws * num_points)
 
-        kappa, loc, shape, scale = _posterior(total(jnp.ones_like(data)), total(data), total(data**2), prior)
-        key_variance, key_mean, key_data = jax.random.split(key, 3)
-        variance = scale * jnp.exp(-log_gamma(key_variance, shape))  # b_n / Gamma(a_n, 1)
-        mean = loc + jnp.sqrt(variance / kappa) * jax.random.normal(key_mean, loc.shape)
-        return mean[labels] + jnp.sqrt(variance[labels]) * jax.random.normal(key_data, data.shape)
-
-    return jax.vmap(one_draw)(jax.random.split(key, labels.shape[0]), labels)
+    kappa, loc, shape, scale = (np.asarray(value) for value in _posterior(
+        total(np.ones(num_points)), total(data), total(data**2), prior))
+    variance = scale / rng.gamma(shape)  # b_n / Gamma(a_n, 1) ~ InverseGamma(a_n, b_n)
+    mean = loc + np.sqrt(variance / kappa) * rng.standard_normal(loc.shape)
+    return (mean[tables] + np.sqrt(variance[tables]) * rng.standard_normal(tables.size)).reshape(labels.shape)
 
 
 def replicated_data(key: jax.Array, data, assignments, prior: DPMMPrior) -> np.ndarray:
@@ -64,6 +60,5 @@ def replicated_data(key: jax.Array, data, assignments, prior: DPMMPrior) -> np.n
     if labels.min() < 0 or labels.max() >= data.size:
         raise ValueError(f"assignments must be table labels 0 … {data.size - 1}, got {labels.min()} … {labels.max()}")
     centre = float(np.mean(data))
-    centred_prior = jax.tree.map(jnp.asarray, prior.shifted(centre))
-    replicates = _replicate(key, jnp.asarray(data - centre), jnp.asarray(labels.reshape(-1, data.size)), centred_prior)
-    return np.asarray(replicates) + centre
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(key)))
+    return _replicate(rng, data - centre, labels.reshape(-1, data.size), prior.shifted(centre)) + centre
