@@ -228,7 +228,7 @@ def _log_merge_penalty(groups: list[_Group], prior: DPMMPrior) -> np.ndarray:
             for g in chosen:  # axis g: group g's type; axis num_groups + g: its piece's size
                 operands += [counts[g], [g, num_groups + g]]
             merges = np.einsum(*operands, _log_merge_bound(groups, chosen, prior), [num_groups + g for g in chosen],
-                               list(chosen))
+                               list(chosen), optimize=True)
             penalty += merges.reshape([len(group.types) if g in chosen else 1 for g, group in enumerate(groups)])
     return penalty
 
@@ -274,9 +274,6 @@ def exact_num_clusters(data, prior: DPMMPrior, num_groups: int) -> ExactNumClust
         probabilities=np.bincount(num_clusters.ravel(), posterior.ravel(), minlength=data.size + 1),
         mixing_bound=mixing_bound,
         log_evidence=float(log_kept + gammaln(alpha) - gammaln(alpha + data.size)),
-        block_sizes={
-            tuple(group.types[i] for group, i in zip(groups, position)): float(posterior[position])
-            for position in np.ndindex(posterior.shape)
-        },
+        block_sizes=dict(zip(itertools.product(*[group.types for group in groups]), posterior.ravel().tolist())),
         groups=tuple(values),
     )
