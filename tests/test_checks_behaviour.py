@@ -51,28 +51,24 @@ STDS = jnp.array([2.0, 2.0, 5.0])
 # A generative function
 
 
-@gen
-def meal(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+LOG_PROBABILITIES = jnp.log(PROBABILITIES)
 
 
-@gen
-def meal_logits_mistake(scale):
-    kind = categorical(PROBABILITIES) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+def meal_model(logits=LOG_PROBABILITIES, scaled=True, stds=STDS, address="weight"):
+    """``meal(scale)``: kind ~ categorical(logits); weight ~ N(scale·mean[kind], stds[kind]²) at ``address``."""
+
+    @gen
+    def meal(scale):
+        kind = categorical(logits) @ "kind"
+        return normal((scale if scaled else 1.0) * MEANS[kind], stds[kind]) @ address
+
+    return meal
 
 
-@gen
-def meal_variance_mistake(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind] ** 2) @ "weight"
-
-
-@gen
-def meal_unscaled_mistake(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(MEANS[kind], STDS[kind]) @ "weight"
+meal = meal_model()
+meal_logits_mistake = meal_model(logits=PROBABILITIES)
+meal_variance_mistake = meal_model(stds=STDS**2)
+meal_unscaled_mistake = meal_model(scaled=False)
 
 
 MEAL = ModelCheck(
@@ -104,16 +100,10 @@ def meal_written_differently(scale):
     return 1.0 * weight
 
 
-@gen
-def meal_wrong_probabilities(scale):
-    kind = categorical(jnp.log(jnp.array([0.3, 0.5, 0.2]))) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+meal_wrong_probabilities = meal_model(logits=jnp.log(jnp.array([0.3, 0.5, 0.2])))
 
 
-@gen
-def meal_misspelt(scale):
-    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
-    return normal(scale * MEANS[kind], STDS[kind]) @ "wieght"
+meal_misspelt = meal_model(address="wieght")
 
 
 @gen
@@ -127,6 +117,12 @@ def meal_with_extra_choice(scale):
 def meal_with_python_if(scale):
     kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
     return normal(500.0 if kind == 0 else 350.0, 2.0) @ "weight"
+
+
+@gen
+def meal_with_numpy(scale):
+    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
+    return np.abs(normal(scale * MEANS[kind], STDS[kind]) @ "weight")
 
 
 @gen
@@ -197,6 +193,7 @@ def test_an_unregistered_error_gets_the_generic_hint_and_the_first_difference():
         (meal_misspelt, ["missing 'weight'", "extra 'wieght'"]),
         (meal_with_extra_choice, ["extra 'noise'"]),
         (meal_with_python_if, ["TracerBoolConversionError", "jnp.where"]),
+        (meal_with_numpy, ["TracerArrayConversionError", "instead of numpy"]),
         (meal_without_arguments, ["TypeError", "meal(scale)"]),
         (meal_returning_the_kind, ["returns one value (whole numbers)"]),
         (meal_returning_nothing, ["returns nothing"]),
@@ -226,9 +223,11 @@ def test_answers_that_are_not_models_get_a_cross(answer, fragment):
     assert_incorrect(MEAL(answer), fragment)
 
 
-def test_a_trace_is_not_a_model():
+def test_a_trace_a_method_or_a_repeated_model_is_not_the_model():
     trace = seed(meal.simulate)(jax.random.key(0), 1.0)
     assert_incorrect(MEAL(trace), "not the result of simulating it")
+    assert_incorrect(MEAL(meal.simulate), "without .simulate")
+    assert_incorrect(MEAL(meal.repeat(10)), "not .repeat(...)")
 
 
 def test_the_model_check_is_deterministic_and_compares_the_hidden_arguments():

@@ -1,18 +1,22 @@
 """Chapter 2 checks: right answers pass, None is "not answered", usual mistakes fail with a hint.
 
 The expected values are written down here independently of the check module (by hand for
-the uniform waiting time, by a NumPy simulation for the two arrivals), so a check that
-computed the wrong target would fail these tests.
+the uniform waiting time, by a NumPy simulation for the two arrivals, the model's densities by
+hand), so a check that computed the wrong target would fail these tests.
 """
+
+import math
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from feedback_assertions import assert_correct, assert_incorrect, assert_unanswered
+from genjax import gen, normal, uniform
 
 from genjax_gmm.checks import chapter2 as check
 
-ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, check.exercise_2_4, check.exercise_2_5]
+ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, check.exercise_2_4, check.exercise_2_5,
+                 check.exercise_2_6]
 
 
 @pytest.mark.parametrize(
@@ -26,12 +30,12 @@ ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, che
         (check.exercise_2_2, np.float32(1 / 3)),
         (check.exercise_2_3, 15),
         (check.exercise_2_3, np.array(15.0)),
-        (check.exercise_2_4, 0.56),
-        (check.exercise_2_4, 5 / 9),
-        (check.exercise_2_4, jnp.asarray(0.5548)),  # a jnp.mean(...) of 100,000 simulated Saturdays
-        (check.exercise_2_5, "b"),
-        (check.exercise_2_5, " B "),
-        (check.exercise_2_5, "(b)"),
+        (check.exercise_2_5, 0.56),
+        (check.exercise_2_5, 5 / 9),
+        (check.exercise_2_5, jnp.asarray(0.5548)),  # a jnp.mean(...) of 100,000 simulated Saturdays
+        (check.exercise_2_6, "b"),
+        (check.exercise_2_6, " B "),
+        (check.exercise_2_6, "(b)"),
     ],
 )
 def test_right_answers_pass(exercise, right):
@@ -42,16 +46,16 @@ def test_simulated_estimate_passes():
     """An honest estimate from 100,000 draws lands well within the tolerance."""
     rng = np.random.default_rng(2)
     a, b = rng.uniform(0, 30, size=(2, 100_000))
-    assert_correct(check.exercise_2_4(np.mean(np.abs(a - b) <= 10)))
+    assert_correct(check.exercise_2_5(np.mean(np.abs(a - b) <= 10)))
 
 
 def test_estimate_tolerance_is_four_standard_errors_at_10000_draws():
     p = 5 / 9
     standard_error = np.sqrt(p * (1 - p) / 10_000)
-    assert_correct(check.exercise_2_4(p + 3.9 * standard_error))
-    assert_correct(check.exercise_2_4(p - 3.9 * standard_error))
-    assert not check.exercise_2_4(p + 4.1 * standard_error)
-    assert not check.exercise_2_4(p - 4.1 * standard_error)
+    assert_correct(check.exercise_2_5(p + 3.9 * standard_error))
+    assert_correct(check.exercise_2_5(p - 3.9 * standard_error))
+    assert not check.exercise_2_5(p + 4.1 * standard_error)
+    assert not check.exercise_2_5(p - 4.1 * standard_error)
 
 
 @pytest.mark.parametrize("exercise", ALL_EXERCISES)
@@ -77,17 +81,17 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_3, 30, "longest possible wait"),
         (check.exercise_2_3, 1 / 30, "density"),
         (check.exercise_2_3, 20, "∫ t f(t) dt"),
-        (check.exercise_2_4, 4 / 9, "MORE than 10 minutes"),
-        (check.exercise_2_4, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
-        (check.exercise_2_4, 1 / 3, "fixed time"),
-        (check.exercise_2_4, 2 / 3, "12:15"),
-        (check.exercise_2_4, 0.75, "two independent uniform"),
-        (check.exercise_2_5, "a", "probability 0 cannot mean impossible"),
-        (check.exercise_2_5, "a", "outside the support"),
-        (check.exercise_2_5, "c", "density"),
-        (check.exercise_2_5, "d", "positive width"),
-        (check.exercise_2_5, "e", "one of the letters"),
-        (check.exercise_2_5, True, "one of the letters"),
+        (check.exercise_2_5, 4 / 9, "MORE than 10 minutes"),
+        (check.exercise_2_5, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
+        (check.exercise_2_5, 1 / 3, "fixed time"),
+        (check.exercise_2_5, 2 / 3, "12:15"),
+        (check.exercise_2_5, 0.75, "simulate your two_deliveries(30.0)"),
+        (check.exercise_2_6, "a", "probability 0 cannot mean impossible"),
+        (check.exercise_2_6, "a", "outside the support"),
+        (check.exercise_2_6, "c", "density"),
+        (check.exercise_2_6, "d", "positive width"),
+        (check.exercise_2_6, "e", "one of the letters"),
+        (check.exercise_2_6, True, "one of the letters"),
     ],
 )
 def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
@@ -101,7 +105,7 @@ def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
         (check.exercise_2_1, 0.03),
         (check.exercise_2_2, 0.33),
         (check.exercise_2_2, 0.3),
-        (check.exercise_2_4, 0.6),  # 5/9 to 1 decimal: outside the 4-standard-error band
+        (check.exercise_2_5, 0.6),  # 5/9 to 1 decimal: outside the 4-standard-error band
     ],
 )
 def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exercise, rounded):
@@ -110,8 +114,72 @@ def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exer
     assert "rounded too much" in feedback.message and "1/(b − a)" not in feedback.message
 
 
-@pytest.mark.parametrize("exercise", ALL_EXERCISES[:4])
+@pytest.mark.parametrize("exercise", ALL_EXERCISES[:5])
 def test_non_numbers_and_nan_are_incorrect_not_errors(exercise):
     for bad in ("a lot", float("nan"), [1.0, 2.0]):
         feedback = exercise(bad)
         assert feedback.status == "incorrect", (bad, feedback)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2.4: the two deliveries as a generative function
+
+
+@gen
+def two_deliveries(window):
+    """The prompt's model, as a student might write it."""
+    a = uniform(0.0, window) @ "tonkatsu"
+    b = uniform(0.0, window) @ "hamburger"
+    return jnp.maximum(a, b) - jnp.minimum(a, b)
+
+
+def deliveries(high, gap=jnp.abs, second="hamburger"):
+    @gen
+    def model(window):
+        a = uniform(0.0, high(window)) @ "tonkatsu"
+        b = uniform(0.0, high(window)) @ second
+        return gap(a - b)
+    return model
+
+
+@gen
+def dependent(window):
+    a = uniform(0.0, window) @ "tonkatsu"
+    b = normal(a, 5.0) @ "hamburger"
+    return jnp.abs(a - b)
+
+
+def test_exercise_2_4_the_prompts_model_passes():
+    assert_correct(check.exercise_2_4(two_deliveries))
+
+
+def test_exercise_2_4_log_densities_are_two_uniform_densities_and_zero_outside():
+    behaviour = check._DELIVERIES_CHECK.reference_behaviour()
+    for label, quantity in behaviour.items():
+        if not label.startswith("log p("):
+            continue
+        window = 45.0 if "45-minute" in label else 20.0
+        a = float(label.split("tonkatsu after ")[1].split(" min")[0])
+        b = float(label.split("hamburger after ")[1].split(" min")[0])
+        inside = max(a, b) <= window  # up to the 0.1 min the label rounds to
+        if inside and max(a, b) < window - 0.1:
+            assert quantity.value == pytest.approx(-2 * math.log(window), rel=1e-12), label
+        elif not inside:
+            assert quantity.value == -math.inf, label
+
+
+@pytest.mark.parametrize(
+    "answer, fragment",
+    [
+        (deliveries(lambda window: 30.0), "not a fixed 30 minutes"),
+        (deliveries(lambda window: window / 60), "not in hours"),
+        (deliveries(lambda window: window, gap=lambda d: d), "never negative"),
+        (deliveries(lambda window: window, second="hamburgers"), "missing 'hamburger'"),
+        (deliveries(lambda window: 2 * window), "uniform(0.0, window)"),
+        (dependent, "uniform(0.0, window)"),
+        (lambda window: window, "put @gen"),
+        (0.5548, "expected a generative function"),
+    ],
+)
+def test_exercise_2_4_wrong_models_get_a_cross_and_the_likely_mistake(answer, fragment):
+    assert_incorrect(check.exercise_2_4(answer), fragment)

@@ -126,7 +126,7 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 4 + 5 + 4 + 6 + 4 + 3 + 4 + 5
+    assert len(CHECKS) == 5 + 6 + 5 + 6 + 4 + 3 + 4 + 5
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
@@ -147,7 +147,7 @@ RIGHT = {
     chapter2.exercise_2_1: 1 / 30,
     chapter2.exercise_2_2: 1 / 3,
     chapter2.exercise_2_3: 15.0,
-    chapter2.exercise_2_4: 5 / 9,
+    chapter2.exercise_2_5: 5 / 9,
     chapter3.exercise_3_1: 0.6827,
     chapter3.exercise_3_2: 87.82,
     chapter3.exercise_3_4: 0.3884,
@@ -180,7 +180,7 @@ def test_the_right_answer_passes_as_any_kind_of_number(check):
 
 @pytest.mark.parametrize(
     "check, letter",
-    [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_5, "b"), (chapter5.exercise_5_3, "b"),
+    [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_6, "b"), (chapter5.exercise_5_3, "b"),
      (chapter6.exercise_6_3, "b")],
 )
 def test_the_right_letter_passes_in_any_spelling(check, letter):

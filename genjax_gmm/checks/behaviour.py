@@ -19,7 +19,7 @@ reference implementation's:
   correct samples split more unevenly than that, given their total. So by the union bound a
   correct function fails with probability below ``α``. For averages of continuous values the
   normal limit is an approximation: thousands of draws of light-tailed values, for which the
-  bound is about ten times the normal tail, a margin.
+  bound is more than ten times the normal tail, a margin.
 
 Every key is fixed, so a check always gives the same verdict for the same function.
 
@@ -39,7 +39,7 @@ Two checks build on this:
   prompt's addresses with the reference's kinds of values; its log densities and return values
   on hidden choice maps (the reference's draws and hand-picked ones) must equal the reference's
   (``assess``), and its simulated statistics (``statistics``) must agree with the reference's.
-* ``FunctionCheck``: any other function; the exercise's ``measure`` calls it on hidden inputs
+* ``FunctionCheck``: any other function; the exercise's ``behaviour`` calls it on hidden inputs
   and returns its quantities.
 """
 
@@ -65,6 +65,7 @@ __all__ = [
     "ModelCheck",
     "Quantity",
     "Unusable",
+    "cheap_jit",
     "disagreements",
     "exact",
     "judge",
@@ -77,17 +78,26 @@ __all__ = [
 FALSE_ALARM = 1e-6
 """The largest probability that a correct function fails one check (over its simulated numbers)."""
 
+_CHEAP_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
+"""XLA options for check programs: each runs once, in milliseconds, so optimising it would take
+longer than it saves (compiling a model's simulation takes about half as long)."""
+
 _TRACER_HINT = (
     "JAX runs your function with placeholders for the random values, so a Python if, and, or, "
-    "int() or float() on one of them fails: choose between values with jnp.where(condition, a, b) "
-    "and index arrays with the value itself."
+    "int() or float() on one of them fails, and so does picking from a Python list with one: "
+    "choose between two values with jnp.where(condition, a, b), and pick from several with a JAX "
+    "array, jnp.array([...])[kind]."
 )
-_TRACER_ERRORS = (
-    jax.errors.TracerBoolConversionError,
-    jax.errors.ConcretizationTypeError,
-    jax.errors.TracerIntegerConversionError,
-    jax.errors.TracerArrayConversionError,
+_NUMPY_HINT = (
+    "JAX runs your function with placeholders for the random values, which NumPy cannot handle: "
+    "use jax.numpy (jnp.abs, jnp.sum, jnp.where, …) instead of numpy (np) inside it."
 )
+_TRACER_HINTS = {
+    jax.errors.TracerArrayConversionError: _NUMPY_HINT,
+    jax.errors.TracerBoolConversionError: _TRACER_HINT,
+    jax.errors.ConcretizationTypeError: _TRACER_HINT,
+    jax.errors.TracerIntegerConversionError: _TRACER_HINT,
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +131,21 @@ class Mistake:
 
 class Unusable(Exception):
     """Raised while measuring a student's function whose output cannot be used; its message is shown."""
+
+
+def cheap_jit(function: Callable) -> Callable:
+    """``jax.jit(function)`` compiled without XLA's slow optimisations (``_CHEAP_COMPILE``), once
+    per kind of input (the shapes and dtypes of its arguments)."""
+    compiled: dict[Any, Any] = {}
+
+    def call(*arguments):
+        leaves, structure = jax.tree_util.tree_flatten(arguments)
+        signature = (structure, tuple(jax.typeof(leaf) for leaf in leaves))
+        if signature not in compiled:
+            compiled[signature] = jax.jit(function).lower(*arguments).compile(_CHEAP_COMPILE)
+        return compiled[signature](*arguments)
+
+    return call
 
 
 def exact(value) -> Quantity:
@@ -269,8 +294,8 @@ def _quietly(function: Callable, *args):
 
 
 def _crash_feedback(exercise: str, doing: str, error: Exception, hint: str, arguments_hint: str) -> Feedback:
-    if isinstance(error, _TRACER_ERRORS):
-        hint = _TRACER_HINT
+    if type(error) in _TRACER_HINTS:
+        hint = _TRACER_HINTS[type(error)]
     elif isinstance(error, TypeError) and "argument" in str(error):
         hint = arguments_hint
     return incorrect(exercise, f"{doing} raised {one_line(error)}", hint)
@@ -405,6 +430,9 @@ class ModelCheck(_BehaviourCheck):
         if isinstance(answer, Trace):
             problem = "this is a trace, the record of one run of a model."
             hint = f"give the generative function itself, {self.signature}, not the result of simulating it."
+        elif isinstance(getattr(answer, "__self__", None), GFI):
+            problem = f"this is the method {getattr(answer, '__name__', '')} of a generative function."
+            hint = "give the generative function itself: its name, without .simulate or parentheses."
         elif callable(answer) and not isinstance(answer, type):
             problem = "this is a plain Python function, not a generative function."
             hint = "put @gen on the line above def, so that GenJAX can record its random choices."
@@ -424,12 +452,10 @@ class ModelCheck(_BehaviourCheck):
     def _reference_runs(self) -> list[tuple[Any, Any, list[dict[str, np.ndarray]]]]:
         """For each argument tuple: the reference's draws (choices, return values, as NumPy) and
         the choice maps whose log densities are compared (its first draws, then the extras)."""
-        simulate = jax.jit(self._simulate, static_argnums=0)
+        simulate = cheap_jit(functools.partial(self._simulate, self.reference))
         runs = []
         for index, arguments in enumerate(self.arguments):
-            choices, retval = jax.tree_util.tree_map(
-                np.asarray, simulate(self.reference, self._key(index), arguments)
-            )
+            choices, retval = jax.tree_util.tree_map(np.asarray, simulate(self._key(index), arguments))
             assessed = [
                 {address: choices[address][i] for address in self.addresses} for i in range(self.num_assessed)
             ] + [{address: np.asarray(extra[address]) for address in self.addresses} for extra in self.extra_choices]
@@ -462,7 +488,9 @@ class ModelCheck(_BehaviourCheck):
             ):
                 what = _describe_values(yours) if hasattr(yours, "dtype") else "a nested choice map"
                 raise Unusable(
-                    f"at {address!r} your model draws {what}; the prompt's model draws {_describe_values(theirs)}."
+                    f"at {address!r} your model draws {what}; the prompt's model draws {_describe_values(theirs)}"
+                    + (" (give the model of one run, not .repeat(...) or .vmap(...) of it)."
+                       if hasattr(yours, "dtype") and len(yours.shape) > len(theirs.shape) else ".")
                 )
         if reference_retval is not None:
             leaves = jax.tree_util.tree_leaves(retval)
@@ -487,7 +515,10 @@ class ModelCheck(_BehaviourCheck):
             return self._simulate(model, key, arguments), assess(arguments, assessed)
 
         is_reference = model is self.reference
-        assess, run = jax.jit(assess), jax.jit(run)  # the reference's draws are known: it only assesses
+        if is_reference:  # its draws are known: it only assesses
+            assess = cheap_jit(assess)
+        else:
+            run = cheap_jit(run)
         behaviour: dict[str, Quantity] = {}
         for index, arguments in enumerate(self.arguments):
             where = f" {self.describe_arguments(arguments)}".rstrip()
@@ -505,6 +536,8 @@ class ModelCheck(_BehaviourCheck):
                 behaviour[f"{label}{where}"] = sample_mean(statistic(choices, retval), reveal=self.reveal_statistics)
             for i, choice_map in enumerate(assessed):
                 described = f"{self.describe_choices(choice_map)}{where}"
+                if f"log p({described})" in behaviour:  # two choice maps that read the same
+                    described += f" (number {i + 1})"
                 behaviour[f"log p({described})"] = exact(log_densities[i])
                 if reference_retval is not None:
                     value = np.ravel(jax.tree_util.tree_leaves(returned)[0][i])

@@ -8,9 +8,16 @@
   470 g, equally common) overlap (spread 10 g)? Multiple choice: no, their mixture has a single
   hump at its mean (the notebook holds the answer in words).
 * 1.4: P(W > 502 g) estimated by simulation, exactly Σₖ P(k)·P(N(mₖ, σₖ²) > 502) ≈ 0.111
-  (0.7 times the chance that a tonkatsu is more than one standard deviation heavy).
+  (0.7 times the chance that a tonkatsu is more than one standard deviation heavy), kept to
+  at least 2 decimals.
+* 1.5: the three-item menu of 1.1 as a generative function ``menu_bento()``: the kind at
+  ``"kind"`` (0 tonkatsu, 1 hamburger, 2 karaage; probabilities 0.5, 0.3, 0.2), then the weight
+  at ``"weight"``, normal around the kind's typical weight with standard deviation 2, 2 and
+  5 g; it returns the weight. Checked by behaviour (``checks.behaviour.ModelCheck``): exact
+  log densities and return values of hidden bentos, and the simulated shares of the kinds and
+  mean weight.
 
-Each check computes its expected answer itself, from the exercise's menu (1.1) or from
+Each check computes its expected answer itself, from the exercise's menu (1.1, 1.5) or from
 ``genjax_gmm.BENTO`` (1.2, 1.4), with the standard library, independently of the notebook.
 A wrong answer that reproduces a common mistake gets a hint about that mistake.
 """
@@ -19,8 +26,21 @@ from __future__ import annotations
 
 import math
 
-from ..models import BENTO
-from . import Feedback, check_choice, check_number
+import jax.numpy as jnp
+from genjax import categorical, gen, normal
+
+from .. import BENTO
+from . import (
+    Feedback,
+    check_choice,
+    check_number,
+    decimals_given,
+    describe,
+    incorrect,
+    precision_in_words,
+    read_number,
+)
+from .behaviour import Mistake, ModelCheck
 
 __all__ = [
     "THREE_ITEM_MENU",
@@ -31,10 +51,15 @@ __all__ = [
     "exercise_1_2",
     "exercise_1_3",
     "exercise_1_4",
+    "exercise_1_5",
+    "THREE_ITEM_SPREADS",
 ]
 
 THREE_ITEM_MENU = {"tonkatsu": (0.5, 500.0), "hamburger": (0.3, 350.0), "karaage": (0.2, 420.0)}
 """Exercise 1.1's menu: kind → (probability, typical weight in g)."""
+
+THREE_ITEM_SPREADS = {"tonkatsu": 2.0, "hamburger": 2.0, "karaage": 5.0}
+"""Exercise 1.5: each kind's standard deviation (g) around its typical weight."""
 
 ORDER_SIZE = 3
 """Exercise 1.2: the number of bentos in one order."""
@@ -63,7 +88,14 @@ def _probability_heavier_than(threshold: float) -> float:
 
 
 def exercise_1_1(expected_with_karaage) -> Feedback:
-    """E[W] for ``THREE_ITEM_MENU``: Σₖ P(k)·mₖ = 439 g."""
+    """E[W] for ``THREE_ITEM_MENU``: Σₖ P(k)·mₖ = 439 g. An answer that is not a number is told
+    so, without the formula."""
+    if expected_with_karaage is not None and read_number(expected_with_karaage) is None:
+        return incorrect(
+            "1.1",
+            f"expected a weight in grams, got {describe(expected_with_karaage)}.",
+            "store the number your code computes (a float such as 123.4, without the unit).",
+        )
     probabilities, weights = zip(*THREE_ITEM_MENU.values())
     expected = math.fsum(p * m for p, m in zip(probabilities, weights))
     karaage_probability, karaage_weight = THREE_ITEM_MENU["karaage"]
@@ -74,7 +106,7 @@ def exercise_1_1(expected_with_karaage) -> Feedback:
         _expected_bento_weight(): "that is the old two-item menu; use the new probabilities 0.5, 0.3, 0.2.",
         expected - karaage_probability * karaage_weight: "include the karaage: add 0.2 · 420 g.",
     }
-    hint = "E[W] = Σ P(kind) · weight(kind) over all three kinds: 0.5 · 500 + 0.3 · 350 + 0.2 · 420."
+    hint = "weight each kind's typical weight by its probability and add up all three kinds."
     return check_number(
         "1.1",
         expected_with_karaage,
@@ -85,10 +117,23 @@ def exercise_1_1(expected_with_karaage) -> Feedback:
     )
 
 
+SIMULATION_WINDOW_GRAMS = 50.0
+"""Exercise 1.2: an answer this close to the exact total, but not equal, is a simulated mean
+(4 standard errors of the mean of 100 simulated orders, 4·√(3·4729/100) ≈ 48 g)."""
+
+
 def exercise_1_2(expected_order_total) -> Feedback:
-    """E[W₁ + W₂ + W₃] = 3·E[W] = 1365 g, by linearity of expectation."""
+    """E[W₁ + W₂ + W₃] = 3·E[W] = 1365 g, by linearity of expectation. A simulated mean (close,
+    not exact) is told that the answer is exact."""
     one_bento = _expected_bento_weight()
     expected = ORDER_SIZE * one_bento
+    value = read_number(expected_order_total)
+    if value is not None and 1e-6 * expected < math.fabs(value - expected) <= SIMULATION_WINDOW_GRAMS:
+        return incorrect(
+            "1.2",
+            f"{value:.6g} is close, like the mean of simulated orders, but the expected total is an exact number.",
+            "the answer is exact: use linearity, not the simulation.",
+        )
     mistakes = {
         one_bento: "that is the expected weight of one bento; the order holds three.",
         ORDER_SIZE * max(BENTO.means): "not every bento is a tonkatsu: use the expected weight of one bento.",
@@ -132,13 +177,24 @@ def exercise_1_3(answer) -> Feedback:
 
 
 def exercise_1_4(probability_estimate) -> Feedback:
-    """A simulation estimate of P(W > 502 g) ≈ 0.111, from at least 10,000 bentos.
+    """A simulation estimate of P(W > 502 g) ≈ 0.111, from at least 10,000 bentos, with at least
+    2 decimals.
 
     Accepted within 4 standard errors of the exact p, 4·√(p(1 − p)/n) ≈ 0.013 for
     n = 10,000 bentos: a correct simulation of that size fails with probability below 10⁻⁴.
+    An estimate written with fewer than 2 decimals (0.1) is rounded too much, even when close.
     """
     exact = _probability_heavier_than(GENEROUS_THRESHOLD)
     standard_error = math.sqrt(exact * (1 - exact) / MIN_SIMULATED_BENTOS)
+    value = read_number(probability_estimate)
+    if value is not None and math.fabs(value - exact) <= 4 * standard_error:
+        places = decimals_given(value)
+        if places is not None and places < ESTIMATE_DECIMALS:
+            return incorrect(
+                "1.4",
+                f"{value:g} is rounded too much: give {precision_in_words(decimals=ESTIMATE_DECIMALS)}.",
+                "store the fraction your code computed, not a rounded copy of it.",
+            )
     tonkatsu = BENTO.weights[0]
     mistakes = {
         tonkatsu: "that is P(tonkatsu); only the tonkatsu bentos heavier than 502 g count.",
@@ -158,3 +214,90 @@ def exercise_1_4(probability_estimate) -> Feedback:
         mistakes=mistakes, mistake_abs=4 * standard_error, hint=hint,
         what="a probability",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 1.5: the three-item menu as a generative function
+
+_KINDS = tuple(THREE_ITEM_MENU)
+_PROBABILITIES = tuple(p for p, _ in THREE_ITEM_MENU.values())
+_WEIGHTS = tuple(m for _, m in THREE_ITEM_MENU.values())
+_SPREADS = tuple(THREE_ITEM_SPREADS[kind] for kind in _KINDS)
+
+
+def _menu_model(logits, means, stds):
+    """``@gen`` model: kind ~ categorical(logits) at "kind", weight ~ N(means[kind], stds[kind]²)."""
+
+    @gen
+    def menu_bento():
+        kind = categorical(jnp.array(logits)) @ "kind"
+        return normal(jnp.array(means)[kind], jnp.array(stds)[kind]) @ "weight"
+
+    return menu_bento
+
+
+_LOG_PROBABILITIES = tuple(math.log(p) for p in _PROBABILITIES)
+_MENU_BENTO = _menu_model(_LOG_PROBABILITIES, _WEIGHTS, _SPREADS)
+
+
+def _is_kind(k: int):
+    """Per draw: 1 when the bento is of kind ``k``, else 0."""
+    return lambda choices, weight: choices["kind"] == k
+
+
+def _describe_bento(choices) -> str:
+    kind = int(choices["kind"])
+    name = _KINDS[kind] if 0 <= kind < len(_KINDS) else f"kind {kind}"
+    return f"a {name} bento (kind {kind}) of {float(choices['weight']):.1f} g"
+
+
+_MENU_CHECK = ModelCheck(
+    exercise="1.5",
+    reference=_MENU_BENTO,
+    addresses=("kind", "weight"),
+    statistics={
+        **{f"the share of {kind} bentos": _is_kind(k) for k, kind in enumerate(_KINDS)},
+        "the mean weight (g)": lambda choices, weight: weight,
+    },
+    reveal_statistics=False,  # the mean weight is Exercise 1.1's answer
+    extra_choices=[{"kind": 2, "weight": 430.0}, {"kind": 0, "weight": 505.0}, {"kind": 1, "weight": 345.5}],
+    describe_choices=_describe_bento,
+    mistakes=[
+        Mistake(
+            _menu_model(_PROBABILITIES, _WEIGHTS, _SPREADS),
+            "categorical takes logits, not probabilities: pass jnp.log of the probabilities (Section 3).",
+        ),
+        Mistake(
+            _menu_model(_LOG_PROBABILITIES, _WEIGHTS, tuple(s**2 for s in _SPREADS)),
+            "normal(mean, sd) takes the standard deviation (2, 2 and 5 g), not the variance.",
+        ),
+        Mistake(
+            _menu_model(_LOG_PROBABILITIES, _WEIGHTS, (2.0, 2.0, 2.0)),
+            "a karaage bento's weight varies more: its standard deviation is 5 g, not 2 g.",
+        ),
+        Mistake(
+            _menu_model(_LOG_PROBABILITIES, (500.0, 420.0, 350.0), (2.0, 5.0, 2.0)),
+            "keep one order for every list: kind 1 is the hamburger (350 g), kind 2 the karaage (420 g).",
+        ),
+        Mistake(
+            _menu_model((_LOG_PROBABILITIES[0], _LOG_PROBABILITIES[2], _LOG_PROBABILITIES[1]),
+                        (500.0, 420.0, 350.0), (2.0, 5.0, 2.0)),
+            "number the kinds as the prompt does: 0 tonkatsu, 1 hamburger, 2 karaage.",
+        ),
+        Mistake(
+            _menu_model(tuple(math.log(p) for p in BENTO.weights), BENTO.means, BENTO.stds),
+            "that is the old two-item menu; the new one has three kinds, with probabilities 0.5, 0.3 and 0.2.",
+        ),
+    ],
+    signature="menu_bento()",
+    hint=(
+        "draw the kind with categorical at the address \"kind\", then the weight with normal at \"weight\", "
+        "using the kind to pick the typical weight and the standard deviation; return the weight."
+    ),
+    success="Your model gives every bento the same probability as the menu.",
+)
+
+
+def exercise_1_5(menu_bento) -> Feedback:
+    """The three-item menu as a generative function ``menu_bento()``, checked by behaviour."""
+    return _MENU_CHECK(menu_bento)

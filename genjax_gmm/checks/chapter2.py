@@ -7,13 +7,19 @@ The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany
 * 2.1: the density of D, 1/30 per minute;
 * 2.2: P(D > 20) = 1 − F(20) = 1/3;
 * 2.3: E[D] = ∫ t f(t) dt = (0 + 30)/2 = 15 minutes;
-* 2.4: two bentos from two shops arrive independently, each Uniform(0, 30); the probability
-  that they arrive within 10 minutes of each other, 1 − (20/30)² = 5/9, estimated by
-  simulation (checked to within four standard errors of an estimate from 10,000 draws);
-* 2.5: "probability zero is not impossible", a multiple-choice question about the coffee
+* 2.4: the two deliveries as a generative function ``two_deliveries(window)``: two bentos from
+  two shops arrive independently, each Uniform(0, window) minutes after 12:00, at the addresses
+  ``"tonkatsu"`` and ``"hamburger"``; it returns the gap |A − B| in minutes. Checked by
+  behaviour (``checks.behaviour.ModelCheck``) with windows the notebook never uses (45 and
+  20 minutes): exact log densities (−2 log window inside the square, −∞ outside) and return
+  values, the simulated mean gap (window/3) and share of gaps within 10 minutes;
+* 2.5: the probability that they arrive within 10 minutes of each other for a 30-minute
+  window, 1 − (20/30)² = 5/9, estimated by simulation (checked to within four standard
+  errors of an estimate from 10,000 draws);
+* 2.6: "probability zero is not impossible", a multiple-choice question about the coffee
   temperature T ~ Uniform(60, 80) °C.
 
-2.1–2.3 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), 2.4 for an estimate kept to
+2.1–2.3 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), 2.5 for an estimate kept to
 at least 2 decimals.
 
 Every expected value is computed here from the problem's numbers, independently of the
@@ -24,7 +30,11 @@ from __future__ import annotations
 
 import math
 
+import jax.numpy as jnp
+from genjax import gen, uniform
+
 from . import Feedback, check_choice, check_number
+from .behaviour import Mistake, ModelCheck
 
 __all__ = [
     "DELIVERY_WINDOW_MINUTES",
@@ -39,6 +49,7 @@ __all__ = [
     "exercise_2_3",
     "exercise_2_4",
     "exercise_2_5",
+    "exercise_2_6",
 ]
 
 DELIVERY_WINDOW_MINUTES = 30.0
@@ -46,12 +57,12 @@ DELIVERY_WINDOW_MINUTES = 30.0
 LONG_WAIT_MINUTES = 20.0
 """Exercise 2.2 asks for the probability of a wait longer than this."""
 TOGETHER_MINUTES = 10.0
-"""Exercise 2.4: two bentos arrive "together" when at most this many minutes apart."""
+"""Exercise 2.5: two bentos arrive "together" when at most this many minutes apart."""
 MIN_SIMULATED_DRAWS = 10_000
-"""Exercise 2.4 accepts an estimate within four standard errors of one from this many draws."""
+"""Exercise 2.5 accepts an estimate within four standard errors of one from this many draws."""
 
 ZERO_PROBABILITY_OPTIONS = ("a", "b", "c", "d")
-"""Exercise 2.5, with T ~ Uniform(60, 80) °C the morning coffee temperature:
+"""Exercise 2.6, with T ~ Uniform(60, 80) °C the morning coffee temperature:
 
 (a) a cup at exactly 70 °C is impossible, just as one at 85 °C is, because P(T = 70) = 0;
 (b) P(T = 70) = 0, yet 70 °C is possible, while 85 °C is not: probability zero is not the same
@@ -63,7 +74,7 @@ ZERO_PROBABILITY_OPTIONS = ("a", "b", "c", "d")
 SIGNIFICANT_FIGURES = 3
 """Exercises 2.1–2.3: exact answers pass to this many significant figures (1/3 as 0.333)."""
 ESTIMATE_DECIMALS = 2
-"""Exercise 2.4: keep at least this many decimals of the estimate."""
+"""Exercise 2.5: keep at least this many decimals of the estimate."""
 
 
 def _wait_density() -> float:
@@ -142,7 +153,7 @@ def exercise_2_3(expected_wait) -> Feedback:
     )
 
 
-def exercise_2_4(probability_estimate) -> Feedback:
+def exercise_2_5(probability_estimate) -> Feedback:
     """A simulation estimate of P(|A − B| ≤ 10) for independent A, B ~ Uniform(0, 30).
 
     Exact value: the pairs (A, B) fill a 30 × 30 square uniformly; the two corner triangles
@@ -162,11 +173,11 @@ def exercise_2_4(probability_estimate) -> Feedback:
         "both arrival times are random.",
     }
     hint = (
-        "write a @gen model with two independent uniform(0.0, 30.0) arrival times, simulate it "
-        f"with .repeat(n) for n ≥ {MIN_SIMULATED_DRAWS:,}, and average the indicator |A − B| ≤ 10."
+        f"simulate your two_deliveries(30.0) with .repeat(n) for n ≥ {MIN_SIMULATED_DRAWS:,}, and average "
+        "the indicator that the gap it returns is at most 10 minutes."
     )
     return check_number(
-        "2.4",
+        "2.5",
         probability_estimate,
         expected,
         decimals=ESTIMATE_DECIMALS,
@@ -186,13 +197,79 @@ _ZERO_PROBABILITY_HINTS = {
 }
 
 
-def exercise_2_5(choice) -> Feedback:
+def exercise_2_6(choice) -> Feedback:
     """Which statement about T ~ Uniform(60, 80) °C is true? (b): probability zero is not impossible."""
     return check_choice(
-        "2.5",
+        "2.6",
         choice,
         "b",
         options=ZERO_PROBABILITY_OPTIONS,
         hints=_ZERO_PROBABILITY_HINTS,
         hint="answer with one of the letters 'a', 'b', 'c' or 'd'.",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 2.4: the two deliveries as a generative function
+
+
+def _deliveries_model(high, gap, minutes_per_unit=1.0):
+    """``@gen`` model: two arrival times ~ Uniform(0, high(window)) at "tonkatsu" and "hamburger",
+    returning ``gap(A − B)``."""
+
+    @gen
+    def two_deliveries(window):
+        tonkatsu = uniform(0.0, high(window)) @ "tonkatsu"
+        hamburger = uniform(0.0, high(window)) @ "hamburger"
+        return gap(tonkatsu - hamburger)
+
+    return two_deliveries
+
+
+_TWO_DELIVERIES = _deliveries_model(lambda window: window, jnp.abs)
+
+
+def _describe_arrivals(choices) -> str:
+    return f"tonkatsu after {float(choices['tonkatsu']):.1f} min, hamburger after {float(choices['hamburger']):.1f} min"
+
+
+_DELIVERIES_CHECK = ModelCheck(
+    exercise="2.4",
+    reference=_TWO_DELIVERIES,
+    addresses=("tonkatsu", "hamburger"),
+    arguments=((45.0,), (20.0,)),  # the notebook's window is 30 minutes
+    statistics={
+        "the mean gap (minutes)": lambda choices, gap: gap,
+        "the share of gaps of at most 10 minutes": lambda choices, gap: gap <= TOGETHER_MINUTES,
+    },
+    num_assessed=6,
+    extra_choices=[{"tonkatsu": 25.0, "hamburger": 5.0}, {"tonkatsu": 0.5, "hamburger": 44.0}],
+    describe_choices=_describe_arrivals,
+    describe_arguments=lambda arguments: f"with a {arguments[0]:g}-minute window",
+    mistakes=[
+        Mistake(
+            _deliveries_model(lambda window: DELIVERY_WINDOW_MINUTES, jnp.abs),
+            "use the argument window for the end of the interval, not a fixed 30 minutes: "
+            "the check tries other windows.",
+        ),
+        Mistake(
+            _deliveries_model(lambda window: window / 60, jnp.abs),
+            "measure the arrival times in minutes after 12:00, between 0 and window, not in hours.",
+        ),
+        Mistake(
+            _deliveries_model(lambda window: window, lambda difference: difference),
+            "return the gap as a distance, jnp.abs(tonkatsu - hamburger): it is never negative.",
+        ),
+    ],
+    signature="two_deliveries(window)",
+    hint=(
+        'draw each arrival time with uniform(0.0, window) at its address, "tonkatsu" and "hamburger", '
+        "and return the gap between them, jnp.abs(tonkatsu - hamburger)."
+    ),
+    success="Your model gives every pair of arrival times the same probability density as the story.",
+)
+
+
+def exercise_2_4(two_deliveries) -> Feedback:
+    """The two deliveries as a generative function ``two_deliveries(window)``, checked by behaviour."""
+    return _DELIVERIES_CHECK(two_deliveries)

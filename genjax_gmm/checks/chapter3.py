@@ -6,24 +6,40 @@ the notebook uses, and recognises the usual mistakes to give a targeted hint.
 
 * 3.1: P(65 < X < 85) for test scores X ~ N(75, 10²), = Φ(1) − Φ(−1) ≈ 0.6827.
 * 3.2: the 90th percentile of the scores, μ + σ Φ⁻¹(0.9) ≈ 87.82.
-* 3.3: a simulation of at least 10,000 scores, tested against N(75, 10²) by its
-  Kolmogorov–Smirnov distance.
+* 3.3: a generative function ``test_score(mean, sd)`` for one score, N(mean, sd²) at
+  ``"score"``, returning its z-score (score − mean)/sd; checked by behaviour
+  (``checks.behaviour.ModelCheck``) with means and standard deviations the notebook never
+  uses: exact log densities and return values, simulated mean score.
 * 3.4: the largest σ that keeps 99 % of tonkatsu bentos within ±1 g of 500 g,
   σ = 1 / Φ⁻¹(0.995) ≈ 0.388 g.
+* 3.5: a generative function ``two_tests(mean)``: a student's ability ~ N(mean, 8²) at
+  ``"ability"``, then two test scores ~ N(ability, 6²) at ``"test_1"`` and ``"test_2"``,
+  returning their average; each score alone is N(mean, 10²) (variances add, 8² + 6² = 10²).
+  Checked by behaviour: exact log densities and return values, the simulated mean average and
+  share of students whose two scores differ by more than 10 points (2·(1 − Φ(10/√72)) ≈ 0.24).
 
 3.1, 3.2 and 3.4 ask for 3 significant figures (``SIGNIFICANT_FIGURES``).
 """
 
 from __future__ import annotations
 
-import math
 from statistics import NormalDist
 
-import numpy as np
+from genjax import gen, normal
 
-from . import Feedback, check_number, correct, describe, incorrect, read_array, unanswered
+from . import Feedback, check_number
+from .behaviour import Mistake, ModelCheck
 
-__all__ = ["SIGNIFICANT_FIGURES", "exercise_3_1", "exercise_3_2", "exercise_3_3", "exercise_3_4"]
+__all__ = [
+    "SIGNIFICANT_FIGURES",
+    "ABILITY_SD",
+    "LUCK_SD",
+    "exercise_3_1",
+    "exercise_3_2",
+    "exercise_3_3",
+    "exercise_3_4",
+    "exercise_3_5",
+]
 
 SIGNIFICANT_FIGURES = 3
 """Exercises 3.1, 3.2 and 3.4: answers pass to this many significant figures."""
@@ -31,9 +47,10 @@ SIGNIFICANT_FIGURES = 3
 TEST_SCORES = NormalDist(mu=75.0, sigma=10.0)
 SCORE_INTERVAL = (65.0, 85.0)
 SCORE_PERCENTILE = 0.90
-MIN_SIMULATED_SCORES = 10_000
-KS_SIGNIFICANCE = 1e-3
-"""A correct simulation fails the Kolmogorov–Smirnov test with this probability."""
+ABILITY_SD = 8.0
+"""Exercise 3.5: the spread of the students' abilities (points)."""
+LUCK_SD = 6.0
+"""Exercise 3.5: the spread of one test's luck around a student's ability (points)."""
 
 TOLERANCE_GRAMS = 1.0
 TOLERANCE_COVERAGE = 0.99
@@ -82,70 +99,6 @@ def exercise_3_2(percentile) -> Feedback:
     )
 
 
-_erfc = np.frompyfunc(math.erfc, 1, 1)
-
-
-def _ks_distance(values: np.ndarray, distribution: NormalDist) -> float:
-    """sup_x |F_n(x) − F(x)|, the Kolmogorov–Smirnov distance of a sample from a normal F.
-
-    F(x) = erfc(−(x − μ) / (σ√2)) / 2, accurate in both tails.
-    """
-    x = np.sort(values)
-    n = x.size
-    cdf = 0.5 * _erfc(-(x - distribution.mean) / (distribution.stdev * math.sqrt(2))).astype(float)
-    return float(max((np.arange(1, n + 1) / n - cdf).max(), (cdf - np.arange(n) / n).max()))
-
-
-def exercise_3_3(simulated_scores) -> Feedback:
-    """At least 10,000 independent draws from N(75, 10²).
-
-    The sample passes when its Kolmogorov–Smirnov distance to N(75, 10²) is below the
-    critical value √(−ln(α/2) / 2) / √n for α = 10⁻³.
-    """
-    exercise = "3.3"
-    if simulated_scores is None:
-        return unanswered(exercise, "an array of simulated scores")
-    scores = read_array(simulated_scores)
-    if scores is None:
-        return incorrect(
-            exercise,
-            f"expected an array of scores, got {describe(simulated_scores)}.",
-            'take the array of draws from the trace: trace.get_choices()["score"].',
-        )
-    if scores.ndim != 1 or scores.size < MIN_SIMULATED_SCORES:
-        return incorrect(
-            exercise,
-            f"expected a 1-D array of at least {MIN_SIMULATED_SCORES:,} scores, got shape {scores.shape}.",
-            "simulate many draws at once with .repeat(100_000).",
-        )
-    if not np.all(np.isfinite(scores)):
-        return incorrect(exercise, "the scores contain NaN or infinite values.")
-    with np.errstate(over="ignore", invalid="ignore"):  # finite but huge scores: the summary says inf
-        mean, std = scores.mean(), scores.std(ddof=1)
-    distance = _ks_distance(scores, TEST_SCORES)
-    critical = math.sqrt(-math.log(KS_SIGNIFICANCE / 2) / 2) / math.sqrt(scores.size)
-    if distance > critical:
-        if math.isclose(std, TEST_SCORES.stdev**2, rel_tol=0.1):
-            hint = "normal(μ, σ) takes the standard deviation σ = 10, not the variance σ² = 100."
-        elif abs(mean - TEST_SCORES.mean) > 4 * std / math.sqrt(scores.size):
-            hint = "the scores should be centred on the mean μ = 75."
-        else:
-            hint = "draw each score independently from normal(75.0, 10.0)."
-        return incorrect(
-            exercise,
-            f"these do not look like draws from N(75, 10²): mean {mean:.2f}, standard deviation {std:.2f}, "
-            f"largest gap between their CDF and the exact one {distance:.4f} (at most {critical:.4f} expected).",
-            hint,
-        )
-    low, high = SCORE_INTERVAL
-    fraction = float(np.mean((scores > low) & (scores < high)))
-    exact = TEST_SCORES.cdf(high) - TEST_SCORES.cdf(low)
-    return correct(
-        exercise,
-        f"{fraction:.2%} of your {scores.size:,} scores lie between {low:g} and {high:g} (exact: {exact:.2%}).",
-    )
-
-
 def exercise_3_4(max_sigma) -> Feedback:
     """The largest σ with P(|X − 500| ≤ 1) = 0.99 for X ~ N(500, σ²): σ = 1 / Φ⁻¹(0.995)."""
     tail = (1 - TOLERANCE_COVERAGE) / 2
@@ -169,3 +122,161 @@ def exercise_3_4(max_sigma) -> Feedback:
         hint=hint,
         what="a standard deviation in grams",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 3.3: one test score as a generative function
+
+
+def _z_score(score, mean, sd):
+    return (score - mean) / sd
+
+
+def _score_model(location, scale, returned=_z_score):
+    """``@gen`` model: score ~ N(location(mean, sd), scale(mean, sd)²) at "score"; returns
+    ``returned(score, mean, sd)``, the z-score."""
+
+    @gen
+    def test_score(mean, sd):
+        score = normal(location(mean, sd), scale(mean, sd)) @ "score"
+        return returned(score, mean, sd)
+
+    return test_score
+
+
+_TEST_SCORE = _score_model(lambda mean, sd: mean, lambda mean, sd: sd)
+
+
+def _describe_score(choices) -> str:
+    return f"a score of {float(choices['score']):.2f}"
+
+
+def _describe_mean_and_sd(arguments) -> str:
+    mean, sd = arguments
+    return f"with mean {mean:g} and standard deviation {sd:g}"
+
+
+_SCORE_CHECK = ModelCheck(
+    exercise="3.3",
+    reference=_TEST_SCORE,
+    addresses=("score",),
+    arguments=((60.0, 15.0), (82.5, 4.0)),  # the notebook's test has mean 75 and sd 10
+    statistics={"the mean score": lambda choices, z: choices["score"]},
+    num_assessed=4,
+    extra_choices=[{"score": 100.0}],
+    describe_choices=_describe_score,
+    describe_arguments=_describe_mean_and_sd,
+    mistakes=[
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd**2),
+            "normal(mean, sd) takes the standard deviation, not the variance sd².",
+        ),
+        Mistake(
+            _score_model(lambda mean, sd: sd, lambda mean, sd: mean),
+            "normal takes the mean first, then the standard deviation.",
+        ),
+        Mistake(
+            _score_model(lambda mean, sd: TEST_SCORES.mean, lambda mean, sd: TEST_SCORES.stdev),
+            "use the arguments mean and sd, not 75 and 10: the check tries other tests.",
+        ),
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: score),
+            "return the z-score, (score - mean) / sd, not the score itself.",
+        ),
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: (score - mean) / sd**2),
+            "the z-score divides by the standard deviation sd, not by the variance sd².",
+        ),
+    ],
+    signature="test_score(mean, sd)",
+    hint='draw the score with normal(mean, sd) at the address "score" and return its z-score, (score - mean) / sd.',
+    success="Your model gives every score the density of N(mean, sd²) and returns its z-score.",
+)
+
+
+def exercise_3_3(test_score) -> Feedback:
+    """One test score as a generative function ``test_score(mean, sd)``, checked by behaviour."""
+    return _SCORE_CHECK(test_score)
+
+
+# ---------------------------------------------------------------------------------------------
+# Exercise 3.5: ability and luck, two tests
+
+
+def _two_tests_model(ability_sd, luck_sd, around_ability=True):
+    """``@gen`` model: ability ~ N(mean, ability_sd²); two scores ~ N(ability, luck_sd²) (or, when
+    ``around_ability`` is false, around the class mean); returns their average."""
+
+    @gen
+    def two_tests(mean):
+        ability = normal(mean, ability_sd) @ "ability"
+        centre = ability if around_ability else mean
+        test_1 = normal(centre, luck_sd) @ "test_1"
+        test_2 = normal(centre, luck_sd) @ "test_2"
+        return (test_1 + test_2) / 2
+
+    return two_tests
+
+
+_TWO_TESTS = _two_tests_model(ABILITY_SD, LUCK_SD)
+_FAR_APART_POINTS = 10.0
+
+
+def _describe_student(choices) -> str:
+    return (
+        f"ability {float(choices['ability']):.1f}, scores {float(choices['test_1']):.1f} "
+        f"and {float(choices['test_2']):.1f}"
+    )
+
+
+_TWO_TESTS_CHECK = ModelCheck(
+    exercise="3.5",
+    reference=_TWO_TESTS,
+    addresses=("ability", "test_1", "test_2"),
+    arguments=((62.0,), (81.0,)),  # the notebook's class has mean 75
+    statistics={
+        "the mean of the average score": lambda choices, average: average,
+        "the share of students whose two scores differ by more than 10 points": (
+            lambda choices, average: abs(choices["test_1"] - choices["test_2"]) > _FAR_APART_POINTS
+        ),
+    },
+    num_assessed=6,
+    describe_choices=_describe_student,
+    describe_arguments=lambda arguments: f"in a class with mean {arguments[0]:g}",
+    mistakes=[
+        Mistake(
+            _two_tests_model(ABILITY_SD**2, LUCK_SD**2),
+            "normal takes standard deviations (8 and 6 points), not variances.",
+        ),
+        Mistake(
+            _two_tests_model(ABILITY_SD, TEST_SCORES.stdev, around_ability=False),
+            "each score is the student's ability plus luck: draw it around ability, not around the class "
+            "mean, with the luck's standard deviation.",
+        ),
+        Mistake(
+            _two_tests_model(ABILITY_SD, LUCK_SD, around_ability=False),
+            "each score is the student's ability plus luck: draw it around ability, not around the class mean.",
+        ),
+        Mistake(
+            _two_tests_model(TEST_SCORES.stdev, LUCK_SD),
+            "the abilities spread by 8 points, not 10: 10 is the spread of one score, ability and luck "
+            "together (8² + 6² = 10²).",
+        ),
+        Mistake(
+            _two_tests_model(ABILITY_SD, TEST_SCORES.stdev),
+            "the luck of one test spreads by 6 points, not 10: 10 is the spread of one score, ability and "
+            "luck together (8² + 6² = 10²).",
+        ),
+    ],
+    signature="two_tests(mean)",
+    hint=(
+        'draw the ability with normal(mean, 8.0) at "ability", then each score with normal(ability, 6.0) '
+        'at "test_1" and "test_2", and return their average.'
+    ),
+    success="Your model gives every student the same probability density as the story.",
+)
+
+
+def exercise_3_5(two_tests) -> Feedback:
+    """Ability and luck: ``two_tests(mean)``, checked by behaviour."""
+    return _TWO_TESTS_CHECK(two_tests)
