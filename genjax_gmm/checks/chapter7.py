@@ -33,7 +33,7 @@ from .. import (
     seating_logits,
 )
 from . import Feedback, check_choice, check_number
-from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
+from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, read_output
 
 __all__ = [
     "CUSTOMERS",
@@ -109,17 +109,23 @@ def _others_statistics(i, labels, data, keep_point=False):
     return tuple(np.bincount(labels, weight * data**power, minlength=data.size) for power in range(3))
 
 
+@cheap_jit
+def _seating_logits(x, seat_counts, counts, sums, squares, prior, concentration, data_weight):
+    """The seating rule's logits for a point x: CRP weights from ``seat_counts``, predictive densities
+    from every label's (n, Σx, Σx²); ``data_weight`` 0 drops the densities (the CRP alone)."""
+    log_predictive = data_weight * predictive_log_density(x, counts, sums, squares, prior)
+    log_prior_predictive = data_weight * predictive_log_density(x, 0.0, 0.0, 0.0, prior)
+    return seating_logits(seat_counts, log_predictive, log_prior_predictive, concentration)
+
+
 def _reseating(i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True):
     """The exact conditional (all defaults), or one of the typical mistakes."""
     counts, sums, squares = _others_statistics(i, labels, data, keep_point)
-    if use_data:
-        log_predictive = np.asarray(predictive_log_density(data[i], counts, sums, squares, prior))
-    else:
-        log_predictive = np.zeros(data.size)
-    log_prior_predictive = float(predictive_log_density(data[i], 0.0, 0.0, 0.0, prior)) if use_data else 0.0
+    seat_counts = counts if use_counts else np.minimum(counts, 1.0)
     alpha = prior.concentration if new_weight is None else new_weight
-    logits = np.asarray(seating_logits(counts if use_counts else np.minimum(counts, 1.0), log_predictive,
-                                       log_prior_predictive, alpha))
+    logits = np.asarray(
+        _seating_logits(data[i], seat_counts, counts, sums, squares, prior, alpha, float(use_data))
+    )
     weights = np.exp(logits - logits.max())
     return weights / weights.sum()
 
