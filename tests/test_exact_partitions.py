@@ -18,7 +18,6 @@ from scipy import stats
 from scipy.special import gammaln, logsumexp
 
 import genjax_gmm as gg
-from genjax_gmm.exact_partitions import _log_marginal
 
 BENTO_PRIOR = gg.DPMMPrior(1.0, 425.0, 4e-4, 2.0, 10.0)
 COFFEE_PRIOR = gg.DPMMPrior(1.0, 120.0, 0.0025, 2.0, 10.0)
@@ -112,14 +111,6 @@ def test_block_sizes_add_up_to_the_probabilities_of_k():
         assert [sum(group) for group in sizes] == [group.size for group in result.groups]
         by_k[sum(len(group) for group in sizes)] += probability
     assert np.allclose(by_k, result.probabilities, atol=1e-12)
-
-
-def test_the_marginal_likelihood_is_the_package_closed_form():
-    rng = np.random.default_rng(0)
-    x = rng.normal(3.0, 2.0, 7)
-    deviation = (x.mean() - COFFEE_PRIOR.mean_loc) ** 2
-    ours = _log_marginal(7.0, np.sum((x - x.mean()) ** 2), deviation, COFFEE_PRIOR)
-    assert ours == pytest.approx(float(gg.log_marginal_likelihood(7.0, x.sum(), np.sum(x**2), COFFEE_PRIOR)), abs=1e-10)
 
 
 def test_the_bentos():
