@@ -11,6 +11,7 @@ Modules, one idea each:
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
 * ``num_clusters``: the CRP prior of the number of clusters K, and reweighting P(K | x) to another α.
+* ``concentration``: a Gamma hyperprior on α (Escobar and West's update; the prior of K, the posterior of α).
 * ``exact_partitions``: the DP mixture's exact P(K | x) for data in well-separated groups.
 * ``partition_estimate``: one partition summarising posterior draws (Dahl's least squares).
 * ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.
@@ -32,6 +33,7 @@ enable_compilation_cache()
 from . import (  # noqa: E402
     categorize,
     clusterings,
+    concentration,
     data,
     dirichlet_process,
     exact_partitions,
@@ -45,6 +47,7 @@ from . import compilation_cache as compilation_cache  # noqa: E402
 from . import multivariate as multivariate  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
+from .concentration import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
 from .exact_partitions import *  # noqa: E402,F403
@@ -61,6 +64,7 @@ __all__ = [
     *categorize.__all__,
     *dirichlet_process.__all__,
     *num_clusters.__all__,
+    *concentration.__all__,
     *exact_partitions.__all__,
     *partition_estimate.__all__,
     *predictive_check.__all__,
