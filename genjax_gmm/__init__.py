@@ -17,8 +17,9 @@ Modules, one idea each:
 * ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``clusterings``: the adjusted Rand index between two clusterings.
-* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 7).
+* ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -33,20 +34,22 @@ enable_compilation_cache()
 from . import (  # noqa: E402
     categorize,
     clusterings,
+    collapsed,
+    compilation_cache,  # noqa: F401
     concentration,
     data,
     dirichlet_process,
     exact_partitions,
     inference,
     models,
+    multivariate,  # noqa: F401
     num_clusters,
     partition_estimate,
     predictive_check,
 )
-from . import compilation_cache as compilation_cache  # noqa: E402
-from . import multivariate as multivariate  # noqa: E402
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
+from .collapsed import *  # noqa: E402,F403
 from .concentration import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
@@ -69,4 +72,5 @@ __all__ = [
     *partition_estimate.__all__,
     *predictive_check.__all__,
     *inference.__all__,
+    *collapsed.__all__,
 ]

@@ -1,15 +1,18 @@
 """Chapter 5's exercise checks: right answers pass, None waits, typical mistakes fail with a hint.
 
 The right answers are recomputed here by other routes (the package's mixture density, SciPy's
-log-sum-exp, a short Gibbs run for the coffee blends) so that a slip in the check module cannot
-hide behind itself. The Gibbs run is a session fixture: it runs once, when a test needs it, not at
-import in every xdist worker.
+log-sum-exp, Bayes' rule with SciPy for the kinds block, a short Gibbs run for the coffee blends)
+so that a slip in the check module cannot hide behind itself. The Gibbs run is a session fixture:
+it runs once, when a test needs it, not at import in every xdist worker.
 """
 
+import math
+
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
-from feedback_assertions import assert_check_behaves, assert_incorrect
+from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect, assert_unanswered
 from scipy.special import logsumexp
 from scipy.stats import norm
 
@@ -43,7 +46,7 @@ CASES = {
         ],
     ),
     "5.2": (check.exercise_5_2, ESS, [5.0, 1.0, UNNORMALISED_ESS, float("nan")]),
-    "5.3": (check.exercise_5_3, "b", ["a", "c", "d"]),
+    "5.4": (check.exercise_5_4, "b", ["a", "c", "d"]),
 }
 
 
@@ -52,9 +55,73 @@ def test_right_passes_none_is_unanswered_and_mistakes_get_a_hint(case):
     assert_check_behaves(*CASES[case])
 
 
+def draw_kinds_by_inversion(key, x, weights, means, variances):
+    """Right, written differently from the check's reference: the log density by hand and the
+    inverse CDF of one uniform per point."""
+    log_joint = jnp.log(weights) - 0.5 * jnp.log(2 * jnp.pi * variances) - 0.5 * (x[:, None] - means) ** 2 / variances
+    probabilities = jnp.exp(log_joint - jax.scipy.special.logsumexp(log_joint, axis=1, keepdims=True))
+    u = jax.random.uniform(key, (x.size, 1))
+    return jnp.sum(jnp.cumsum(probabilities, axis=1) < u, axis=1)
+
+
+def probabilities(x, weights, means, variances):
+    """P(z_i = k | …) for every point, normalised: passing these as logits is a typical mistake."""
+    joint = weights * jnp.exp(-((x[:, None] - means) ** 2) / (2 * variances)) / jnp.sqrt(variances)
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+def test_the_kinds_block_passes_however_it_is_written():
+    assert_correct(check.exercise_5_3(draw_kinds_by_inversion))
+    assert_correct(check.exercise_5_3(jax.jit(draw_kinds_by_inversion)))
+    assert_unanswered(check.exercise_5_3(None))
+
+
+@pytest.mark.parametrize(
+    ("variant", "fragment"),
+    [
+        (lambda x, w, m, v: (x, w, m, v**2), "standard deviation"),  # σ² used where σ goes: variance σ⁴
+        (lambda x, w, m, v: (x, jnp.ones_like(w) / w.size, m, v), "prior term"),
+    ],
+)
+def test_typical_mistakes_of_the_kinds_block_get_their_hint(variant, fragment):
+    def mistaken(key, x, weights, means, variances):
+        return draw_kinds_by_inversion(key, *variant(x, weights, means, variances))
+
+    assert_incorrect(check.exercise_5_3(mistaken), fragment)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (lambda key, x, w, m, v: jnp.argmax(jnp.log(w / jnp.sqrt(v)) - (x[:, None] - m) ** 2 / (2 * v), axis=1),
+         "most probable"),
+        (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x, w, m, v) + 1, "from 1"),
+        (lambda key, x, w, m, v: jax.random.categorical(key, probabilities(x, w, m, v), axis=1),
+         "log probabilities (logits)"),
+        (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x[:3], w, m, v), "shape (5,)"),
+        (lambda key, x, w, m, v: jnp.full(x.size, 0.5), "whole numbers"),
+        (lambda key, x: x, "arguments"),
+        (lambda key, x, w, m, v: int(x[0]), "jnp.where"),
+        ("draw_kinds", "expected a function"),
+    ],
+)
+def test_a_broken_kinds_block_gets_a_cross_saying_what_went_wrong(answer, fragment):
+    assert_incorrect(check.exercise_5_3(answer), fragment)
+
+
+def test_the_reference_frequencies_are_bayes_rule_within_their_standard_errors():
+    behaviour = check._DRAW_KINDS.reference_behaviour()
+    weights, means, variances = (np.asarray(v) for v in check._HIDDEN)
+    x = np.asarray(check._HIDDEN_X)
+    joint = weights * norm.pdf(x[:, None], means, np.sqrt(variances))
+    exact = (joint / joint.sum(axis=1, keepdims=True)).ravel()
+    for (label, quantity), p in zip(behaviour.items(), exact, strict=True):
+        assert abs(quantity.value - p) <= 4.5 * math.sqrt(p * (1 - p) / quantity.draws) + 1e-12, label
+
+
 def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilities):
     assert_check_behaves(
-        check.exercise_5_4,
+        check.exercise_5_5,
         blend_probabilities,
         [
             blend_probabilities[:, ::-1],  # blends not ordered by mean
@@ -63,9 +130,12 @@ def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilit
             np.full((30, 3), 1 / 3),  # the prior, not the posterior
         ],
     )
-    assert_incorrect(check.exercise_5_4(blend_probabilities[:, ::-1]), "relabel")
-    assert_incorrect(check.exercise_5_4(blend_probabilities.T), "one row per cup")
-    assert_incorrect(check.exercise_5_4(2 * blend_probabilities), "distribution")
+    assert_incorrect(check.exercise_5_5(blend_probabilities[:, ::-1]), "relabel")
+    assert_incorrect(check.exercise_5_5(blend_probabilities.T), "one row per cup")
+    assert_incorrect(check.exercise_5_5(2 * blend_probabilities), "distribution")
+    prior_guess = check.exercise_5_5(np.full((30, 3), 1 / 3))  # a wrong entry is named by row and column
+    assert_incorrect(prior_guess, "kind_probabilities")
+    assert "row 0, column 0 (cup 0, 82 mg; blend 0)" in prior_guess.message
 
 
 def test_gibbs_blend_probabilities_are_near_certain(blend_probabilities):
@@ -84,6 +154,6 @@ def test_known_mistakes_get_their_own_hint():
 
 
 def test_a_non_numeric_answer_is_rejected_without_raising():
-    for exercise in (check.exercise_5_1, check.exercise_5_2, check.exercise_5_4):
+    for exercise in (check.exercise_5_1, check.exercise_5_2, check.exercise_5_5):
         feedback = exercise("five")
         assert feedback.status == "incorrect"

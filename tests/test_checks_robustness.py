@@ -126,14 +126,15 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 5 + 6 + 5 + 6 + 4 + 3 + 4 + 5
+
+    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 3 + 4 + 5
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
 
 def test_non_numbers_are_not_accepted_as_numbers():
     numeric = [chapter1.exercise_1_1, chapter2.exercise_2_1, chapter3.exercise_3_1, chapter4.exercise_4_1,
-               chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_2]
+               chapter4.exercise_4_3, chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_2]
     for check, answer in itertools.product(numeric, STRINGS + CONTAINERS + OTHERS[1:] + [True, 1j, np.zeros(2)]):
         assert check(answer).status == "incorrect", (check.__name__, answer)
 
@@ -151,12 +152,14 @@ RIGHT = {
     chapter3.exercise_3_1: 0.6827,
     chapter3.exercise_3_2: 87.82,
     chapter3.exercise_3_4: 0.3884,
-    chapter4.exercise_4_1: 429.41,
-    chapter4.exercise_4_2: 2.425,
-    chapter4.exercise_4_3: 5.557,
-    chapter4.exercise_4_4: 0.5246,
-    chapter4.exercise_4_5: 0.5493,
-    chapter4.exercise_4_6: 2,
+    chapter4.exercise_4_1: 0.2750,
+    chapter4.exercise_4_2: 0.7,
+    chapter4.exercise_4_3: 429.41,
+    chapter4.exercise_4_4: 2.425,
+    chapter4.exercise_4_5: 5.557,
+    chapter4.exercise_4_7: 0.5246,
+    chapter4.exercise_4_8: 0.5493,
+    chapter4.exercise_4_9: 2,
     chapter5.exercise_5_1: 0.1232,
     chapter5.exercise_5_2: 3.008,
     chapter6.exercise_6_1: 3,
@@ -180,7 +183,7 @@ def test_the_right_answer_passes_as_any_kind_of_number(check):
 
 @pytest.mark.parametrize(
     "check, letter",
-    [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_6, "b"), (chapter5.exercise_5_3, "b"),
+    [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_6, "b"), (chapter5.exercise_5_4, "b"),
      (chapter6.exercise_6_3, "b")],
 )
 def test_the_right_letter_passes_in_any_spelling(check, letter):
@@ -194,9 +197,10 @@ def test_the_right_letter_passes_in_any_spelling(check, letter):
         (chapter2.exercise_2_1, 0.033),
         (chapter2.exercise_2_2, 0.33),
         (chapter3.exercise_3_4, 0.39),
-        (chapter4.exercise_4_1, 429.4),
-        (chapter4.exercise_4_2, 2.4),
-        (chapter4.exercise_4_5, 0.5),
+        (chapter4.exercise_4_1, 0.27),
+        (chapter4.exercise_4_3, 429.4),
+        (chapter4.exercise_4_4, 2.4),
+        (chapter4.exercise_4_8, 0.5),
         (chapter5.exercise_5_1, 0.12),
         (chapter6.exercise_6_2, 205.0),
     ],

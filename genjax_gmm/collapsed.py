@@ -1,0 +1,258 @@
+"""Gibbs sampling of the kinds alone: the finite Bayesian GMM with its parameters summed out.
+
+Under ``GMMPrior`` (π ~ Dirichlet(α·1_K), μ_k ~ N(m₀, s₀²), σ²_k ~ InvGamma(a, b)) the weights
+integrate out in closed form (the Pólya urn), and so does each kind's mean for a fixed variance;
+the variance is integrated numerically on a grid of log σ² (the prior is only conditionally
+conjugate, so no formula integrates μ and σ² together). For kinds z and data x,
+
+    log p(z, x) = log Γ(Kα) − log Γ(Kα + n) + Σ_k [log Γ(α + n_k) − log Γ(α)] + Σ_k log p(x_{I_k}),
+    p(x_G) = ∫ (2πσ²)^(−(m−1)/2) m^(−1/2) e^(−S/2σ²) N(x̄; m₀, s₀² + σ²/m) InvGamma(σ²; a, b) dσ²
+
+for a group G of m points with mean x̄ and spread S = Σ (x_i − x̄)² (p(x_∅) = 1). A sweep redraws
+each z_i in turn from its exact conditional
+
+    P(z_i = k | z_−i, x) ∝ (n_{k,−i} + α) · p(x_{I_k∖i} ∪ {x_i}) / p(x_{I_k∖i}),
+
+the finite-K version of Chapter 7's collapsed sampler. A kind's parameters never have to move
+together with its members, which is what strands the blocked sampler (``gibbs``) when one point
+could belong to either of two tight kinds. The sampler runs in NumPy on the host (no compilation);
+each step costs O(chains · K · grid).
+
+It imports only names that ``models`` and ``inference`` export; it is meant to move onto the
+inference engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import jax
+import numpy as np
+from scipy.special import gammaln
+
+from .inference import ConvergenceWarning, effective_sample_size, split_rhat
+from .models import GMMPrior
+from .validation import check_instance, check_key, check_observations, check_positive_int
+
+__all__ = ["CollapsedResult", "group_log_evidence", "collapsed_log_joint", "collapsed_gibbs"]
+
+GRID_POINTS = 257
+"""Points of the log σ² grid (trapezoid rule; the integrand is smooth and decays fast at both ends)."""
+
+RHAT_THRESHOLD = 1.01
+"""``collapsed_gibbs`` warns above this split R-hat of the log joint, as ``gibbs`` and ``dpmm_gibbs`` do."""
+
+
+def _logsumexp(values: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """log Σ exp(values) along ``axis``, the largest term factored out (SciPy's costs 50 µs a call)."""
+    top = np.max(values, axis=axis, keepdims=True)
+    total = top + np.log(np.sum(np.exp(values - top), axis=axis, keepdims=True))
+    return total if keepdims else np.squeeze(total, axis=axis)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Grid:
+    """The trapezoid rule on a grid of t = log σ², with what does not depend on the group precomputed."""
+
+    variance: np.ndarray
+    log_2pi_variance: np.ndarray
+    log_weight: np.ndarray  # log InvGamma(σ²; a, b) + log σ² (dσ² = σ² dt) + log of the trapezoid weight
+
+
+def _log_variance_grid(data: np.ndarray, prior: GMMPrior) -> _Grid:
+    """log σ² from far below the prior's scale (where e^(−b/σ²) vanishes) to far above any spread
+    the data and prior allow (the integrand's tail decays as (σ²)^−(a + 1/2) at worst)."""
+    a, b = prior.var_shape, prior.var_scale
+    scale = b + np.sum((data - prior.mean_loc) ** 2) + data.size * prior.mean_scale**2
+    low = np.log(b / (a + 1 + data.size / 2)) - 12
+    high = np.log(scale) + 30 / (a + 0.5)
+    t = np.linspace(low, high, GRID_POINTS)
+    variance = np.exp(t)
+    trapezoid = np.full(t.size, np.log(t[1] - t[0]))
+    trapezoid[[0, -1]] -= np.log(2)
+    log_prior = a * np.log(b) - gammaln(a) - (a + 1) * t - b / variance
+    return _Grid(variance, np.log(2 * np.pi * variance), log_prior + t + trapezoid)
+
+
+def _group_log_evidence(counts, sums, sums_of_squares, prior: GMMPrior, grid: _Grid) -> np.ndarray:
+    """log p(x_G) for groups given by n, Σ(x − m₀) and Σ(x − m₀)² (any shape; empty groups give 0)."""
+    n = np.asarray(counts, float)[..., None]
+    occupied = n[..., 0] > 0
+    n = np.where(n > 0, n, 1.0)
+    centred_mean = np.asarray(sums, float)[..., None] / n
+    spread = np.maximum(np.asarray(sums_of_squares, float)[..., None] - n * centred_mean**2, 0.0)
+    mean_var = prior.mean_scale**2 + grid.variance / n
+    log_integrand = (
+        -0.5 * (n - 1) * grid.log_2pi_variance - 0.5 * np.log(n) - 0.5 * spread / grid.variance
+        - 0.5 * np.log(2 * np.pi * mean_var) - 0.5 * centred_mean**2 / mean_var + grid.log_weight
+    )
+    return np.where(occupied, _logsumexp(log_integrand), 0.0)
+
+
+def _checked(data, num_components, prior) -> tuple[np.ndarray, int, GMMPrior]:
+    return (
+        check_observations(data, "data"),
+        check_positive_int(num_components, "num_components"),
+        check_instance(prior, GMMPrior, "prior"),
+    )
+
+
+def group_log_evidence(points, prior: GMMPrior) -> float:
+    """log p(x_G) of ``points`` all drawn from one kind, its mean and variance integrated out."""
+    points = check_observations(points, "points")
+    check_instance(prior, GMMPrior, "prior")
+    centred = points - prior.mean_loc
+    grid = _log_variance_grid(points, prior)
+    return float(_group_log_evidence(points.size, centred.sum(), np.sum(centred**2), prior, grid))
+
+
+def _log_urn(counts: np.ndarray, alpha: float) -> np.ndarray:
+    """log of the Dirichlet-multinomial probability of assignments with these counts (last axis K)."""
+    num_components, n = counts.shape[-1], counts.sum(axis=-1)
+    return (gammaln(num_components * alpha) - gammaln(num_components * alpha + n)
+            + np.sum(gammaln(alpha + counts) - gammaln(alpha), axis=-1))
+
+
+def _statistics(centred: np.ndarray, assignments: np.ndarray, num_components: int) -> tuple[np.ndarray, ...]:
+    """Per kind: count, Σ(x − m₀), Σ(x − m₀)² (last axis K), for assignments of shape (..., n)."""
+    one_hot = assignments[..., None] == np.arange(num_components)
+    return one_hot.sum(axis=-2), np.sum(one_hot * centred[..., None], axis=-2), np.sum(
+        one_hot * centred[..., None] ** 2, axis=-2)
+
+
+def collapsed_log_joint(data, assignments, num_components, prior: GMMPrior) -> float:
+    """log p(z, x | K) with π, μ and σ² integrated out (the module docstring's formula)."""
+    data, num_components, prior = _checked(data, num_components, prior)
+    z = np.asarray(assignments)
+    if z.shape != data.shape or z.dtype.kind not in "iu" or np.any((z < 0) | (z >= num_components)):
+        raise ValueError(f"assignments must be {data.size} integers in 0 … {num_components - 1}, one per point")
+    counts, sums, squares = _statistics(data - prior.mean_loc, z, num_components)
+    grid = _log_variance_grid(data, prior)
+    return float(_log_urn(counts, prior.concentration) + _group_log_evidence(counts, sums, squares, prior, grid).sum())
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sampler:
+    """Collapsed Gibbs sweeps over several chains at once, each with its own data set (chains, n)."""
+
+    centred: np.ndarray
+    num_components: int
+    prior: GMMPrior
+    grid: _Grid
+
+    def log_seating(self, counts_without, log_evidence_without, log_evidence_with) -> np.ndarray:
+        """log P(z_i = k | z_−i, x) up to a constant: log(n_{k,−i} + α) + log p(x_i | x_{I_k∖i})."""
+        return np.log(counts_without + self.prior.concentration) + log_evidence_with - log_evidence_without
+
+    def sweep(self, assignments: np.ndarray, uniforms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One sweep in place over the points in order; returns the assignments and, for every point,
+        its conditional P(z_i = · | z_−i, x) at the time it was redrawn (chains, n, K)."""
+        chains = np.arange(assignments.shape[0])
+        counts, sums, squares = _statistics(self.centred, assignments, self.num_components)
+        log_evidence = _group_log_evidence(counts, sums, squares, self.prior, self.grid)
+        conditionals = np.empty((*assignments.shape, self.num_components))
+        for i in range(assignments.shape[1]):
+            x, old = self.centred[:, i], assignments[:, i]
+            counts[chains, old] -= 1
+            sums[chains, old] -= x
+            squares[chains, old] -= x**2
+            log_evidence[chains, old] = _group_log_evidence(
+                counts[chains, old], sums[chains, old], squares[chains, old], self.prior, self.grid)
+            with_point = _group_log_evidence(counts + 1, sums + x[:, None], squares + x[:, None] ** 2,
+                                             self.prior, self.grid)
+            logits = self.log_seating(counts, log_evidence, with_point)
+            probabilities = np.exp(logits - _logsumexp(logits, axis=1, keepdims=True))
+            new = np.minimum((np.cumsum(probabilities, axis=1) < uniforms[:, i, None]).sum(axis=1),
+                             self.num_components - 1)
+            counts[chains, new] += 1
+            sums[chains, new] += x
+            squares[chains, new] += x**2
+            log_evidence[chains, new] = with_point[chains, new]
+            assignments[:, i] = new
+            conditionals[:, i] = probabilities
+        return assignments, conditionals
+
+    def log_joint(self, assignments: np.ndarray) -> np.ndarray:
+        counts, sums, squares = _statistics(self.centred, assignments, self.num_components)
+        return _log_urn(counts, self.prior.concentration) + _group_log_evidence(
+            counts, sums, squares, self.prior, self.grid).sum(axis=-1)
+
+
+def _ordered_by_group_mean(data, assignments, conditionals, num_components):
+    """Relabel every draw so that kind 0 has the smallest mean of its points (empty kinds last)."""
+    one_hot = assignments[..., None] == np.arange(num_components)
+    counts = one_hot.sum(axis=-2)
+    means = np.where(counts > 0, np.sum(one_hot * data[..., None], axis=-2) / np.maximum(counts, 1), np.inf)
+    order = np.argsort(means, axis=-1, kind="stable")  # (…, K): new label j is old label order[j]
+    rank = np.argsort(order, axis=-1)  # old label → new label
+    relabelled = np.take_along_axis(rank, assignments, axis=-1)
+    return relabelled, np.take_along_axis(conditionals, order[..., None, :], axis=-1)
+
+
+def _diagnostics(log_joint: np.ndarray) -> tuple[float, float]:
+    """(split R-hat, ESS) of the log joint. The kinds are discrete, so near-certain kinds give a log
+    joint that rarely changes: every draw equal gives R-hat 1 and ESS nan; draws constant within
+    every (half-)chain but different across chains give R-hat ∞ (stuck apart), ESS nan."""
+    if np.all(log_joint == log_joint.flat[0]):
+        return 1.0, float("nan")
+    try:
+        return split_rhat(log_joint), effective_sample_size(log_joint)
+    except ValueError:
+        return float("inf"), float("nan")
+
+
+@dataclasses.dataclass(frozen=True)
+class CollapsedResult:
+    """Draws of the collapsed sampler after burn-in, kinds ordered by mean in every draw.
+
+    ``assignments`` (chains, draws, n); ``conditional_probabilities`` (chains, draws, n, K): each
+    point's P(z_i = k | z_−i, x) when it was redrawn, whose average over draws estimates
+    P(z_i = k | x) with less noise than counting (Rao–Blackwellisation); ``log_joint`` (chains,
+    draws): log p(z, x); ``rhat`` and ``ess`` of the log joint (ESS nan when it never changes).
+    """
+
+    assignments: np.ndarray
+    conditional_probabilities: np.ndarray
+    log_joint: np.ndarray
+    burn_in: int
+    rhat: float
+    ess: float
+
+    def kind_probabilities(self) -> np.ndarray:
+        """P(z_i = k | x) for every point (n, K), kinds ordered by mean, pooled over chains."""
+        return self.conditional_probabilities.mean(axis=(0, 1))
+
+
+def collapsed_gibbs(key, data, num_components, prior: GMMPrior, *, num_sweeps: int = 200, num_chains: int = 4,
+                    burn_in: int | None = None) -> CollapsedResult:
+    """Collapsed Gibbs sampling of the kinds z of ``data`` under the K-kind ``bayesian_gmm``, with
+    π, μ and σ² summed out (module docstring). Chains start from kinds drawn uniformly at random;
+    ``burn_in`` (default a quarter of the sweeps) are dropped. Warns (``ConvergenceWarning``) when
+    split R-hat of the log joint exceeds 1.01. Its draws come from NumPy on the host, seeded by ``key``."""
+    key = check_key(key)
+    data, num_components, prior = _checked(data, num_components, prior)
+    num_sweeps = check_positive_int(num_sweeps, "num_sweeps")
+    num_chains = check_positive_int(num_chains, "num_chains")
+    burn_in = num_sweeps // 4 if burn_in is None else int(burn_in)
+    if not 0 <= burn_in < num_sweeps:
+        raise ValueError(f"burn_in must be in 0 … num_sweeps − 1 = {num_sweeps - 1}, got {burn_in}")
+    generator = np.random.default_rng(np.asarray(jax.random.key_data(key)))  # host draws: nothing to compile
+    assignments = generator.integers(num_components, size=(num_chains, data.size))
+    uniforms = generator.random((num_sweeps, num_chains, data.size))
+    sampler = _Sampler(np.broadcast_to(data - prior.mean_loc, assignments.shape), num_components, prior,
+                       _log_variance_grid(data, prior))
+    kept_z, kept_p, kept_log_joint = [], [], []
+    for sweep in range(num_sweeps):
+        assignments, conditionals = sampler.sweep(assignments, uniforms[sweep])
+        if sweep >= burn_in:
+            kept_z.append(assignments.copy())
+            kept_p.append(conditionals)
+            kept_log_joint.append(sampler.log_joint(assignments))
+    z, p = _ordered_by_group_mean(data, np.stack(kept_z, axis=1), np.stack(kept_p, axis=1), num_components)
+    log_joint = np.stack(kept_log_joint, axis=1)
+    rhat, ess = _diagnostics(log_joint)
+    if rhat > RHAT_THRESHOLD:
+        warnings.warn(f"collapsed_gibbs: split R-hat of the log joint is {rhat:.3f} > {RHAT_THRESHOLD} (the chains "
+                      "disagree). Run more sweeps or more chains.", ConvergenceWarning, stacklevel=2)
+    return CollapsedResult(z, p, log_joint, burn_in, rhat, ess)
