@@ -10,8 +10,9 @@ Modules, one idea each:
   and the penguins.
 * ``models``: GenJAX generative functions (one bento, known-parameter mixtures, the Bayesian GMM).
 * ``dirichlet_process``: the Dirichlet-process mixture (CRP, conjugate Normal-Inverse-Gamma kinds).
-* ``num_clusters``: the CRP prior of the number of clusters K, and reweighting P(K | x) to another α.
-* ``concentration``: a Gamma hyperprior on α (Escobar and West's update; the prior of K, the posterior of α).
+* ``num_clusters``: the prior of the number of clusters K (α fixed or Gamma-distributed), reweighting
+  P(K | x) to another prior on α, and the posterior of α.
+* ``concentration``: Escobar and West's Gibbs update of α under a Gamma hyperprior.
 * ``exact_partitions``: the DP mixture's exact P(K | x) for data in well-separated groups.
 * ``partition_estimate``: one partition summarising posterior draws (Dahl's least squares).
 * ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from scipy import integrate, stats
+from scipy.special import gammaln
 
 import genjax_gmm as gg
 from genjax_gmm.num_clusters import _log_stirling_first_kind
@@ -80,6 +82,60 @@ def test_reweighting_an_exact_posterior_gives_the_exact_posterior_of_the_other_a
                            atol=1e-12)
 
 
+@pytest.mark.parametrize("n, a, b", [(20, 2.0, 4.0), (82, 1.0, 1.0), (30, 0.5, 0.1)])
+def test_the_prior_of_k_mixes_the_crp_law_over_alpha(n, a, b):
+    prior_k = gg.num_clusters_prior(n, gg.ConcentrationPrior(a, b))
+    assert prior_k.shape == (n + 1,) and prior_k[0] == 0 and prior_k.sum() == pytest.approx(1, abs=1e-12)
+    for k in (1, 2, 5):
+        direct, _ = integrate.quad(
+            lambda alpha: gg.num_clusters_prior(n, alpha)[k] * stats.gamma.pdf(alpha, a, scale=1 / b), 0, 400.0,
+            points=[0.1, 1.0, 10.0], limit=400, epsabs=0,
+        )
+        assert prior_k[k] == pytest.approx(direct, rel=1e-6, abs=1e-12)
+
+
+def test_a_sharp_hyperprior_gives_the_fixed_alpha_prior():
+    sharp = gg.ConcentrationPrior(1e6, 1e6 / 1.5)  # α = 1.5 ± 0.0015
+    assert np.allclose(gg.num_clusters_prior(30, sharp), gg.num_clusters_prior(30, 1.5), atol=1e-3)
+
+
+def log_conditional(alpha, k, n, a, b):
+    return (a - 1 + k) * np.log(alpha) - b * alpha + gammaln(alpha) - gammaln(alpha + n)
+
+
+def test_the_posterior_of_alpha_given_one_k_is_the_conditional():
+    k, n, a, b = 4, 30, 2.0, 1.0
+    p_k = np.zeros(n + 1)
+    p_k[k] = 1.0
+    prior = gg.ConcentrationPrior(a, b)
+    grid = np.linspace(0.01, 12.0, 50)
+    normaliser, _ = integrate.quad(lambda alpha: np.exp(log_conditional(alpha, k, n, a, b)), 0, 60.0, points=[1, 5],
+                                   limit=400, epsabs=0)
+    expected = np.exp(log_conditional(grid, k, n, a, b)) / normaliser
+    assert np.allclose(gg.concentration_posterior(grid, p_k, prior), expected, rtol=1e-6)
+
+
+def test_the_posterior_of_alpha_is_a_density_and_mixes_over_k():
+    prior = gg.ConcentrationPrior(2.0, 1.0)
+    p_k = gg.num_clusters_prior(40, prior)  # with the prior of K, the posterior of α is its prior
+    grid = np.linspace(1e-3, 30.0, 3001)
+    density = gg.concentration_posterior(grid, p_k, prior)
+    assert integrate.trapezoid(density, grid) == pytest.approx(1, abs=1e-4)
+    assert np.allclose(density, stats.gamma.pdf(grid, 2.0, scale=1.0), atol=1e-6)
+
+
+def test_reweighting_between_a_hyperprior_and_a_fixed_alpha():
+    """From α ~ Gamma(2, 2) to α = 0.7 and back, on the exact coffee posterior: the same as
+    enumerating at α = 0.7, and the round trip returns the start."""
+    prior = gg.DPMMPrior(1.0, 120.0, 0.0025, 2.0, 10.0)
+    hyper = gg.ConcentrationPrior(2.0, 2.0)
+    at_one = gg.exact_num_clusters(gg.COFFEE_CAFFEINE, prior, 3).probabilities
+    under_hyper = gg.reweight_num_clusters(at_one, 1.0, hyper)
+    direct = gg.exact_num_clusters(gg.COFFEE_CAFFEINE, dataclasses.replace(prior, concentration=0.7), 3)
+    assert np.allclose(gg.reweight_num_clusters(under_hyper, hyper, 0.7), direct.probabilities, atol=1e-10)
+    assert np.allclose(gg.reweight_num_clusters(under_hyper, hyper, 1.0), at_one, atol=1e-10)
+
+
 def test_zero_probabilities_stay_zero():
     reweighted = gg.reweight_num_clusters([0.0, 0.5, 0.0, 0.5], 1.0, 2.0)
     assert np.allclose(reweighted, [0, 1 / 5, 0, 4 / 5])
@@ -95,10 +151,17 @@ def test_zero_probabilities_stay_zero():
         (lambda: gg.reweight_num_clusters([0.5, 0.6], 1.0, 2.0), ValueError, "sum to 1"),
         (lambda: gg.reweight_num_clusters([1.5, -0.5], 1.0, 2.0), ValueError, "non-negative"),
         (lambda: gg.reweight_num_clusters([[1.0]], 1.0, 2.0), ValueError, "1-D"),
-        (lambda: gg.reweight_num_clusters([], 1.0, 2.0), ValueError, "1-D"),
+        (lambda: gg.reweight_num_clusters([1.0], 1.0, 2.0), ValueError, "1-D"),
         (lambda: gg.reweight_num_clusters(None, 1.0, 2.0), TypeError, "probabilities"),
-        (lambda: gg.reweight_num_clusters([1.0], 0.0, 2.0), ValueError, "concentration"),
-        (lambda: gg.reweight_num_clusters([1.0], 1.0, "2"), TypeError, "new_concentration"),
+        (lambda: gg.reweight_num_clusters([0.0, 1.0], 0.0, 2.0), ValueError, "concentration"),
+        (lambda: gg.reweight_num_clusters([0.0, 1.0], 1.0, "2"), TypeError, "new_concentration"),
+        (lambda: gg.reweight_num_clusters([0.5, 0.5], 1.0, 2.0), ValueError, "P\\(K = 0\\)"),
+        (lambda: gg.ConcentrationPrior(0.0, 1.0), ValueError, "shape"),
+        (lambda: gg.ConcentrationPrior(1.0, -2.0), ValueError, "rate"),
+        (lambda: gg.num_clusters_prior(5, "prior"), TypeError, "concentration"),
+        (lambda: gg.concentration_posterior([0.0, 1.0], [0, 1], gg.ConcentrationPrior(1.0, 1.0)), ValueError, "alpha"),
+        (lambda: gg.concentration_posterior([1.0], [0, 0.6], gg.ConcentrationPrior(1.0, 1.0)), ValueError, "p_num"),
+        (lambda: gg.concentration_posterior([1.0], [0.0, 1.0], "prior"), TypeError, "prior"),
     ],
 )
 def test_bad_input_is_refused_with_the_argument_named(call, error, words):
