@@ -6,7 +6,7 @@ LINTED := genjax_gmm tests scripts benchmarks $(NOTEBOOKS)
 # (tests/conftest.py); `make test TEST_WORKERS=0` runs serially in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: env course test lint solutions students bench colab-check lock clean
+.PHONY: env course test test-fast lint solutions students bench colab-check lock clean
 
 env:                      ## create/refresh .venv with pinned dependencies
 	@scripts/bootstrap.sh
@@ -16,6 +16,9 @@ course: env               ## execute every solution notebook and build the book 
 
 test: env                 ## every test: package tests, notebook sync, every notebook under nbval
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax --nbval-current-env -n $(TEST_WORKERS)
+
+test-fast: env            ## the edit loop: the package tests without the slow ones, no notebooks
+	$(PY) -m pytest tests -m "not slow" -n $(TEST_WORKERS)
 
 lint: env                 ## ruff over the package, tests, scripts, benchmarks and notebooks (pyproject.toml)
 	$(PY) -m ruff check $(LINTED)

@@ -24,8 +24,9 @@ import numpy as np
 
 import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
+from genjax_gmm.gaussian import mvn_mixture_logits
+from genjax_gmm.multivariate.gibbs import initial_state
 
-gibbs_module = sys.modules["genjax_gmm.multivariate.gibbs"]  # the module (mv.gibbs is the function)
 
 
 class Config(NamedTuple):
@@ -44,7 +45,7 @@ def log_likelihood_of_draws(data, weights, means, covariances) -> jax.Array:
     """log p(x | π, μ, Σ) for every draw; parameters have leading (chain, draw) axes."""
 
     def one(weights, means, covariances):
-        logits = gibbs_module.assignment_logits(data, weights, means, covariances)
+        logits = mvn_mixture_logits(data, weights, means, covariances)
         return jnp.sum(jax.scipy.special.logsumexp(logits, axis=-1))
 
     return jax.jit(jax.vmap(jax.vmap(one)))(weights, means, covariances)
@@ -78,10 +79,7 @@ def nuts_run(key, data, num_components, prior, config: Config, num_chains: int):
 
     model = functools.partial(marginal_model, num_components=num_components, prior=prior)
     data = jnp.asarray(data)
-    mask = jnp.ones(data.shape[0])
-    starts = [
-        gibbs_module.initial_state(k, data, mask, num_components, prior) for k in jax.random.split(key, num_chains)
-    ]
+    starts = [initial_state(k, data, num_components, prior) for k in jax.random.split(key, num_chains)]
     init_params = jax.tree.map(
         lambda *values: jnp.stack(values),
         *(

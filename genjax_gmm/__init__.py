@@ -17,10 +17,18 @@ Modules, one idea each:
 * ``partition_estimate``: one partition summarising posterior draws (Dahl's least squares).
 * ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
-* ``inference``: importance resampling, Gibbs sampling, relabelling, diagnostics, EM and k-means.
+* ``gaussian``: Gaussian log densities (1-D, Cholesky multivariate, mixture logits).
+* ``components``: the one order of a mixture's components, by mean.
+* ``engine``: what every inference algorithm runs on, knowing no model: shape buckets, the chain
+  runner and its kernel protocol, greedy k-means++ seeding, R-hat, ESS and the convergence
+  warning, iterations to convergence.
+* ``maximum_likelihood``: EM and k-means for (N, D) points, four covariance types: behind ``em``
+  and ``mv.em``.
+* ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
-* ``clusterings``: the adjusted Rand index between two clusterings.
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
+* ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
 """
 
@@ -32,20 +40,22 @@ from .compilation_cache import enable_compilation_cache  # noqa: E402
 
 enable_compilation_cache()
 
-from . import (  # noqa: E402
+from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.engine, …)
     categorize,
     clusterings,
     collapsed,
-    compilation_cache,  # noqa: F401
+    compilation_cache,
     concentration,
     data,
     dirichlet_process,
+    engine,
     exact_partitions,
     inference,
     models,
-    multivariate,  # noqa: F401
+    multivariate,
     num_clusters,
     partition_estimate,
+    posterior,
     predictive_check,
 )
 from .categorize import *  # noqa: E402,F403
@@ -59,6 +69,7 @@ from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .num_clusters import *  # noqa: E402,F403
 from .partition_estimate import *  # noqa: E402,F403
+from .posterior import *  # noqa: E402,F403
 from .predictive_check import *  # noqa: E402,F403
 
 __all__ = [
@@ -74,4 +85,5 @@ __all__ = [
     *predictive_check.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *posterior.__all__,
 ]

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
+from .gaussian import normal_mixture_logits
 from .validation import MAX_MAGNITUDE, check_finite, check_mixture_parameters, is_traced
 
 __all__ = [
@@ -51,10 +52,7 @@ def _check_standardised_distance(x: np.ndarray, means: np.ndarray, stds: np.ndar
         )
 
 
-@jax.jit
-def _log_joint(x, weights, means, stds) -> jax.Array:
-    z = (x[..., None] - means) / stds
-    return jnp.log(weights) - jnp.log(stds) - 0.5 * jnp.log(2 * jnp.pi) - 0.5 * z**2
+_log_joint = jax.jit(normal_mixture_logits)
 
 
 @jax.jit

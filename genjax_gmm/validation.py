@@ -22,12 +22,15 @@ __all__ = [
     "check_finite",
     "check_positive",
     "check_positive_int",
+    "check_nonnegative_int",
     "check_observations",
+    "check_points",
     "check_instance",
     "check_mixture_parameters",
     "check_key",
     "check_float_dtype",
     "check_magnitude",
+    "check_memory",
     "cached_by_counts",
     "check_prior_fields",
     "register_prior_pytree",
@@ -38,6 +41,9 @@ MAX_MAGNITUDE = 1e150
 that their squares and squared ratios stay finite in float64 (≤ 1e308)."""
 
 WEIGHT_SUM_TOLERANCE = 1e-6
+
+MEMORY_LIMIT_BYTES = 4 * 2**30
+"""Requests whose results would need more memory than this are refused before allocating."""
 
 
 def is_traced(*values) -> bool:
@@ -77,17 +83,30 @@ def check_positive(value, name: str) -> np.ndarray:
     return array
 
 
-def check_positive_int(value, name: str) -> int:
-    """An integer >= 1 (Python, NumPy or 0-d integer array; bools rejected), returned as ``int``."""
+def _integer(value, name: str) -> int:
+    """``value`` as an ``int`` if it is an integer (Python, NumPy or 0-d integer array), bools rejected."""
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got bool")
     try:
-        value = operator.index(value)
+        return int(operator.index(value))
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+
+
+def check_positive_int(value, name: str) -> int:
+    """An integer >= 1 (Python, NumPy or 0-d integer array; bools rejected), returned as ``int``."""
+    value = _integer(value, name)
     if value < 1:
         raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
+    return value
+
+
+def check_nonnegative_int(value, name: str) -> int:
+    """An integer >= 0 (a count or a seed; bools rejected), returned as ``int``."""
+    value = _integer(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {value}")
+    return value
 
 
 def check_observations(value, name: str = "data") -> np.ndarray:
@@ -98,6 +117,19 @@ def check_observations(value, name: str = "data") -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"{name} must hold at least one observation, got an empty array")
     return array
+
+
+def check_points(value, name: str = "data") -> np.ndarray:
+    """A non-empty (N, D) float64 array of finite points (a (N,) array counts as D = 1), each
+    coordinate small enough that its square fits in float64 (``check_magnitude``)."""
+    points = check_magnitude(value, name)
+    if points.ndim == 1:
+        points = points[:, None]
+    if points.ndim != 2:
+        raise ValueError(f"{name} must be an (N, D) array of points, got shape {points.shape}")
+    if points.shape[0] == 0 or points.shape[1] == 0:
+        raise ValueError(f"{name} must hold at least one point of at least one coordinate, got shape {points.shape}")
+    return points
 
 
 def check_instance(value, expected: type, name: str):
@@ -179,6 +211,15 @@ def check_magnitude(value, name: str, *, scale: bool = False) -> np.ndarray:
             f"got {np.min(np.abs(array)):.3g}; rescale the data"
         )
     return array
+
+
+def check_memory(num_bytes: float, what: str) -> None:
+    """``ValueError`` saying how much memory ``what`` needs when it exceeds ``MEMORY_LIMIT_BYTES``."""
+    if num_bytes > MEMORY_LIMIT_BYTES:
+        raise ValueError(
+            f"{what} would need {num_bytes / 2**30:,.1f} GiB of memory (limit "
+            f"{MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); ask for fewer draws, chains or points"
+        )
 
 
 def cached_by_counts(*names: str):

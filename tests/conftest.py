@@ -154,4 +154,17 @@ def pytest_xdist_auto_num_workers(config: pytest.Config):
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "slow: a heavy statistical test (long chains, enumeration); `make test-fast` leaves these out"
+    )
     config.pluginmanager.register(NotebookTimer(guard_from_environment()), "notebook-timer")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test that takes ``mcmc_sampler`` runs once for every Markov chain sampler of the package (the
+    real ones, tests/harness/cases.py; imported only then, so that this file imports nothing from
+    the repository when it is copied into a stand-in course)."""
+    if "mcmc_sampler" in metafunc.fixturenames:
+        from harness.cases import SAMPLER_CASES
+
+        metafunc.parametrize("mcmc_sampler", list(SAMPLER_CASES.values()), ids=list(SAMPLER_CASES), scope="module")

@@ -1,7 +1,8 @@
-"""ArviZ export and summaries (``genjax_gmm.inference.summaries``), and the package's teaching
+"""ArviZ export and summaries (``genjax_gmm.posterior.summaries``), and the package's teaching
 diagnostics against ArviZ's and GenJAX's on the same draws."""
 
 import dataclasses
+import warnings
 
 import arviz as az
 import jax
@@ -12,8 +13,9 @@ from genjax.inference import compute_ess, compute_rhat
 from scipy import signal, stats
 
 import genjax_gmm as gg
-from genjax_gmm.inference import effective_sample_size, relabel_by_mean, split_rhat, summaries
-from genjax_gmm.inference.summaries import ResultLayout, Variable, register_layout
+from genjax_gmm import effective_sample_size, relabel_by_mean, split_rhat
+from genjax_gmm import multivariate as mv
+from genjax_gmm.posterior.summaries import LAYOUTS, register_layout
 
 # Two well-separated kinds (12 points near 0, 8 near 5): every chain finds them quickly.
 DATA = np.concatenate([np.linspace(-0.6, 0.6, 12), np.linspace(4.4, 5.6, 8)])
@@ -78,133 +80,114 @@ def test_relabelling_undoes_chains_that_number_the_components_differently(result
     assert float(az.rhat(relabelled["posterior"]["means"].values[..., 0], method="rank")) < 1.05
 
 
-def test_importance_result_is_one_chain_of_resampled_draws(result):
-    # An ImportanceResult holds (num_samples, …) draws; here 64 Gibbs draws stand in for resampled
-    # particles, which spares compiling a sampler (test_importance.py checks the real shapes).
-    imp = gg.ImportanceResult(
-        weights=result.weights[1, :64],
-        means=result.means[1, :64],
-        stds=result.stds[1, :64],
-        assignments=result.assignments[1, :64],
-        log_weights=jnp.zeros(256),
-        log_marginal_likelihood=-31.5,
-        effective_sample_size=256.0,
-    )
-    converted = gg.to_inference_data(imp, assignments=True, data=DATA)
+# --- every real result type: the package's export agrees with ArviZ on the relabelled draws ---
+
+MULTIVARIATE_DATA = gg.OLD_FAITHFUL[:30]
+ONE_CHAIN = ("importance_resampling", "marginal_importance_resampling")  # resampled particles
+SAMPLERS = ["gibbs", *ONE_CHAIN, "dpmm_gibbs", "mv.gibbs"]
+COMPONENT_DIMS = {"weights": ["component"], "means": ["component"], "stds": ["component"]}
+EXPORTED_DIMS = {  # the posterior variables of each result type, and their dims after (chain, draw)
+    "gibbs": COMPONENT_DIMS,
+    "importance_resampling": COMPONENT_DIMS,
+    "marginal_importance_resampling": COMPONENT_DIMS,
+    "dpmm_gibbs": {"num_clusters": []},
+    "mv.gibbs": {
+        "weights": ["component"],
+        "means": ["component", "coordinate"],
+        "covariances": ["component", "row", "column"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def results(result):
+    """A real result of every sampler that ``to_inference_data`` converts, with its data."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.ImportanceWarning)  # 2,000 prior particles: a small ESS
+        importance = gg.importance_resampling(jax.random.key(1), DATA, K, PRIOR, 2000, 200)
+        marginal = gg.marginal_importance_resampling(jax.random.key(2), DATA, K, PRIOR, 2000, 200)
+    dirichlet_process = gg.dpmm_gibbs(jax.random.key(3), DATA, gg.DPMMPrior(1.0, 2.5, 0.1, 3.0, 0.5), num_sweeps=1000)
+    multivariate_prior = mv.NIWPrior.from_data(MULTIVARIATE_DATA, K)
+    multivariate = mv.gibbs(jax.random.key(4), MULTIVARIATE_DATA, K, multivariate_prior, num_sweeps=1000)
+    return {
+        "gibbs": (result, DATA),
+        "importance_resampling": (importance, DATA),
+        "marginal_importance_resampling": (marginal, DATA),
+        "dpmm_gibbs": (dirichlet_process, DATA),
+        "mv.gibbs": (multivariate, MULTIVARIATE_DATA),
+    }
+
+
+def _relabelled(name: str, result):
+    """The result with its components ordered by mean; a partition's labels have no order."""
+    return result if name == "dpmm_gibbs" else relabel_by_mean(result)
+
+
+def _posterior_arrays(name: str, result) -> dict[str, np.ndarray]:
+    """The relabelled draws of every exported variable, as (chain, draw, …) arrays."""
+    relabelled = _relabelled(name, result)
+    arrays = {variable: np.asarray(getattr(relabelled, variable)) for variable in EXPORTED_DIMS[name]}
+    return {variable: values[None] for variable, values in arrays.items()} if name in ONE_CHAIN else arrays
+
+
+def _arviz_summary(draws: dict[str, np.ndarray], dims: dict[str, list[str]]):
+    """ArviZ's own summary of ``draws`` with the 94 % HDI (ArviZ 1.x and 0.x spell it differently)."""
+    if int(az.__version__.split(".")[0]) >= 1:
+        return az.summary(az.from_dict({"posterior": draws}, dims=dims), ci_prob=0.94, ci_kind="hdi", round_to="none")
+    return az.summary(az.from_dict(posterior=draws, dims=dims), hdi_prob=0.94, round_to="none")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # ArviZ's R-hat of one chain of resampled draws: nan
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_summary_of_every_real_result_is_arvizs_summary_of_its_relabelled_draws(results, name):
+    result, _ = results[name]
+    draws = _posterior_arrays(name, result)
+    table = gg.summary(result, round_to="none")
+    expected = _arviz_summary(draws, EXPORTED_DIMS[name])
+    assert list(table.index) == list(expected.index) and list(table.columns) == list(expected.columns)
+    assert len(table) == sum(int(np.prod(values.shape[2:])) for values in draws.values())
+    np.testing.assert_allclose(table.to_numpy(float), expected.to_numpy(float), rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_every_real_result_converts_with_its_dims_draws_and_data(results, name):
+    result, data = results[name]
+    relabel = name != "dpmm_gibbs"
+    converted = gg.to_inference_data(result, relabel=relabel, assignments=True, data=data)
     posterior = converted["posterior"]
-    assert posterior["means"].shape == (1, 64, K)
-    assert posterior["assignments"].shape == (1, 64, DATA.size)
-    np.testing.assert_array_equal(posterior["means"].values[0], np.asarray(relabel_by_mean(imp).means))
-    assert posterior.attrs["log_marginal_likelihood"] == imp.log_marginal_likelihood
-    assert "sample_stats" not in converted  # resampled particles have no log joint
+    for variable, values in _posterior_arrays(name, result).items():
+        assert posterior[variable].dims == ("chain", "draw", *EXPORTED_DIMS[name][variable])
+        np.testing.assert_array_equal(posterior[variable].values, values)
+    assignments = np.asarray(_relabelled(name, result).assignments)
+    assert posterior["assignments"].dims == ("chain", "draw", "point")
+    np.testing.assert_array_equal(posterior["assignments"].values.reshape(assignments.shape), assignments)
+    np.testing.assert_array_equal(converted["observed_data"]["x"].values, data)
+    if name in ONE_CHAIN:  # resampled particles: one chain, no log joint, the evidence as an attribute
+        assert "sample_stats" not in converted and posterior["means"].shape[0] == 1
+        assert posterior.attrs["log_marginal_likelihood"] == result.log_marginal_likelihood
+    else:  # Markov chains: the log joint of every draw
+        np.testing.assert_array_equal(converted["sample_stats"]["lp"].values, np.asarray(result.log_joint))
+        assert posterior.attrs["burn_in"] == result.burn_in
+    if "means" in posterior:  # every draw ordered by its means' first coordinate
+        means = posterior["means"].values
+        assert np.all(np.diff(means.reshape(*means.shape[:3], -1)[..., 0], axis=-1) >= 0)
 
 
-# --- the same function for the other samplers' results (stand-ins of their shapes) -----------
-
-
-@dataclasses.dataclass(frozen=True)
-class MultivariateStandIn:
-    weights: np.ndarray  # (chains, draws, K)
-    means: np.ndarray  # (chains, draws, K, D)
-    covariances: np.ndarray  # (chains, draws, K, D, D)
-    assignments: np.ndarray  # (chains, draws, N)
-    log_joint: np.ndarray  # (chains, draws)
-
-
-def _relabel_by_first_coordinate(result: MultivariateStandIn) -> MultivariateStandIn:
-    order = np.argsort(result.means[..., 0], axis=-1)
-    rank = np.argsort(order, axis=-1)
-    return MultivariateStandIn(
-        weights=np.take_along_axis(result.weights, order, axis=-1),
-        means=np.take_along_axis(result.means, order[..., None], axis=-2),
-        covariances=np.take_along_axis(result.covariances, order[..., None, None], axis=-3),
-        assignments=np.take_along_axis(rank, result.assignments, axis=-1),
-        log_joint=result.log_joint,
-    )
-
-
-MULTIVARIATE_LAYOUT = ResultLayout(
-    variables=(
-        Variable("weights", ("component",), labelled=True),
-        Variable("means", ("component", "coordinate"), labelled=True),
-        Variable("covariances", ("component", "row", "column"), labelled=True),
-        Variable("assignments", ("point",), labelled=True),
-        Variable("log_joint", group="sample_stats", name="lp"),
-    ),
-    relabel=_relabel_by_first_coordinate,
-    observed_dims=("point", "coordinate"),
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class DirichletProcessStandIn:
-    assignments: np.ndarray  # (chains, draws, N)
-    num_clusters: np.ndarray  # (chains, draws)
-    log_joint: np.ndarray  # (chains, draws)
-
-
-DIRICHLET_PROCESS_LAYOUT = ResultLayout(
-    variables=(
-        Variable("num_clusters"),
-        Variable("assignments", ("point",), labelled=True),
-        Variable("log_joint", group="sample_stats", name="lp"),
-    ),
-)
-
-
-@pytest.fixture
-def layouts(monkeypatch):
-    """The stand-ins registered, in a copy of ``LAYOUTS`` that the test cannot leak."""
-    monkeypatch.setattr(summaries, "LAYOUTS", dict(summaries.LAYOUTS))
-    register_layout(MultivariateStandIn, MULTIVARIATE_LAYOUT)
-    register_layout(DirichletProcessStandIn, DIRICHLET_PROCESS_LAYOUT)
-
-
-def test_a_multivariate_result_converts_through_its_layout(layouts):
-    rng = np.random.default_rng(0)
-    chains, draws, components, coordinates, points = 2, 30, 3, 2, 7
-    covariance_factors = rng.normal(size=(chains, draws, components, coordinates, coordinates))
-    stand_in = MultivariateStandIn(
-        weights=rng.dirichlet(np.ones(components), size=(chains, draws)),
-        means=rng.normal(size=(chains, draws, components, coordinates)),
-        covariances=covariance_factors @ np.swapaxes(covariance_factors, -1, -2),
-        assignments=rng.integers(0, components, size=(chains, draws, points)),
-        log_joint=rng.normal(size=(chains, draws)),
-    )
-    data = rng.normal(size=(points, coordinates))
-    converted = gg.to_inference_data(stand_in, assignments=True, data=data)
-    posterior = converted["posterior"]
-    assert posterior["means"].dims == ("chain", "draw", "component", "coordinate")
-    assert posterior["covariances"].dims == ("chain", "draw", "component", "row", "column")
-    assert converted["observed_data"]["x"].dims == ("point", "coordinate")
-    relabelled = _relabel_by_first_coordinate(stand_in)
-    for name in ("weights", "means", "covariances", "assignments"):
-        np.testing.assert_array_equal(posterior[name].values, getattr(relabelled, name))
-    assert np.all(np.diff(posterior["means"].values[..., 0], axis=-1) > 0)
-    table = gg.summary(stand_in, var_names=["means"], round_to="none")
-    assert len(table) == components * coordinates
-    with pytest.raises(ValueError, match="data must have 2 dimension"):
-        gg.to_inference_data(stand_in, data=data[:, 0])
-
-
-def test_a_dirichlet_process_result_exports_its_label_free_summaries(layouts):
-    rng = np.random.default_rng(1)
-    stand_in = DirichletProcessStandIn(
-        assignments=rng.integers(0, 4, size=(4, 50, 9)),
-        num_clusters=rng.integers(1, 5, size=(4, 50)),
-        log_joint=rng.normal(size=(4, 50)),
-    )
-    converted = gg.to_inference_data(stand_in)
-    assert set(converted["posterior"].data_vars) == {"num_clusters"}
-    np.testing.assert_array_equal(converted["sample_stats"]["lp"].values, stand_in.log_joint)
-    table = gg.summary(stand_in, round_to="none")
-    assert list(table.index) == ["num_clusters"]
-    assert float(table.loc["num_clusters", "mean"]) == pytest.approx(stand_in.num_clusters.mean())
-    # Its labels are arbitrary and it has no relabelling: assignments only as they are.
+def test_a_partitions_labels_are_exported_only_as_they_are(results):
+    result, _ = results["dpmm_gibbs"]
+    assert set(gg.to_inference_data(result)["posterior"].data_vars) == {"num_clusters"}
     with pytest.raises(ValueError, match="no relabelling; pass relabel=False"):
-        gg.to_inference_data(stand_in, assignments=True)
-    raw = gg.to_inference_data(stand_in, relabel=False, assignments=True)
-    np.testing.assert_array_equal(raw["posterior"]["assignments"].values, stand_in.assignments)
+        gg.to_inference_data(result, assignments=True)
+    table = gg.summary(result, round_to="none")
+    assert float(table.loc["num_clusters", "mean"]) == pytest.approx(result.num_clusters.mean(), rel=1e-12)
+
+
+def test_multivariate_data_must_have_its_coordinates(results):
+    result, data = results["mv.gibbs"]
+    with pytest.raises(ValueError, match="data must have 2 dimension"):
+        gg.to_inference_data(result, data=data[:, 0])
+    table = gg.summary(result, var_names=["means"], round_to="none")
+    assert list(table.index) == [f"means[{k}, {d}]" for k in range(K) for d in range(2)]
 
 
 # --- summary -------------------------------------------------------------------------------
@@ -280,8 +263,8 @@ def test_summary_selects_variables_and_interval(result):
         (lambda r: gg.summary(r, hdi_prob=True), ValueError, "hdi_prob must be a probability"),
         (lambda r: gg.summary(r, var_names=["mu"]), ValueError, "var_names must be a list of names"),
         (lambda r: gg.summary(r, var_names="means"), ValueError, "var_names must be a list of names"),
-        (lambda r: register_layout("GibbsResult", MULTIVARIATE_LAYOUT), TypeError, "result_type must be a class"),
-        (lambda r: register_layout(MultivariateStandIn, {}), TypeError, "layout must be a ResultLayout"),
+        (lambda r: register_layout("GibbsResult", LAYOUTS[gg.GibbsResult]), TypeError, "result_type must be a class"),
+        (lambda r: register_layout(gg.GibbsResult, {}), TypeError, "layout must be a ResultLayout"),
     ],
 )
 def test_bad_input_is_rejected(result, call, error, message):

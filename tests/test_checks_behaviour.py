@@ -157,6 +157,38 @@ def meal_dividing_by_zero(scale):
 
 
 @gen
+def meal_with_integer_means(scale):
+    """The means as integers: TFP refuses to mix int64 and float64."""
+    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
+    return normal(jnp.array([500, 350, 420])[kind], STDS[kind]) @ "weight"
+
+
+@gen
+def meal_with_integer_literals(scale):
+    categorical(jnp.log(PROBABILITIES)) @ "kind"
+    return normal(500, 2) @ "weight"
+
+
+@gen
+def meal_with_integer_logits(scale):
+    kind = categorical(jnp.array([5, 3, 2])) @ "kind"
+    return normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+
+
+@gen
+def meal_with_float32(scale):
+    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
+    return normal(jnp.asarray(MEANS, dtype=jnp.float32)[kind], STDS[kind]) @ "weight"
+
+
+@gen
+def meal_averaging_with_an_axis(scale):
+    kind = categorical(jnp.log(PROBABILITIES)) @ "kind"
+    weight = normal(scale * MEANS[kind], STDS[kind]) @ "weight"
+    return jnp.mean(weight, weight)
+
+
+@gen
 def meal_raising(scale):
     raise ValueError("my model is not finished\nsecond line")
 
@@ -195,9 +227,14 @@ def test_an_unregistered_error_gets_the_generic_hint_and_the_first_difference():
         (meal_with_python_if, ["TracerBoolConversionError", "jnp.where"]),
         (meal_with_numpy, ["TracerArrayConversionError", "instead of numpy"]),
         (meal_without_arguments, ["TypeError", "meal(scale)"]),
-        (meal_returning_the_kind, ["returns one value (whole numbers)"]),
+        (meal_returning_the_kind, ["returns a whole number; the prompt's model returns a number with decimals"]),
         (meal_returning_nothing, ["returns nothing"]),
-        (meal_with_a_flip, ["'kind'", "truth values", "whole numbers"]),
+        (meal_with_a_flip, ["'kind'", "draws a truth value (True or False)", "draws a whole number"]),
+        (meal_with_integer_means, ["Found incompatible dtypes", "write 500.0, not 500"]),
+        (meal_with_integer_literals, ["must be a float", "write 500.0, not 500"]),
+        (meal_with_integer_logits, ["floating type", "write 500.0, not 500"]),
+        (meal_with_float32, ["float32", "leave out dtype=jnp.float32"]),
+        (meal_averaging_with_an_axis, ["ConcretizationTypeError", "averages a along the axis b"]),
         (meal_dividing_by_zero, ["yours is"]),
         (meal_raising, ["ValueError: my model is not finished"]),
     ],
@@ -208,6 +245,13 @@ def test_broken_models_get_a_cross_saying_what_went_wrong(model, fragments):
     for fragment in fragments:
         assert fragment in feedback.message, (fragment, feedback.message)
     assert "second line" not in feedback.message  # the exception in one line
+
+
+def test_what_the_prompts_model_returns_can_be_named():
+    """``returns`` replaces the bare kind of value in the message for a model that returns something else."""
+    named = ModelCheck(exercise="9.1", reference=meal, addresses=("kind", "weight"), arguments=((1.0,),),
+                       num_draws=100, returns="the weight, a number with decimals", hint="return the weight")
+    assert_incorrect(named(meal_returning_the_kind), "returns a whole number; the prompt's model returns the weight")
 
 
 def plain_meal(scale):
@@ -450,6 +494,32 @@ def test_read_output_and_one_line():
     assert one_line(ValueError("first\nsecond")) == "ValueError: first"
     assert one_line(RuntimeError()) == "RuntimeError"
     assert len(one_line(ValueError("x" * 1000))) == 300
+
+
+def test_one_line_drops_the_terminal_colour_codes_of_genjax_type_errors():
+    """GenJAX checks its arguments' types with beartype, whose messages are coloured for a
+    terminal; in a notebook's feedback the codes would show as garbage such as "[1m[35m"."""
+    assert one_line(TypeError("\x1b[1m\x1b[35mrepeat()\x1b[0m parameter \x1b[1;34mn\x1b[0m")) == (
+        "TypeError: repeat() parameter n"
+    )
+
+    @gen
+    def weighings(n):
+        normal.repeat(n)(0.0, 1.0) @ "weights"
+
+    with pytest.raises(TypeError) as raised:
+        seed(weighings.simulate)(jax.random.key(0), 3)
+    assert "\x1b[" in str(raised.value)  # the real error is coloured …
+    line = one_line(raised.value)
+    assert "\x1b" not in line and "[0m" not in line  # … its line is not
+    assert line.startswith("TypeError: Method genjax.core.GFI.repeat() parameter n=")
+
+
+def test_the_count_of_other_differences_is_grammatical():
+    expected = {f"number {i}": exact(float(i)) for i in range(3)}
+    for wrong, tail in ((2, "(1 other number differs too.)"), (3, "(2 other numbers differ too.)")):
+        got = {label: exact(q.value + (1.0 if i < wrong else 0.0)) for i, (label, q) in enumerate(expected.items())}
+        assert tail in judge("9.9", got, expected).message
 
 
 @pytest.mark.parametrize("check", [MEAL, RESPONSIBILITIES, SAMPLE_KINDS], ids=["model", "step", "random step"])

@@ -29,6 +29,9 @@ EXACT_P_GENEROUS = 0.7 * stats.norm.sf(502, 500, 2) + 0.3 * stats.norm.sf(502, 3
         (check.exercise_1_2, 3 * (0.7 * 500 + 0.3 * 350)),
         (check.exercise_1_3, "b"),
         (check.exercise_1_3, " B "),
+        (check.exercise_1_3, "b."),
+        (check.exercise_1_3, "(b)"),
+        (check.exercise_1_1, 439.0004),  # within a millionth of the answer, as the prompt says
         (check.exercise_1_4, 0.111),
         (check.exercise_1_4, EXACT_P_GENEROUS),
         (check.exercise_1_4, np.array(0.1142)),  # a typical estimate from 10,000 bentos
@@ -51,16 +54,22 @@ def test_none_is_not_answered(exercise):
     "exercise, wrong, hint_fragment",
     [
         (check.exercise_1_1, (500 + 350 + 420) / 3, "plain average"),
-        (check.exercise_1_1, 455, "old two-item menu"),
+        (check.exercise_1_1, 455, "Chibany's two-item menu"),
         (check.exercise_1_1, 0.5 * 500 + 0.3 * 350, "include the karaage"),
-        (check.exercise_1_1, 440, "weight each kind's typical weight by its probability"),  # off by 1 g
+        (check.exercise_1_1, 0.439, "kilograms"),
+        (check.exercise_1_1, 0.7 * 500 + 0.3 * 350 + 0.2 * 420, "add up to 1.2"),
+        (check.exercise_1_1, 440, "weighted average"),  # off by 1 g
+        (check.exercise_1_1, 439.001, "weighted average"),  # more than a millionth of the answer off
         (check.exercise_1_1, "439 g", "without the unit"),
         (check.exercise_1_2, 455, "one bento"),
         (check.exercise_1_2, 1500, "not every bento is a tonkatsu"),
         (check.exercise_1_2, 3 * 425, "weight each kind by its probability"),
         (check.exercise_1_2, 910, "linearity"),  # a two-bento order
         (check.exercise_1_2, 1365.3, "use linearity, not the simulation"),  # a simulated mean
-        (check.exercise_1_2, 1340.0, "use linearity, not the simulation"),
+        (check.exercise_1_2, 1351.0, "use linearity, not the simulation"),
+        (check.exercise_1_2, 3 * 439, "three-item menu of Exercise 1.1"),
+        (check.exercise_1_2, 3 * 440.1, "mean of the 20 mystery bentos"),
+        (check.exercise_1_2, 1340.0, "linearity, E[W₁ + W₂ + W₃]"),  # 25 g off: not a simulated mean
         (check.exercise_1_3, "a", "far apart compared with their spread"),
         (check.exercise_1_3, "c", "half a standard deviation"),
         (check.exercise_1_3, "d", "smoother"),
@@ -72,7 +81,8 @@ def test_none_is_not_answered(exercise):
         (check.exercise_1_4, 1 - EXACT_P_GENEROUS, "at most 502 g"),
         (check.exercise_1_4, 0.13, "at least 10,000 bentos"),
         (check.exercise_1_4, 0.094, "at least 10,000 bentos"),  # 5.5 standard errors low
-        (check.exercise_1_4, 11, "at least 10,000 bentos"),  # a percentage, not a probability
+        (check.exercise_1_4, 11, "not a percentage"),
+        (check.exercise_1_4, 10.83, "not a percentage"),  # a simulated percentage
         (check.exercise_1_4, 0.1, "not a rounded copy"),  # 1 decimal: the prompt asks for 2
     ],
 )
@@ -122,6 +132,18 @@ def test_exercise_1_1_does_not_give_the_formula_away_for_a_wrong_type():
 def test_exercise_1_2_tells_a_simulated_mean_that_the_answer_is_exact():
     feedback = check.exercise_1_2(1365.3)
     assert "too large" not in feedback.message and "exact" in feedback.message
+
+
+def test_the_generic_hints_do_not_write_out_the_answer():
+    """A wrong number gets a hint that teaches (what a probability is, what linearity says), never
+    the line of code or the number that answers the exercise."""
+    for exercise, wrong, answer_fragments in [
+        (check.exercise_1_1, 400.0, ["0.5 · 500", "0.5 * 500", "439"]),
+        (check.exercise_1_4, 0.3, ["jnp.mean", "weights > 502", "0.111"]),
+    ]:
+        feedback = exercise(wrong)
+        assert_incorrect(feedback)
+        assert not any(fragment in feedback.message for fragment in answer_fragments), feedback.message
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +205,27 @@ def returns_kind():
 
 
 @gen
+def wobble_at_weight():
+    """Right weights, but the wobble around 0 recorded at "weight" instead of the weight."""
+    kind = categorical(jnp.log(jnp.array([0.5, 0.3, 0.2]))) @ "kind"
+    wobble = normal(0.0, jnp.array([2.0, 2.0, 5.0])[kind]) @ "weight"
+    return jnp.array([500.0, 350.0, 420.0])[kind] + wobble
+
+
+@gen
+def whole_gram_means():
+    """The right model with the typical weights written as integers: GenJAX rejects it."""
+    kind = categorical(jnp.log(jnp.array([0.5, 0.3, 0.2]))) @ "kind"
+    return normal(jnp.array([500, 350, 420])[kind], jnp.array([2.0, 2.0, 5.0])[kind]) @ "weight"
+
+
+@gen
+def whole_number_arguments():
+    kind = categorical(jnp.log(jnp.array([0.5, 0.3, 0.2]))) @ "kind"
+    return normal(jnp.array([500, 350, 420])[kind], jnp.array([2, 2, 5])[kind]) @ "weight"
+
+
+@gen
 def with_python_if():
     kind = categorical(jnp.log(jnp.array([0.5, 0.3, 0.2]))) @ "kind"
     return normal(500.0 if kind == 0 else 350.0, 2.0) @ "weight"
@@ -200,11 +243,14 @@ def not_a_model():
         (model(np.log([0.5, 0.3, 0.2]), [500.0, 350.0, 420.0], [2.0, 2.0, 2.0]), "its standard deviation is 5 g"),
         (model(np.log([0.5, 0.3, 0.2]), [500.0, 420.0, 350.0], [2.0, 5.0, 2.0]), "keep one order"),
         (model(np.log([0.5, 0.2, 0.3]), [500.0, 420.0, 350.0], [2.0, 5.0, 2.0]), "number the kinds"),
-        (model(np.log([0.7, 0.3]), [500.0, 350.0], [2.0, 2.0]), "old two-item menu"),
-        (model(np.log([0.5, 0.3, 0.2]), [500.0, 350.0, 420.0], [2.0, 2.0, 4.0]), "draw the kind"),
-        (with_flip, "truth values"),
+        (model(np.log([0.7, 0.3]), [500.0, 350.0], [2.0, 2.0]), "Chibany's two-item menu"),
+        (model(np.log([0.5, 0.3, 0.2]), [500.0, 350.0, 420.0], [2.0, 2.0, 4.0]), "its own typical weight"),
+        (with_flip, "a truth value (True or False)"),
         (misspelt, "missing 'weight'"),
-        (returns_kind, "returns one value (whole numbers)"),
+        (returns_kind, "returns a whole number; the prompt's model returns the weight, a number with decimals"),
+        (wobble_at_weight, "the weight itself"),
+        (whole_gram_means, "write 500.0, not 500"),
+        (whole_number_arguments, "write 500.0, not 500"),
         (with_python_if, "jnp.where"),
         (not_a_model, "put @gen"),
         (439.0, "expected a generative function"),

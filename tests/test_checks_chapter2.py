@@ -1,8 +1,9 @@
 """Chapter 2 checks: right answers pass, None is "not answered", usual mistakes fail with a hint.
 
 The expected values are written down here independently of the check module (by hand for
-the uniform waiting time, by a NumPy simulation for the two arrivals, the model's densities by
-hand), so a check that computed the wrong target would fail these tests.
+the uniform waiting time, by numerical integration and a NumPy simulation for the wait from
+12:20 and the two arrivals, the model's densities by hand), so a check that computed the wrong
+target would fail these tests.
 """
 
 import math
@@ -28,8 +29,10 @@ ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, che
         (check.exercise_2_2, 0.333),
         (check.exercise_2_2, 0.3334),
         (check.exercise_2_2, np.float32(1 / 3)),
-        (check.exercise_2_3, 15),
-        (check.exercise_2_3, np.array(15.0)),
+        (check.exercise_2_3, 5 / 3),
+        (check.exercise_2_3, 1.67),
+        (check.exercise_2_3, 1.66),  # cut off after 3 significant figures, as the prompt allows
+        (check.exercise_2_3, np.array(1.667)),
         (check.exercise_2_5, 0.56),
         (check.exercise_2_5, 5 / 9),
         (check.exercise_2_5, jnp.asarray(0.5548)),  # a jnp.mean(...) of 100,000 simulated Saturdays
@@ -40,6 +43,17 @@ ALL_EXERCISES = [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3, che
 )
 def test_right_answers_pass(exercise, right):
     assert_correct(exercise(right))
+
+
+def test_the_wait_from_12_20_is_the_integral_of_the_wait_against_the_density():
+    """E[max(D − 20, 0)] for D ~ Uniform(0, 30), by the trapezoid rule and by simulation."""
+    minutes = np.linspace(0.0, 30.0, 300_001)
+    integral = np.trapezoid(np.maximum(minutes - 20.0, 0.0) / 30.0, minutes)
+    assert integral == pytest.approx(5 / 3, rel=1e-8)
+    waits = np.maximum(np.random.default_rng(5).uniform(0.0, 30.0, 1_000_000) - 20.0, 0.0)
+    assert abs(waits.mean() - 5 / 3) < 4 * waits.std() / 1_000
+    assert_correct(check.exercise_2_3(integral))
+    assert_correct(check.exercise_2_3(waits.mean()))
 
 
 def test_simulated_estimate_passes():
@@ -75,20 +89,26 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_2, 1 / 30, "density"),
         (check.exercise_2_2, 10, "width of the interval"),
         (check.exercise_2_2, 100 / 3, "not a percentage"),
-        (check.exercise_2_2, 0, "whole interval"),
+        (check.exercise_2_2, 0, "P(D = 20) is 0"),
         (check.exercise_2_2, 0.5, "12:20 and 12:30"),
-        (check.exercise_2_3, 0.25, "in hours"),
-        (check.exercise_2_3, 30, "longest possible wait"),
-        (check.exercise_2_3, 1 / 30, "density"),
-        (check.exercise_2_3, 20, "∫ t f(t) dt"),
+        (check.exercise_2_3, 5 / 3 / 60, "in hours"),
+        (check.exercise_2_3, 5, "on the others the wait is 0"),  # the wait on late Saturdays only
+        (check.exercise_2_3, 15, "E[D]"),
+        (check.exercise_2_3, -5, "never negative"),
+        (check.exercise_2_3, 10, "longest possible wait"),
+        (check.exercise_2_3, 50, "without the density"),
+        (check.exercise_2_3, 25, "average arrival time"),
+        (check.exercise_2_3, 3, "∫ wait(t) f(t) dt"),
         (check.exercise_2_5, 4 / 9, "MORE than 10 minutes"),
         (check.exercise_2_5, 0.45, "MORE than 10 minutes"),  # a simulation of the complement
-        (check.exercise_2_5, 1 / 3, "fixed time"),
+        (check.exercise_2_5, 1 / 3, "always arrived at 12:00"),
         (check.exercise_2_5, 2 / 3, "12:15"),
-        (check.exercise_2_5, 0.75, "simulate your two_deliveries(30.0)"),
+        (check.exercise_2_5, 55.5, "not a percentage"),
+        (check.exercise_2_5, 0.75, "average of an indicator"),
+        (check.exercise_2_5, 0.5, "average of an indicator"),  # 5/9 rounds to 0.6, not 0.5
         (check.exercise_2_6, "a", "probability 0 cannot mean impossible"),
         (check.exercise_2_6, "a", "outside the support"),
-        (check.exercise_2_6, "c", "density"),
+        (check.exercise_2_6, "c", "2 per gram, not 1"),
         (check.exercise_2_6, "d", "positive width"),
         (check.exercise_2_6, "e", "one of the letters"),
         (check.exercise_2_6, True, "one of the letters"),
@@ -105,6 +125,8 @@ def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
         (check.exercise_2_1, 0.03),
         (check.exercise_2_2, 0.33),
         (check.exercise_2_2, 0.3),
+        (check.exercise_2_3, 1.7),  # 5/3 rounded
+        (check.exercise_2_3, 1.6),  # 5/3 cut off, which the prompt allows
         (check.exercise_2_5, 0.6),  # 5/9 to 1 decimal: outside the 4-standard-error band
     ],
 )
@@ -112,6 +134,19 @@ def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exer
     feedback = exercise(rounded)
     assert_incorrect(feedback, "rounded copy")
     assert "rounded too much" in feedback.message and "1/(b − a)" not in feedback.message
+
+
+@pytest.mark.parametrize(
+    "exercise, wrong",
+    [(check.exercise_2_2, 0.4), (check.exercise_2_2, 0.34), (check.exercise_2_1, 0.04), (check.exercise_2_3, 1.8),
+     (check.exercise_2_5, 0.5), (check.exercise_2_5, 0.4)],
+)
+def test_a_wrong_answer_is_never_told_it_is_merely_rounded(exercise, wrong):
+    """1/3 rounds to 0.3 and 0.33, not 0.4 or 0.34; 5/9 rounds to 0.6 (0.5 is its truncation,
+    which an estimate's prompt does not allow: 0.5 is 11 standard errors off)."""
+    feedback = exercise(wrong)
+    assert_incorrect(feedback)
+    assert "rounded too much" not in feedback.message
 
 
 @pytest.mark.parametrize("exercise", ALL_EXERCISES[:5])
@@ -140,6 +175,14 @@ def deliveries(high, gap=jnp.abs, second="hamburger"):
         b = uniform(0.0, high(window)) @ second
         return gap(a - b)
     return model
+
+
+@gen
+def whole_number_start(window):
+    """The prompt's model with the start of the window written as an integer, uniform(0, window)."""
+    a = uniform(0, window) @ "tonkatsu"
+    b = uniform(0, window) @ "hamburger"
+    return jnp.abs(a - b)
 
 
 @gen
@@ -175,8 +218,9 @@ def test_exercise_2_4_log_densities_are_two_uniform_densities_and_zero_outside()
         (deliveries(lambda window: window / 60), "not in hours"),
         (deliveries(lambda window: window, gap=lambda d: d), "never negative"),
         (deliveries(lambda window: window, second="hamburgers"), "missing 'hamburger'"),
-        (deliveries(lambda window: 2 * window), "uniform(0.0, window)"),
-        (dependent, "uniform(0.0, window)"),
+        (deliveries(lambda window: 2 * window), "uniform between 0 and window"),
+        (dependent, "drawn independently"),
+        (whole_number_start, "write 500.0, not 500"),
         (lambda window: window, "put @gen"),
         (0.5548, "expected a generative function"),
     ],

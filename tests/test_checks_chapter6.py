@@ -1,19 +1,131 @@
 """Chapter 6's exercise checks: right answers pass, None waits, typical mistakes fail with a hint.
 
-The right answers are recomputed here by another route, scikit-learn's EM, whose BIC and
-log-likelihood must agree with the package's. The fits are a session fixture: they run once, when
-a test needs them, not at import in every xdist worker.
+6.1 (the E step) is judged by behaviour: its reference must agree with the package's own
+categorisation (``gg.category_posterior``, another implementation), a right step written in any
+style passes, every registered mistake gets its own hint, and a step computed outside log space
+is told why it gives NaN. The coffee answers (6.3, 6.4) are recomputed by another route,
+scikit-learn's EM, whose BIC and log-likelihood must agree with the package's. The fits are a
+session fixture: they run once, when a test needs them, not at import in every xdist worker.
 """
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
-from feedback_assertions import assert_check_behaves, assert_incorrect
+from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect, assert_unanswered
+from genjax import gen, normal
+from scipy.special import logsumexp
+from scipy.stats import norm
 from sklearn.mixture import GaussianMixture
 
 import genjax_gmm as gg
 from genjax_gmm.checks import chapter6 as check
+from genjax_gmm.checks.chapter6 import _MEANS, _POINTS, _STDS, _WEIGHTS
 
 COFFEE = gg.COFFEE_CAFFEINE.reshape(-1, 1)
+
+# ---------------------------------------------------------------------------------------------
+# 6.1: one E step
+
+
+def e_step_log_space(x, weights, means, stds):
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def e_step_by_hand(x, weights, means, stds):
+    """Right, written out: the Gaussian log density by hand, each row's largest term subtracted."""
+    x = np.asarray(x, dtype=float)
+    log_joint = np.empty((x.size, len(weights)))
+    for k in range(len(weights)):
+        log_joint[:, k] = np.log(weights[k]) - np.log(stds[k] * np.sqrt(2 * np.pi)) - (x - means[k]) ** 2 / (
+            2 * stds[k] ** 2
+        )
+    shifted = np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+@jax.jit
+def e_step_jax(x, weights, means, stds):
+    log_joint = jnp.log(weights) + jax.scipy.stats.norm.logpdf(x[:, None], means, stds)
+    return jax.nn.softmax(log_joint, axis=1)
+
+
+def e_step_naive(x, weights, means, stds):
+    """Right formula outside log space: 0/0 at the far point."""
+    joint = weights * norm.pdf(np.asarray(x)[:, None], means, stds)
+    with np.errstate(invalid="ignore"):
+        return joint / joint.sum(axis=1, keepdims=True)
+
+
+def test_the_reference_is_the_packages_categorisation_and_finite_far_away():
+    reference = check._responsibilities(_POINTS, _WEIGHTS, _MEANS, _STDS)
+    assert np.allclose(reference, np.asarray(gg.category_posterior(_POINTS, _WEIGHTS, _MEANS, _STDS)), atol=1e-12)
+    assert np.allclose(reference.sum(axis=1), 1.0)
+    assert np.array_equal(reference[-1], [0.0, 0.0, 1.0])
+    # the far point really underflows outside log space (else the NaN lesson would be hollow)
+    assert np.all(_WEIGHTS * norm.pdf(_POINTS[-1], _MEANS, _STDS) == 0.0)
+
+
+def test_a_right_e_step_passes_however_it_is_written():
+    for e_step in (e_step_log_space, e_step_by_hand, e_step_jax, lambda *a: e_step_log_space(*a).tolist()):
+        assert_correct(check.exercise_6_1(e_step))
+    assert_unanswered(check.exercise_6_1(None))
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (lambda x, w, m, s: e_step_log_space(x, w, m, np.asarray(s) ** 2), "not the variance"),
+        (lambda x, w, m, s: e_step_log_space(x, w, m, np.sqrt(s)), "not its square root"),
+        (lambda x, w, m, s: e_step_log_space(x, np.ones(len(w)), m, s), "add log π_k"),
+        (lambda x, w, m, s: np.exp(np.log(w) + norm.logpdf(np.asarray(x)[:, None], m, s)), "divide each row"),
+        (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s)), "not their logarithms"),
+        (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s) + 1e-300), "r_ik = π_k"),
+        (e_step_naive, "0/0 is NaN"),
+        (lambda x, w, m, s: e_step_log_space(x, w, m, s).T, "shape (3, 7)"),
+        (lambda x, w, m, s: e_step_log_space(x, w, m, s)[:, ::-1], "r_ik = π_k"),
+        (lambda x, w, m, s: np.full((7, 3), 1 / 3), "r_ik = π_k"),
+        (lambda x, w, m, s: None, "returned None"),
+        (lambda x, w, m, s: "responsibilities", "the string"),
+        (lambda x, w: x, "the prompt asks for e_step(x, weights, means, stds)"),
+        (lambda x, w, m, s: 1 / 0, "ZeroDivisionError"),
+    ],
+)
+def test_a_wrong_e_step_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    feedback = check.exercise_6_1(mistake)
+    assert_incorrect(feedback)
+    assert hint in feedback.message, feedback.message
+
+
+def test_normalising_over_the_wrong_axis_is_named():
+    def over_points(x, w, m, s):
+        log_joint = np.log(w) + norm.logpdf(np.asarray(x)[:, None], m, s)
+        return np.exp(log_joint - logsumexp(log_joint, axis=0, keepdims=True))
+
+    assert_incorrect(check.exercise_6_1(over_points), "axis=1")
+
+
+def test_an_e_step_that_is_not_a_function_is_told_so():
+    @gen
+    def model():
+        return normal(0.0, 1.0) @ "x"
+
+    for answer in (model, 3, e_step_log_space(_POINTS, _WEIGHTS, _MEANS, _STDS)):
+        assert_incorrect(check.exercise_6_1(answer), "give its name")
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.2: what a responsibility says
+
+
+def test_reading_a_responsibility():
+    assert_check_behaves(check.exercise_6_2, "b", ["a", "c", "d"])
+    assert_incorrect(check.exercise_6_2("c"), "strictly between 0 and 1")
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.3 and 6.4: the coffee
 
 
 @pytest.fixture(scope="session")
@@ -36,12 +148,14 @@ def three_blend_log_likelihood(sklearn_fits):
 
 def test_bic_blends(sklearn_bic):
     best = min(sklearn_bic, key=sklearn_bic.get)
-    assert_check_behaves(check.exercise_6_1, best, [k for k in check.BLEND_COUNTS if k != best])
-    assert_incorrect(check.exercise_6_1(max(sklearn_bic, key=sklearn_bic.get)), "largest BIC")
+    assert_check_behaves(check.exercise_6_3, best, [k for k in check.BLEND_COUNTS if k != best])
+    assert_incorrect(check.exercise_6_3(max(sklearn_bic, key=sklearn_bic.get)), "largest BIC")
+    assert_incorrect(check.exercise_6_3(max(check.BLEND_COUNTS)), "charges (3K − 1) log n")
 
 
 def test_bic_prefers_three_blends_by_a_clear_margin(sklearn_bic):
-    """The BIC answer is not a near-tie that another EM implementation could flip."""
+    """The BIC answer is not a near-tie that another EM implementation could flip (scikit-learn
+    finds a better four-blend maximum than gg.em's ten restarts, and BIC still prefers three)."""
     assert min(sklearn_bic, key=sklearn_bic.get) == 3
     assert min(v for k, v in sklearn_bic.items() if k != 3) - sklearn_bic[3] > 5
 
@@ -51,12 +165,16 @@ def test_aic_of_the_three_blend_fit(three_blend_log_likelihood, sklearn_fits):
     aic = -2 * log_l + 2 * 8
     assert abs(aic - sklearn_fits[3].aic(COFFEE)) < 1e-6  # scikit-learn counts 3K − 1 = 8 parameters too
     bic = sklearn_fits[3].bic(COFFEE)
-    assert_check_behaves(check.exercise_6_2, aic, [bic, aic + 2, -2 * log_l, -log_l + 16, 2 * log_l + 16])
-    assert_incorrect(check.exercise_6_2(bic), "that is BIC")
-    assert_incorrect(check.exercise_6_2(aic + 2), "K − 1")
-    assert check.exercise_6_2(round(aic, 1)) and check.exercise_6_2(np.float32(aic))
-    assert not check.exercise_6_2(round(aic, 1) + 0.3)
+    assert_check_behaves(check.exercise_6_4, aic, [bic, aic + 2, -2 * log_l, -log_l + 16, 2 * log_l + 16])
+    assert_incorrect(check.exercise_6_4(bic), "that is BIC")
+    assert_incorrect(check.exercise_6_4(aic + 2), "K − 1")
+    assert check.exercise_6_4(round(aic, 1)) and check.exercise_6_4(np.float32(aic))
+    assert not check.exercise_6_4(round(aic, 1) + 0.3)
 
 
-def test_choosing_a_summary():
-    assert_check_behaves(check.exercise_6_3, "b", ["a", "c", "d"])
+def test_an_untouched_notebook_waits_without_fitting_anything():
+    """None is ⏳ at once: the student copy does not pay for the check's five EM fits."""
+    check._fits.cache_clear()
+    assert_unanswered(check.exercise_6_3(None))
+    assert_unanswered(check.exercise_6_4(None))
+    assert check._fits.cache_info().currsize == 0

@@ -8,6 +8,7 @@ or warning. And the right answer passes as a Python, NumPy or JAX number, scalar
 """
 
 import itertools
+import math
 import warnings
 from decimal import Decimal
 from fractions import Fraction
@@ -126,15 +127,14 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-
-    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 3 + 4 + 5
+    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 4 + 4 + 5
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
 
 def test_non_numbers_are_not_accepted_as_numbers():
     numeric = [chapter1.exercise_1_1, chapter2.exercise_2_1, chapter3.exercise_3_1, chapter4.exercise_4_1,
-               chapter4.exercise_4_3, chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_2]
+               chapter4.exercise_4_3, chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_4]
     for check, answer in itertools.product(numeric, STRINGS + CONTAINERS + OTHERS[1:] + [True, 1j, np.zeros(2)]):
         assert check(answer).status == "incorrect", (check.__name__, answer)
 
@@ -147,23 +147,23 @@ RIGHT = {
     chapter1.exercise_1_4: 0.111,
     chapter2.exercise_2_1: 1 / 30,
     chapter2.exercise_2_2: 1 / 3,
-    chapter2.exercise_2_3: 15.0,
+    chapter2.exercise_2_3: 5 / 3,
     chapter2.exercise_2_5: 5 / 9,
-    chapter3.exercise_3_1: 0.6827,
+    chapter3.exercise_3_1: 0.6247,
     chapter3.exercise_3_2: 87.82,
     chapter3.exercise_3_4: 0.3884,
     chapter4.exercise_4_1: 0.2750,
     chapter4.exercise_4_2: 0.7,
     chapter4.exercise_4_3: 429.41,
-    chapter4.exercise_4_4: 2.425,
-    chapter4.exercise_4_5: 5.557,
-    chapter4.exercise_4_7: 0.5246,
+    chapter4.exercise_4_4: 25,
+    chapter4.exercise_4_5: 0.0284,
+    chapter4.exercise_4_7: 0.731,
     chapter4.exercise_4_8: 0.5493,
     chapter4.exercise_4_9: 2,
     chapter5.exercise_5_1: 0.1232,
     chapter5.exercise_5_2: 3.008,
-    chapter6.exercise_6_1: 3,
-    chapter6.exercise_6_2: 204.9,
+    chapter6.exercise_6_3: 3,
+    chapter6.exercise_6_4: 204.9,
     chapter8.exercise_8_1: 0.5,
     chapter8.exercise_8_2: 0.86,
     chapter8.exercise_8_5: 0.238,
@@ -184,7 +184,7 @@ def test_the_right_answer_passes_as_any_kind_of_number(check):
 @pytest.mark.parametrize(
     "check, letter",
     [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_6, "b"), (chapter5.exercise_5_4, "b"),
-     (chapter6.exercise_6_3, "b")],
+     (chapter6.exercise_6_2, "b")],
 )
 def test_the_right_letter_passes_in_any_spelling(check, letter):
     for answer in (letter, letter.upper(), f" ({letter}) ", np.str_(letter)):
@@ -199,10 +199,12 @@ def test_the_right_letter_passes_in_any_spelling(check, letter):
         (chapter3.exercise_3_4, 0.39),
         (chapter4.exercise_4_1, 0.27),
         (chapter4.exercise_4_3, 429.4),
-        (chapter4.exercise_4_4, 2.4),
+        (chapter4.exercise_4_5, 0.03),
+        (chapter4.exercise_4_7, 0.73),
         (chapter4.exercise_4_8, 0.5),
+        (chapter4.exercise_4_8, 0.55),
         (chapter5.exercise_5_1, 0.12),
-        (chapter6.exercise_6_2, 205.0),
+        (chapter6.exercise_6_4, 205.0),
     ],
 )
 def test_a_close_but_rounded_answer_is_told_so_in_every_chapter(check, rounded):
@@ -222,5 +224,56 @@ def test_precision_helpers():
     assert rounded_too_far(0.0333, 1 / 30, 4) is None  # enough digits
     assert rounded_too_far(0.035, 1 / 30, 4) is None  # more than one unit off in its last digit
     assert rounded_too_far(0.0, 1 / 3, 4) is None  # a unit of 1 is coarser than the answer itself
+    assert rounded_too_far(0.4, 1 / 3, 4) is None  # 1/3 rounds to 0.3: 0.4 is wrong, not "rounded"
+    assert rounded_too_far(0.5, 5 / 9, 2) is None  # 5/9 rounds to 0.6; 0.5 is only its truncation
+    assert rounded_too_far(0.5, 5 / 9, 2, truncation=True) == 1  # … which a prompt may allow
+    assert rounded_too_far(0.6, 5 / 9, 2) == 1 and rounded_too_far(0.6, 5 / 9, 2, truncation=True) == 1
+    assert rounded_too_far(0.12, 0.125, 3) == 2 and rounded_too_far(0.13, 0.125, 3) == 2  # a tie: either
+    assert rounded_too_far(-0.3, -1 / 3, 4) == 1 and rounded_too_far(-0.4, -1 / 3, 4) is None
+    assert rounded_too_far(0.3, -1 / 3, 4, truncation=True) is None  # the wrong sign is not a truncation
     with pytest.raises(ValueError):
         required_decimals(1.0)
+
+
+def test_rounded_too_much_only_for_the_exact_value_rounded_or_cut_off():
+    """For many exact values and each shorter precision: the value rounded (and, with truncation,
+    cut off) there is "rounded too much"; its neighbours one unit away, wrong answers, are told so
+    only when they are themselves the exact value rounded (or cut off) to the decimals they give
+    (95.0, one unit above 94.9, is 94.88… rounded to 0 decimals)."""
+    from genjax_gmm.checks import decimals_given, rounded_too_far
+
+    def shortened(expected, places):
+        scale = 10**places
+        return round(expected, places), math.trunc(expected * scale) / scale
+
+    rng = np.random.default_rng(11)
+    exact_values = rng.uniform(0.1, 10.0, 300) * 10.0 ** rng.integers(-3, 3, 300) * rng.choice([-1, 1], 300)
+    for expected, places in itertools.product(exact_values, range(4)):
+        unit = 10.0**-places
+        if unit > abs(expected):
+            continue
+        # The decimals given, which a trailing 0 lowers (-3.840 is written -3.84), and None when
+        # their unit is coarser than the answer (0.98 rounded to 1 decimal is 1.0, written 1).
+        for short, truncation in zip(shortened(expected, places), (False, True)):
+            given = decimals_given(short)
+            reported = given if 10.0**-given <= abs(expected) else None
+            assert rounded_too_far(short, expected, places + 1, truncation=truncation) == reported, (expected, places)
+        rounded, _ = shortened(expected, places)
+        for wrong in (round(rounded + unit, places), round(rounded - unit, places)):
+            given = decimals_given(wrong)
+            is_rounding, is_cut = (math.isclose(wrong, short) for short in shortened(expected, given))
+            coarse = 10.0**-given > abs(expected)
+            assert (rounded_too_far(wrong, expected, places + 1) is not None) == (is_rounding and not coarse), (
+                expected, places, wrong)
+            told = rounded_too_far(wrong, expected, places + 1, truncation=True) is not None
+            assert told == ((is_rounding or is_cut) and not coarse), (expected, places, wrong)
+
+
+@pytest.mark.parametrize(
+    "check, wrong",
+    [(chapter2.exercise_2_2, 0.4), (chapter2.exercise_2_5, 0.5), (chapter3.exercise_3_1, 0.7),
+     (chapter4.exercise_4_5, 0.6), (chapter5.exercise_5_1, 0.13)],
+)
+def test_a_wrong_answer_is_not_told_it_is_rounded_in_any_chapter(check, wrong):
+    feedback = check(wrong)
+    assert feedback.status == "incorrect" and "rounded too much" not in feedback.message, feedback

@@ -54,6 +54,7 @@ def child_environment(tmp_path):
     return environment
 
 
+@pytest.mark.slow
 def test_a_second_process_compiles_nothing_that_the_first_compiled(child_environment, tmp_path):
     directory, hits, misses, threshold, max_size = _run_child(child_environment)
     assert Path(directory) == tmp_path / "genjax_gmm" / "jax" and hits == 0 and misses > 0

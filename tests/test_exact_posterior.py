@@ -1,11 +1,11 @@
-"""The enumeration reference (tests/exact_posterior.py) against independent computations."""
+"""The enumeration reference (tests/harness/exact_gmm.py) against independent computations."""
 
 import itertools
 import math
 
 import numpy as np
 import pytest
-from exact_posterior import Prior, exact_posterior, log_dirichlet_multinomial
+from harness.exact_gmm import Prior, exact_posterior, log_dirichlet_multinomial
 from scipy import integrate, stats
 from scipy.special import logsumexp
 

@@ -5,7 +5,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from exact_posterior import Prior, exact_posterior
+from harness.exact_gmm import Prior, exact_posterior
 from genjax import const, seed
 from genjax.inference import init
 from scipy import stats

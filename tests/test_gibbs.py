@@ -1,41 +1,31 @@
-"""Blocked Gibbs sampling: exact conditionals (as GenJAX edits with acceptance ratio 1), the
-exact posterior on tiny data, Geweke's joint-distribution test, recovery, reproducibility,
-compilation, input checks, and the convergence diagnostics."""
-
-import sys
+"""Blocked Gibbs sampling of the 1-D mixture: exact conditionals (as GenJAX edits with acceptance
+ratio 1, and a wrong one that is not), empty components, the exact posterior on data far from
+zero in float32, the log joint, recovery, the padding, input checks, and the convergence
+diagnostics. The properties every sampler shares (reproducibility, compilation, Geweke's test,
+the exact posterior with its control) are tests/test_engine.py's, run on this sampler too."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from compile_monitor import compile_seconds
-from exact_posterior import Prior, exact_posterior
+from harness.acceptance import gibbs_move
+from harness.cases import TINY_1D, TINY_1D_PRIOR
+from harness.exact_gmm import Prior, exact_posterior
 from scipy import stats
 
 import genjax_gmm as gg
-from genjax_gmm.inference import (
-    co_assignment_matrix,
-    effective_sample_size,
-    gibbs,
-    relabel_by_mean,
-    split_rhat,
-)
-from genjax_gmm.inference.chains import pad_to_bucket
+from genjax_gmm import co_assignment_matrix, gibbs, relabel_by_mean
+from genjax_gmm.engine.buckets import pad_to_bucket
 from genjax_gmm.inference.gibbs import (
-    Conditional,
-    Conditionals,
     GibbsState,
     assignments_conditional,
     component_statistics,
-    make_sweep,
     means_conditional,
     variances_conditional,
     weights_conditional,
 )
 
-TINY_DATA = np.array([-2.1, -1.6, -2.4, 0.3, 1.9, 2.3, 1.5])
-TINY_PRIOR = (1.0, 0.0, 2.0, 3.0, 1.0)  # α, m₀, s₀, a, b
-TINY_K = 3
+TINY_DATA, TINY_PRIOR, TINY_K = TINY_1D, TINY_1D_PRIOR, 3
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +84,9 @@ def test_every_block_is_an_edit_with_acceptance_ratio_one(block):
         old = getattr(state, block)
         new = conditional.sample(jax.random.key(100 + index))
         assert not np.array_equal(np.asarray(new), np.asarray(old)) or block == "assignments"
-        _, log_weight, _ = model.update(trace, _edit(block, new), prior)
-        residual = log_weight - conditional.log_density(new) + conditional.log_density(old)
-        assert abs(float(residual)) < 1e-10 * max(1.0, abs(float(log_weight)))
+        log_q_new, log_q_old = conditional.log_density(new), conditional.log_density(old)
+        move = gibbs_move(model, trace, _edit(block, new), (prior,), log_q_new, log_q_old)
+        assert move.is_exact, move
         saw_empty_component |= int(jnp.sum(state.assignments == TINY_K - 1)) == 0
     assert saw_empty_component
 
@@ -109,8 +99,8 @@ def test_a_wrong_conditional_breaks_the_identity():
     stats_ = component_statistics(jnp.asarray(TINY_DATA), state.assignments, reference=state.means)
     wrong = means_conditional(stats_, 2 * state.variances, prior)  # conditions on the wrong σ²
     new = wrong.sample(jax.random.key(7))
-    _, log_weight, _ = model.update(trace, {"means": new}, prior)
-    assert abs(float(log_weight - wrong.log_density(new) + wrong.log_density(state.means))) > 1e-3
+    move = gibbs_move(model, trace, {"means": new}, (prior,), wrong.log_density(new), wrong.log_density(state.means))
+    assert not move.is_exact and abs(move.log_ratio) > 1e-3
 
 
 def test_an_empty_component_draws_its_parameters_from_the_prior():
@@ -133,14 +123,7 @@ def test_an_empty_component_draws_its_parameters_from_the_prior():
 # --- the exact posterior ------------------------------------------------------------------
 
 
-def test_co_assignment_matches_the_exact_posterior(tiny_exact):
-    result = gibbs(jax.random.key(0), TINY_DATA, TINY_K, gg.GMMPrior(*TINY_PRIOR), num_sweeps=5000, num_chains=4)
-    assert result.assignments.shape == (4, 5000 - 1250, TINY_DATA.size)
-    estimate = np.asarray(co_assignment_matrix(result.assignments))
-    assert np.abs(estimate - tiny_exact.co_assignment).max() < 0.03
-    assert 0.3 < tiny_exact.co_assignment[3, 4] < 0.7  # the comparison includes uncertain pairs
-
-
+@pytest.mark.slow
 def test_float32_on_data_far_from_zero_matches_the_exact_posterior(tiny_exact):
     # Shifting data and prior mean by 500 (bento weights) leaves the co-assignment unchanged;
     # in float32, Σx² − nμ² would cancel catastrophically, statistics around c_k do not.
@@ -166,103 +149,12 @@ def test_log_joint_is_the_models_density():
         assert float(result.log_joint[chain, draw]) == pytest.approx(float(density), abs=1e-9)
 
 
-# --- Geweke: the sweep leaves the joint distribution invariant ----------------------------
-
-GEWEKE_PRIOR = gg.GMMPrior(concentration=1.0, mean_loc=0.0, mean_scale=1.0, var_shape=3.0, var_scale=2.0)
-GEWEKE_POINTS, GEWEKE_K, GEWEKE_CHAINS, GEWEKE_STEPS = 4, 3, 3000, 20
-GEWEKE_ALPHA = 0.01 / 5  # Bonferroni over the five statistics
-
-
-def _joint_draws(seed_: int, num_draws: int) -> tuple[GibbsState, np.ndarray]:
-    """Independent draws of (π, μ, σ², z, x) from the model's joint distribution (NumPy)."""
-    rng = np.random.default_rng(seed_)
-    prior, shape = GEWEKE_PRIOR, (num_draws, GEWEKE_K)
-    weights = rng.dirichlet(np.full(GEWEKE_K, prior.concentration), size=num_draws)
-    means = rng.normal(prior.mean_loc, prior.mean_scale, size=shape)
-    variances = prior.var_scale / rng.gamma(prior.var_shape, size=shape)
-    uniforms = rng.random((num_draws, GEWEKE_POINTS, 1))
-    assignments = (uniforms > np.cumsum(weights, axis=1)[:, None, :-1]).sum(axis=-1).astype(np.int32)
-    picked = lambda values: np.take_along_axis(values, assignments, axis=1)  # noqa: E731
-    data = picked(means) + np.sqrt(picked(variances)) * rng.normal(size=assignments.shape)
-    return GibbsState(weights, means, variances, assignments), data
-
-
-def _statistics(state: GibbsState, data):
-    """Label-invariant summaries of joint states (leading axis: draws)."""
-    own_means = jnp.take_along_axis(state.means, state.assignments, axis=-1)
-    return jnp.stack(
-        [
-            jnp.sum(state.means, axis=-1),
-            jnp.sum(jnp.log(state.variances), axis=-1),
-            jnp.max(state.weights, axis=-1),
-            jnp.mean(data**2, axis=-1),
-            jnp.sum(own_means * data, axis=-1),
-        ],
-        axis=-1,
-    )
-
-
-@pytest.fixture(scope="module")
-def marginal_conditional():
-    return np.asarray(_statistics(*_joint_draws(10, GEWEKE_CHAINS)))
-
-
-def _successive_conditional(sweep) -> np.ndarray:
-    """Independent chains, each from its own joint draw, alternating a sweep (θ, z | x) with a
-    fresh x | θ, z for ``GEWEKE_STEPS`` steps; the statistics of their final states."""
-
-    @jax.jit
-    def run(keys, state, data):
-        def chain(key, state, data):
-            def step(carry, key):
-                state, data = carry
-                sweep_key, data_key = jax.random.split(key)
-                state, _ = sweep(sweep_key, state, data, GEWEKE_PRIOR)
-                noise = jax.random.normal(data_key, data.shape)
-                data = state.means[state.assignments] + jnp.sqrt(state.variances[state.assignments]) * noise
-                return (state, data), None
-
-            return jax.lax.scan(step, (state, data), jax.random.split(key, GEWEKE_STEPS))[0]
-
-        return jax.vmap(chain)(keys, state, data)
-
-    start, data = _joint_draws(11, GEWEKE_CHAINS)
-    state, data = run(jax.random.split(jax.random.key(11), GEWEKE_CHAINS), start, data)
-    assert all(np.all(np.isfinite(value)) for value in (*state[:3], data))  # empty components included
-    counts = (np.asarray(state.assignments)[:, :, None] == np.arange(GEWEKE_K)).sum(axis=1)
-    assert np.mean(counts == 0) > 0.2  # the chains visit empty components often
-    return np.asarray(_statistics(state, data))
-
-
-def _min_p_value(first: np.ndarray, second: np.ndarray) -> float:
-    """Smallest two-sample Kolmogorov–Smirnov p-value over the statistics (columns)."""
-    return min(stats.ks_2samp(first[:, j], second[:, j]).pvalue for j in range(first.shape[1]))
-
-
-def test_geweke_the_sweep_leaves_the_joint_invariant(marginal_conditional):
-    # Each chain starts from an exact joint draw, so with a correct kernel its state after any
-    # number of steps is again an exact joint draw, independent across chains (no thinning needed).
-    assert _min_p_value(marginal_conditional, _successive_conditional(make_sweep())) > GEWEKE_ALPHA
-
-
-def test_geweke_detects_a_wrong_variance_update(marginal_conditional):
-    # The control is a wrong conditional. Keeping stale parameters for an empty component would
-    # not be one: keeping a value is the identity kernel, which leaves every distribution
-    # invariant, so that sampler still targets the posterior (it only explores more slowly).
-    def variances_without_the_half(stats_, means, prior):  # InvGamma(a + n/2, b + Σ(x−μ)²): wrong
-        shape = prior.var_shape + 0.5 * stats_.counts
-        scale = prior.var_scale + stats_.squared_deviations_from(means)
-        return Conditional(sample=lambda key: scale / jax.random.gamma(key, shape), log_density=None)
-
-    broken = make_sweep(Conditionals(variances=variances_without_the_half))
-    assert _min_p_value(marginal_conditional, _successive_conditional(broken)) < GEWEKE_ALPHA
-
-
-# --- recovery, reproducibility, compilation -----------------------------------------------
+# --- recovery, padding ------------------------------------------------------------------------
 
 TRUE_WEIGHTS, TRUE_MEANS, TRUE_STDS = np.array([0.5, 0.3, 0.2]), np.array([-4.0, 0.0, 5.0]), np.array([1.0, 0.7, 1.5])
 
 
+@pytest.mark.slow
 def test_recovers_a_known_mixture_from_ten_thousand_points():
     rng = np.random.default_rng(42)
     component = rng.choice(3, size=10_000, p=TRUE_WEIGHTS)
@@ -274,52 +166,6 @@ def test_recovers_a_known_mixture_from_ten_thousand_points():
     for draws, truth in [(result.weights, TRUE_WEIGHTS), (result.means, TRUE_MEANS), (result.stds, TRUE_STDS)]:
         draws = np.asarray(draws).reshape(-1, 3)
         assert np.all(np.abs(draws.mean(axis=0) - truth) < 3 * draws.std(axis=0))
-
-
-def test_same_key_same_draws_and_another_key_other_draws():
-    prior = gg.GMMPrior(*TINY_PRIOR)
-    first, again, other = (gibbs(jax.random.key(key), TINY_DATA, TINY_K, prior, 5000) for key in (0, 0, 1))
-    for name in ("weights", "means", "stds", "assignments", "log_joint"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
-    assert not np.array_equal(first.means, other.means)
-    chains = np.asarray(first.log_joint)
-    assert not np.array_equal(chains[0], chains[1])  # chains are independent
-
-
-@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # short runs, on purpose
-def test_changing_sweeps_chains_burn_in_or_size_within_a_bucket_does_not_compile():
-    prior = gg.GMMPrior(*TINY_PRIOR)
-    jax.clear_caches()
-    with compile_seconds() as first:
-        gibbs(jax.random.key(0), TINY_DATA, TINY_K, prior, 500)
-    assert first[0] > 0.05  # the listener sees the first call's compilation
-    rng = np.random.default_rng(0)
-    for change in [
-        {"num_sweeps": 700},
-        {"num_sweeps": 300, "burn_in": 17},
-        {"num_chains": 3},
-        {"num_chains": 8, "num_sweeps": 5000},
-        {"num_chains": 13},
-        {"data": rng.normal(size=20)},
-        {"data": rng.normal(size=32) * 7.0 + 100.0},
-        {"data": rng.normal(size=2)},
-    ]:
-        arguments = {"data": TINY_DATA, "num_sweeps": 400, **change}
-        with compile_seconds() as later:
-            gibbs(jax.random.key(1), arguments.pop("data"), TINY_K, gg.GMMPrior(2.0, 1.0, 3.0, 4.0, 0.5), **arguments)
-        assert later[0] <= 0.3, (change, later[0])
-
-
-def test_draws_do_not_depend_on_block_size_or_on_the_padded_chains(monkeypatch):
-    gibbs_module = sys.modules["genjax_gmm.inference.gibbs"]
-    prior = gg.GMMPrior(*TINY_PRIOR)
-    reference = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=3, burn_in=50)
-    fewer_chains = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=2, burn_in=50)
-    monkeypatch.setattr(gibbs_module, "block_size", lambda padded_points, num_components: 7)
-    small_blocks = gibbs(jax.random.key(4), TINY_DATA, TINY_K, prior, 300, num_chains=3, burn_in=50)
-    for name in ("weights", "means", "stds", "assignments", "log_joint"):
-        np.testing.assert_array_equal(getattr(small_blocks, name), getattr(reference, name))
-        np.testing.assert_array_equal(getattr(fewer_chains, name), getattr(reference, name)[:2])
 
 
 def test_padding_contributes_nothing_to_the_statistics():
@@ -346,12 +192,7 @@ def test_padding_contributes_nothing_to_the_statistics():
         ({"data": [[1.0, 2.0]]}, ValueError, "1-D"),
         ({"data": ["a"]}, TypeError, "data must be numeric"),
         ({"num_components": 0}, ValueError, "num_components must be at least 1"),
-        ({"num_sweeps": 0}, ValueError, "num_sweeps must be at least 1"),
-        ({"num_chains": 0}, ValueError, "num_chains must be at least 1"),
-        ({"num_sweeps": 10, "burn_in": 7}, ValueError, "at least 4 draws"),
-        ({"burn_in": -1}, ValueError, "burn_in must be a non-negative integer"),
         ({"prior": (1.0, 0.0, 2.0, 3.0, 1.0)}, TypeError, "prior must be a GMMPrior"),
-        ({"dtype": jnp.int32}, ValueError, "dtype must be float32 or float64"),
     ],
 )
 def test_bad_input_is_rejected(change, error, message):
@@ -366,50 +207,9 @@ def test_an_invalid_prior_cannot_be_built():
         gg.GMMPrior(1.0, 0.0, -2.0, 3.0, 1.0)
 
 
-# --- diagnostics --------------------------------------------------------------------------
-
-
-def _ar1(rho: float, num_chains: int, num_draws: int, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    noise = rng.normal(size=(num_chains, num_draws)) * np.sqrt(1 - rho**2)
-    chains = np.empty_like(noise)
-    chains[:, 0] = rng.normal(size=num_chains)  # stationary start
-    for t in range(1, num_draws):
-        chains[:, t] = rho * chains[:, t - 1] + noise[:, t]
-    return chains
-
-
-def test_diagnostics_of_independent_draws():
-    chains = np.random.default_rng(1).normal(size=(4, 2000))
-    assert split_rhat(chains) == pytest.approx(1.0, abs=0.005)
-    assert effective_sample_size(chains) == pytest.approx(8000, rel=0.1)
-
-
-def test_effective_sample_size_of_an_autoregressive_chain():
-    # AR(1) with coefficient ρ: integrated autocorrelation time τ = (1 + ρ)/(1 − ρ) = 19 for ρ = 0.9.
-    chains = _ar1(0.9, num_chains=4, num_draws=10_000)
-    assert effective_sample_size(chains) == pytest.approx(40_000 / 19, rel=0.15)
-    assert split_rhat(chains) < 1.01
-
-
-def test_rhat_flags_chains_that_disagree():
-    chains = np.random.default_rng(2).normal(size=(4, 1000)) + np.array([0.0, 0.0, 0.0, 1.0])[:, None]
-    assert split_rhat(chains) > 1.1
-    trending = np.linspace(0, 3, 1000)[None, :] + np.random.default_rng(3).normal(size=(4, 1000))
-    assert split_rhat(trending) > 1.1  # splitting catches a drift within every chain
-
-
-@pytest.mark.parametrize(
-    "samples, message",
-    [(np.zeros((4, 10)), "constant"), (np.ones((4, 3)), "at least 1 chain of 4 draws"), (np.ones(10), "shape")],
-)
-def test_diagnostics_reject_bad_samples(samples, message):
-    for diagnostic in (split_rhat, effective_sample_size):
-        with pytest.raises(ValueError, match=message):
-            diagnostic(samples)
-
-
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # 40 sweeps: short on purpose
 def test_one_component_runs_with_certain_weights():
-    result = gibbs(jax.random.key(9), np.array([1.0, 1.5, 2.5]), 1, gg.GMMPrior(1.0, 0.0, 3.0, 2.0, 1.0), 40, num_chains=2)
+    prior = gg.GMMPrior(1.0, 0.0, 3.0, 2.0, 1.0)
+    result = gibbs(jax.random.key(9), np.array([1.0, 1.5, 2.5]), 1, prior, 40, num_chains=2)
     np.testing.assert_array_equal(result.weights, 1.0)
     assert np.all(np.isfinite(result.means)) and np.all(np.isfinite(result.log_joint))

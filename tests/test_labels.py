@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import genjax_gmm as gg
-from genjax_gmm.inference import (
+from genjax_gmm import (
     GibbsResult,
     ImportanceResult,
     assignment_probabilities,
@@ -81,21 +81,20 @@ def test_assignment_probabilities_are_the_relabelled_frequencies():
     np.testing.assert_allclose(probabilities[:, 1], np.mean(relabelled == 1, axis=0))
 
 
-def test_importance_results_are_relabelled_too():
-    draws = _gibbs_like()
-    result = ImportanceResult(
-        weights=draws.weights[0],
-        means=draws.means[0],
-        stds=draws.stds[0],
-        assignments=draws.assignments[0],
-        log_weights=jnp.zeros(10),
-        log_marginal_likelihood=0.0,
-        effective_sample_size=10.0,
-    )
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ImportanceWarning")  # joint: a few particles carry the weight
+@pytest.mark.parametrize("sampler", [gg.importance_resampling, gg.marginal_importance_resampling])
+def test_importance_results_are_relabelled_too(sampler):
+    data = np.array([-2.1, -1.6, -2.4, 0.3, 1.9, 2.3, 1.5])
+    result = sampler(jax.random.key(3), data, 2, gg.GMMPrior(1.0, 0.0, 2.0, 3.0, 1.0), 4000, 300)
     relabelled = relabel_by_mean(result)
     assert isinstance(relabelled, ImportanceResult)
-    np.testing.assert_array_equal(relabelled.means, relabel_by_mean(draws).means[0])
-    np.testing.assert_array_equal(relabelled.assignments, relabel_by_mean(draws).assignments[0])
+    assert np.all(np.diff(np.asarray(relabelled.means), axis=-1) >= 0)
+    assert not np.all(np.diff(np.asarray(result.means), axis=-1) >= 0)  # the prior's draws came in either order
+    for name in ("means", "weights", "stds"):  # every point keeps its component's parameters
+        before = np.take_along_axis(np.asarray(getattr(result, name)), np.asarray(result.assignments), -1)
+        after = np.take_along_axis(np.asarray(getattr(relabelled, name)), np.asarray(relabelled.assignments), -1)
+        np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(relabelled.log_weights, result.log_weights)
 
 
 def test_bento_kinds_from_a_gibbs_run():

@@ -8,13 +8,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from exact_posterior import Prior, exact_posterior
 from genjax import seed
+from harness.exact_gmm import Prior, exact_posterior
 from scipy import stats
 from scipy.special import logsumexp
 
 import genjax_gmm as gg
-from genjax_gmm.inference import (
+from genjax_gmm import (
     co_assignment_matrix,
     gaussian_mixture_distribution,
     importance_resampling,

@@ -3,15 +3,18 @@ scikit-learn's for every covariance type on several data sets, the covariance fl
 keeps L finite, BIC/AIC use scikit-learn's parameter counts; k-means matches scikit-learn's;
 the adjusted Rand index equals scikit-learn's; Old Faithful is R's."""
 
+import warnings
+
 import numpy as np
 import pytest
+from harness.compilation import compilations
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
 import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
-from genjax_gmm.multivariate.em import num_parameters
+from genjax_gmm.maximum_likelihood import num_parameters
 
 
 def _simulated(seed, means, covariances, sizes):
@@ -70,6 +73,7 @@ def _full_covariances(mixture: GaussianMixture, dimension: int) -> np.ndarray:
     }[mixture.covariance_type]()
 
 
+@pytest.mark.slow
 def test_the_log_likelihood_never_decreases(fits):
     for (name, covariance_type), (_, ours, _) in fits.items():
         trace = ours.log_likelihood_trace
@@ -78,6 +82,7 @@ def test_the_log_likelihood_never_decreases(fits):
         assert trace[-1] == pytest.approx(ours.log_likelihood, rel=1e-12)
 
 
+@pytest.mark.slow
 def test_the_optimum_is_scikit_learns(fits):
     for (name, covariance_type), (data, ours, theirs) in fits.items():
         label = (name, covariance_type)
@@ -103,12 +108,15 @@ def test_parameter_counts_are_scikit_learns(covariance_type, num_components, dim
 
 @pytest.mark.parametrize("covariance_type", mv.COVARIANCE_TYPES)
 def test_the_floor_keeps_a_collapsing_component_finite(covariance_type):
-    """Seven copies of one point: a full or diagonal component shrinks onto them from these
-    starts (L → ∞ without the floor); the floor holds for every type."""
+    """Seven copies of one point away from the rest: a full or diagonal component shrinks onto them
+    (L → ∞ without the floor), and EM warns; the floor holds for every type."""
     rng = np.random.default_rng(2)
-    data = np.concatenate([np.tile([[1.0, 50.0]], (7, 1)), rng.normal([3.0, 70.0], [1.0, 10.0], (40, 2))])
+    data = np.concatenate([np.tile([[8.0, 120.0]], (7, 1)), rng.normal([3.0, 70.0], [1.0, 10.0], (40, 2))])
     floor = 1e-4
-    result = mv.em(data, 3, covariance_type, covariance_floor=floor, num_restarts=4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = mv.em(data, 3, covariance_type, covariance_floor=floor, num_restarts=4)
+    degenerate = [w for w in caught if issubclass(w.category, gg.DegenerateComponentWarning)]
     assert np.isfinite(result.log_likelihood)
     assert np.all(np.diff(result.log_likelihood_trace) >= -1e-9 * np.abs(result.log_likelihood_trace[1:]))
     scale = data.std(axis=0)
@@ -120,6 +128,9 @@ def test_the_floor_keeps_a_collapsing_component_finite(covariance_type):
     assert smallest >= floor * (1 - 1e-9)
     if covariance_type in ("full", "diag"):
         assert smallest <= floor * (1 + 1e-6)  # the floor is active: a component sits on the copies
+        assert len(degenerate) == 1 and "shrank to the covariance floor (covariance_floor = 0.0001)" in str(
+            degenerate[0].message
+        )
 
 
 def test_kmeans_matches_scikit_learn():
@@ -158,6 +169,9 @@ def test_adjusted_rand_index_ignores_label_names():
         (lambda: mv.em(gg.OLD_FAITHFUL, 2, covariance_floor=0.0), ValueError, "covariance_floor must be positive"),
         (lambda: mv.em(gg.OLD_FAITHFUL, 2, tolerance=-1.0), ValueError, "tolerance must be positive"),
         (lambda: mv.em(gg.OLD_FAITHFUL, 2, seed=-3), ValueError, "seed must be a non-negative integer"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, seed=True), TypeError, "seed must be an integer, got bool"),
+        (lambda: mv.kmeans(gg.OLD_FAITHFUL, 2, seed=2.0), TypeError, "seed must be an integer, got float"),
+        (lambda: mv.em(gg.OLD_FAITHFUL, 2, max_iterations=0), ValueError, "max_iterations must be at least 1"),
         (lambda: mv.em([[1.0, np.nan]], 1), ValueError, "data must be finite"),
         (lambda: mv.kmeans(np.ones((2, 2, 2)), 1), ValueError, r"data must be an \(N, D\) array"),
         (lambda: mv.kmeans(gg.OLD_FAITHFUL, 2, num_restarts=0), ValueError, "num_restarts must be at least 1"),
@@ -173,6 +187,26 @@ def test_adjusted_rand_index_ignores_label_names():
 def test_bad_input_is_rejected(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # 7 iterations, on purpose
+def test_no_recompilation_for_other_sizes_types_or_iteration_limits():
+    data = DATA_SETS["three 2-D clusters, K = 3"][0]
+    mv.em(data[:100], 3)
+    mv.kmeans(data[:100], 3)
+    with compilations() as seen:  # 97 to 104 points: one bucket
+        for covariance_type in mv.COVARIANCE_TYPES:
+            mv.em(data[:97], 3, covariance_type, max_iterations=7)
+        mv.em(data[:104], 3, tolerance=1e-6, max_iterations=10**9, seed=3)
+        mv.kmeans(data[:99], 3, max_iterations=3)
+    assert seen.count == 0
+
+
+def test_non_convergence_is_warned_about_and_a_huge_limit_allocates_nothing():
+    with pytest.warns(gg.ConvergenceWarning, match="mv.em: the best restart did not converge in 2 iterations"):
+        assert not mv.em(gg.OLD_FAITHFUL, 3, max_iterations=2).converged
+    result = mv.em(gg.OLD_FAITHFUL, 2, max_iterations=10**10)  # the trace grows chunk by chunk
+    assert result.converged and result.log_likelihood_trace.size < 100
 
 
 def test_old_faithful_is_rs_faithful():

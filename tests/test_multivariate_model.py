@@ -1,7 +1,7 @@
 """The multivariate mixture (Chapter 8) beyond the posterior tests: the inverse-Wishart density
 against SciPy, the Bartlett draw's marginals, the D = 1 case against the 1-D conjugate formulas,
-compilation once per bucket, reproducibility, the R-hat warning, the labels helpers, and input
-checks naming the field."""
+the R-hat warning, the labels helpers, and input checks naming the field (compilation and
+reproducibility: tests/test_engine.py)."""
 
 import warnings
 
@@ -10,15 +10,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from genjax import inverse_gamma
-from multivariate_fixtures import TINY_DATA, niw_prior, spd
+from harness.cases import TINY_DATA, niw_prior, spd
 from scipy import stats
 from scipy.special import gammaln
 
 import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
-from genjax_gmm.inference import co_assignment_matrix, relabel_by_mean
-from genjax_gmm.inference.labels import assignment_probabilities
 from genjax_gmm.multivariate import conjugate
+from genjax_gmm.posterior.labels import assignment_probabilities, co_assignment_matrix, relabel_by_mean
 
 # --- the inverse-Wishart and NIW maths -------------------------------------------------------
 
@@ -94,59 +93,14 @@ def test_dimension_one_reproduces_the_one_dimensional_conjugate_formulas():
     assert float(conjugate.niw_log_marginal_likelihood(stats_, prior)) == pytest.approx(log_evidence, rel=1e-12)
 
 
-# --- compilation, reproducibility, diagnostics, labels -------------------------------------------
-
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-
-
-def _count_compilations(run) -> int:
-    events = []
-
-    def listener(event, duration, **_):
-        if event == COMPILE_EVENT:
-            events.append(duration)
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-    try:
-        run()
-    finally:
-        jax.monitoring.unregister_event_duration_listener(listener)
-    return len(events)
-
-
-def test_no_recompilation_within_a_bucket():
-    """Other N in the same bucket, other priors, sweeps, burn-in and chains (≤ 4) compile nothing."""
-    rng = np.random.default_rng(3)
-    probe = jnp.ones(7)
-    assert _count_compilations(lambda: jax.jit(lambda x: x * 2)(probe)) == 1  # compilations are seen
-    mv.gibbs(jax.random.key(0), TINY_DATA, 2, niw_prior(), 300)
-    other_prior = niw_prior(
-        concentration=2.0, mean_loc=np.ones(2), df=3.5, scale_matrix=np.array([[1.0, 0.2], [0.2, 3.0]])
-    )
-    assert (
-        _count_compilations(lambda: mv.gibbs(jax.random.key(1), rng.normal(size=(25, 2)), 2, other_prior, 777, 3, 100))
-        == 0
-    )
-
-
-@pytest.mark.filterwarnings("ignore:split R-hat")  # 300 sweeps: short on purpose
-def test_same_key_same_draws_whatever_the_burn_in_and_number_of_chains():
-    first = mv.gibbs(jax.random.key(4), TINY_DATA, 2, niw_prior(), 300)
-    again = mv.gibbs(jax.random.key(4), TINY_DATA, 2, niw_prior(), 300)
-    fewer = mv.gibbs(jax.random.key(4), TINY_DATA, 2, niw_prior(), 300, num_chains=2, burn_in=0)
-    other = mv.gibbs(jax.random.key(5), TINY_DATA, 2, niw_prior(), 300)
-    for name in ("weights", "means", "covariances", "assignments", "log_joint"):
-        np.testing.assert_array_equal(getattr(first, name), getattr(again, name))
-        np.testing.assert_array_equal(getattr(first, name)[:2], getattr(fewer, name)[:, 75:])  # sweep t keyed by t
-    assert not np.array_equal(first.means, other.means)
-    assert first.covariances.shape == (4, 225, 2, 2, 2) and first.weights.shape == (4, 225, 2)
+# --- diagnostics, labels ------------------------------------------------------------------------
 
 
 def test_warns_when_rhat_of_the_log_joint_exceeds_the_threshold():
     # Without burn-in, 12 sweeps from four starts are often still climbing: the halves disagree.
     # Key 1 gives R-hat 1.07 (over keys 0-11, 8 of 12 exceed 1.01); 2000 sweeps settle it.
     data = gg.OLD_FAITHFUL[:30]
-    with pytest.warns(UserWarning, match="R-hat of the log joint"):
+    with pytest.warns(gg.ConvergenceWarning, match="mv.gibbs: split R-hat of the log joint is"):
         result = mv.gibbs(jax.random.key(1), data, 2, mv.NIWPrior.from_data(data, 2), 12, burn_in=0)
     assert result.rhat > 1.01
     with warnings.catch_warnings():
@@ -157,7 +111,7 @@ def test_warns_when_rhat_of_the_log_joint_exceeds_the_threshold():
 
 def test_relabelling_and_co_assignment_work_on_multivariate_results():
     data = gg.OLD_FAITHFUL[:30]
-    result = mv.gibbs(jax.random.key(2), data, 2, mv.NIWPrior.from_data(data, 2), 400)
+    result = mv.gibbs(jax.random.key(2), data, 2, mv.NIWPrior.from_data(data, 2), 1000)
     relabelled = relabel_by_mean(result)
     assert np.all(np.diff(np.asarray(relabelled.means)[..., 0], axis=-1) >= 0)
 
@@ -222,13 +176,7 @@ def test_a_data_based_prior_needs_data_that_vary():
         ({"data": np.ones((0, 2))}, ValueError, "at least one point"),
         ({"data": np.ones((5, 3))}, ValueError, "prior.mean_loc has D = 2 but data has D = 3"),
         ({"num_components": 0}, ValueError, "num_components must be at least 1"),
-        ({"num_sweeps": 2.5}, TypeError, "num_sweeps must be an integer"),
-        ({"num_chains": 0}, ValueError, "num_chains must be at least 1"),
-        ({"burn_in": -1}, ValueError, "burn_in must be a non-negative integer"),
-        ({"num_sweeps": 10, "burn_in": 8}, ValueError, "at least 4 draws"),
         ({"prior": gg.GMMPrior(1.0, 0.0, 1.0, 2.0, 1.0)}, TypeError, "prior must be a NIWPrior"),
-        ({"num_sweeps": 10**9, "num_chains": 10**3}, ValueError, "would need"),
-        ({"key": 0}, TypeError, "key must be a JAX random key"),
         ({"data": np.full((5, 2), 1e200)}, ValueError, "data must be at most"),
     ],
 )

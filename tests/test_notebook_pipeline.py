@@ -143,6 +143,7 @@ def test_no_notebook_reads_a_relative_path(notebook):
 # --- the book ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.book
 def test_the_book_builds_from_the_stored_outputs(tmp_path):
     the_course = config.Course.load(ROOT)
@@ -193,6 +194,7 @@ def fixture_with(cell_id: str, old: str, new: str, *, in_output: bool = False):
     return nb
 
 
+@pytest.mark.slow
 def test_unaltered_stand_in_passes_and_its_time_is_reported(tmp_path):
     result = nbval_run(tmp_path, notebooks.read_notebook(FIXTURE))
     assert result.returncode == 0, result.stdout
@@ -201,6 +203,7 @@ def test_unaltered_stand_in_passes_and_its_time_is_reported(tmp_path):
     assert re.search(r"\d+\.\d s  total, 1 notebook\n", result.stdout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("altered", "shown"),
     [
@@ -216,6 +219,7 @@ def test_a_wrong_number_in_a_checked_cell_fails_nbval(tmp_path, altered, shown):
     assert "1 failed" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
     result = nbval_run(tmp_path, notebooks.read_notebook(FIXTURE), guard=0.5)
     assert result.returncode == 1, result.stdout
@@ -236,6 +240,7 @@ def passed_cells(stdout: str) -> list[tuple[str, str, int]]:
     return [(worker, f"{notebook}.ipynb", int(cell)) for worker, notebook, cell in found]
 
 
+@pytest.mark.slow
 def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tmp_path):
     nb = notebooks.read_notebook(FIXTURE)
     result = nbval_run(tmp_path, nb, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)
@@ -254,6 +259,7 @@ def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tm
     assert re.search(r"\d+\.\d s  total, 3 notebooks\n", result.stdout)
 
 
+@pytest.mark.slow
 def test_under_xdist_a_notebook_over_its_hang_guard_fails_the_run(tmp_path):
     nb = notebooks.read_notebook(FIXTURE)
     result = nbval_run(tmp_path, nb, guard=0.5, names=TWINS_AND_ANOTHER, options=TWO_WORKERS)

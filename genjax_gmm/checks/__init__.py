@@ -15,9 +15,11 @@ expected. Python, NumPy and JAX numbers (scalars and 0-d arrays) all count as nu
 Numeric answers have a stated precision (``significant_figures`` or ``decimals``, which the
 exercise's prompt repeats). An answer passes when it is within one unit of the last required
 digit of the exact value, so that both rounding and truncating to that many digits pass. An
-answer that agrees with the exact value to every digit it gives, but gives too few (0.033 for
-1/30 when three significant figures are asked for), is told so, instead of being sent back to
-the method.
+answer that is the exact value rounded to fewer digits than asked (0.033 for 1/30 when three
+significant figures are asked for) is told so, instead of being sent back to the method; so is
+one truncated to fewer digits (0.38 for 0.3883…), where the prompt allows truncation
+(``truncation=True``). Any other wrong answer, however close, is wrong: 0.4 is not 1/3 "rounded
+too much", because 1/3 rounds to 0.3.
 
 This module holds the building blocks the chapter modules share; ``checks.behaviour`` those
 for exercises answered with code (a generative function, an estimator, an inference step),
@@ -163,12 +165,12 @@ def read_array(answer: Any) -> np.ndarray | None:
 def read_choice(answer: Any, options: Sequence) -> Any:
     """The option ``answer`` names, else ``None``.
 
-    A string option matches case-insensitively, ignoring spaces and parentheses (``" (B) "``
-    names ``"b"``); a whole-number option matches any number equal to it (``2``, ``2.0``,
-    ``np.int64(2)``, ``jnp.array(2)``). Never raises.
+    A string option matches case-insensitively, ignoring spaces, parentheses and a full stop
+    around it (``" (B) "``, ``"b."`` and ``"b)"`` name ``"b"``); a whole-number option matches any
+    number equal to it (``2``, ``2.0``, ``np.int64(2)``, ``jnp.array(2)``). Never raises.
     """
     if isinstance(answer, (str, np.str_)):
-        text = str(answer).strip().strip("()").strip().lower()
+        text = str(answer).strip().strip("().").strip().lower()
         return next((option for option in options if isinstance(option, str) and option.lower() == text), None)
     value = read_number(answer)
     if value is None:
@@ -211,22 +213,34 @@ def decimals_given(value: float) -> int | None:
     return None
 
 
-def rounded_too_far(value: float, expected: float, needed_decimals: int) -> int | None:
-    """The decimals of ``value`` when it is ``expected`` rounded or truncated to fewer than
-    ``needed_decimals``: it gives fewer decimals, is within one unit of its last one, and that
-    unit is no larger than ``expected`` (0 is not 1/3 "rounded to 0 decimals")."""
+def rounded_too_far(value: float, expected: float, needed_decimals: int, *, truncation: bool = False) -> int | None:
+    """The decimals of ``value`` when it is ``expected`` rounded to fewer than ``needed_decimals``
+    (or, with ``truncation``, cut off there), else ``None``.
+
+    ``value`` must be written with fewer decimals, ``places``, and be exactly what rounding
+    ``expected`` to ``places`` decimals gives, ``|value − expected| ≤ ½·10^−places`` (either
+    neighbour of a tie), or, with ``truncation``, what cutting its digits off there gives
+    (``value`` between 0 and ``expected``, less than one unit ``10^−places`` short of it). That
+    unit must be no larger than ``|expected|``: 0 is not 1/3 "rounded to 0 decimals".
+    """
     places = decimals_given(value)
     if places is None or places >= needed_decimals:
         return None
     unit = 10.0**-places
-    return places if unit <= math.fabs(expected) and math.fabs(value - expected) <= unit * (1 + 1e-9) else None
+    if unit > math.fabs(expected):
+        return None
+    slack = 1e-9 * max(unit, math.fabs(expected))  # float noise in value and expected
+    rounded = math.fabs(value - expected) <= unit / 2 + slack
+    shortfall = math.fabs(expected) - math.fabs(value)
+    truncated = truncation and value * expected >= 0 and -slack <= shortfall < unit - slack
+    return places if rounded or truncated else None
 
 
 def _rounding_feedback(exercise: str, value: float, places: int, precision: str) -> Feedback:
     return incorrect(
         exercise,
-        f"{value:g} is close: it agrees with the answer to the {places} decimal place{'s' if places != 1 else ''} "
-        f"it gives, but it is rounded too much. Give {precision}.",
+        f"{value:g} is the answer rounded to {places} decimal place{'s' if places != 1 else ''}: right as far "
+        f"as it goes, but rounded too much. Give {precision}.",
         "store the value your code computed (or an exact fraction such as 1/7), not a rounded copy of it.",
     )
 
@@ -257,6 +271,7 @@ def check_number(
     mistake_abs: float = 0.0,
     hint: str = "",
     what: str = "a number",
+    truncation: bool = False,
 ) -> Feedback:
     """Correct when ``|answer - expected| <= max(rel·|expected|, abs, unit)``.
 
@@ -264,7 +279,8 @@ def check_number(
     of ``expected``, or ``decimals``); ``rel`` serves exact answers and ``abs`` estimates (a few
     standard errors). A wrong answer gets, in this order: the hint of the typical mistake in
     ``mistakes`` it reproduces (see ``matching_mistake``); with a stated precision, word that it
-    is ``expected`` rounded to too few digits; else the generic ``hint``.
+    is ``expected`` rounded (or, with ``truncation``, cut off) to too few digits
+    (``rounded_too_far``); else the generic ``hint``.
     """
     if answer is None:
         return unanswered(exercise, what)
@@ -284,7 +300,7 @@ def check_number(
     mistake = matching_mistake(value, mistakes or {}, rel=mistake_rel, abs=mistake_abs)
     if mistake is not None:
         return incorrect(exercise, f"{value:.6g} is {direction}.", mistake)
-    if precise and (places := rounded_too_far(value, expected, needed)) is not None:
+    if precise and (places := rounded_too_far(value, expected, needed, truncation=truncation)) is not None:
         words = precision_in_words(significant_figures=significant_figures, decimals=decimals)
         return _rounding_feedback(exercise, value, places, words)
     return incorrect(exercise, f"{value:.6g} is {direction}.", hint)

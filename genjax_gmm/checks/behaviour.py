@@ -11,8 +11,8 @@ reference implementation's:
 * **simulated** averages (``sample_mean``: moments of draws, frequencies, estimates averaged
   over keys). Yours and the reference's are two samples; they agree when their means differ
   by at most ``z`` standard errors of the difference, ``s·√(1/n₁ + 1/n₂)`` with ``s²`` the
-  variance of the two samples pooled (the two-sample z-test), plus one draw's worth,
-  ``1/n₁ + 1/n₂``, for whole-number values (counts jump by one). With ``m`` simulated numbers
+  variance of the two samples pooled (the two-sample z-test), plus one draw's worth in each
+  sample, ``1/n₁ + 1/n₂``, for whole-number values (counts jump by one). With ``m`` simulated numbers
   in one check, ``z = √(2 ln(2m/α))`` and ``α = FALSE_ALARM = 10⁻⁶`` (z = 5.39 for one number,
   5.64 for four, 5.92 for twenty): then ``2·exp(−z²/2) = α/m``, which bounds the chance that a
   standard normal exceeds z, and also (Hoeffding) that the counts of a rare event in two
@@ -21,7 +21,14 @@ reference implementation's:
   normal limit is an approximation: thousands of draws of light-tailed values, for which the
   bound is more than ten times the normal tail, a margin.
 
-Every key is fixed, so a check always gives the same verdict for the same function.
+Every key is fixed, so a check always gives the same verdict for the same function. The
+student's model and the reference are simulated with the same keys (common random numbers): a
+correct model that draws its choices in the reference's order, from the same distributions,
+reproduces the reference's draws exactly, and the two-sample bound above matters only for a
+correct model that consumes its randomness differently (its draws are then as good as
+independent of the reference's). A rare event is a weak statistic: with 4,000 draws each, a
+reference share of 0 rejects a student's share only from about 36 events on (z = 5.64), so
+checks rely on log densities, not on rare-event shares, to catch small errors.
 
 Typical wrong implementations are registered with their hints (``Mistake``), like
 ``check_number(…, mistakes=…)`` does for numbers: when the student's behaviour fails the
@@ -48,6 +55,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -92,6 +100,39 @@ _NUMPY_HINT = (
     "JAX runs your function with placeholders for the random values, which NumPy cannot handle: "
     "use jax.numpy (jnp.abs, jnp.sum, jnp.where, …) instead of numpy (np) inside it."
 )
+_INTEGER_HINT = (
+    "GenJAX's distributions take decimal numbers (floats), and your model passes one a whole number "
+    "(an integer): write 500.0, not 500 (and 0.0, not 0), in normal(...) and uniform(...) and in arrays "
+    "of numbers, jnp.array([500.0, 350.0]); give a model float arguments too (30.0, not 30)."
+)
+_FLOAT32_HINT = (
+    "your model mixes 32-bit floats (float32) with the course's 64-bit floats: leave out "
+    "dtype=jnp.float32 and np.float32(...), and write plain numbers such as 500.0."
+)
+_AXIS_HINT = (
+    "a jax.numpy function took one of your random values as its axis argument: jnp.mean(a, b) "
+    "averages a along the axis b. Average two numbers with (a + b) / 2, or jnp.mean(jnp.array([a, b]))."
+)
+_INTEGER_DTYPE_MESSAGES = (
+    "must be a float or complex dtype",  # normal(500, 2)
+    "for integer dtype",  # uniform(0, 30)
+    "must having floating type",  # categorical(jnp.array([5, 3, 2]))
+    "must have floating type",
+)
+
+
+def _dtype_hint(error: Exception) -> str | None:
+    """The hint for a distribution given integers (or float32) where it takes 64-bit floats
+    (TensorFlow Probability's errors: ``Found incompatible dtypes, <class 'numpy.int64'> and
+    <class 'numpy.float64'>``, ``dtype argument to `normal` must be a float …``), else ``None``."""
+    text = str(error)
+    if "incompatible dtypes" in text:
+        if "numpy.int" in text or "numpy.uint" in text:
+            return _INTEGER_HINT
+        return _FLOAT32_HINT if "float32" in text else None
+    return _INTEGER_HINT if any(message in text for message in _INTEGER_DTYPE_MESSAGES) else None
+
+
 _TRACER_HINTS = {
     jax.errors.TracerArrayConversionError: _NUMPY_HINT,
     jax.errors.TracerBoolConversionError: _TRACER_HINT,
@@ -177,9 +218,15 @@ def _allowed_difference(got: Quantity, expected: Quantity, z: float) -> float:
     return z * math.sqrt(pooled * (1 / n1 + 1 / n2)) + step
 
 
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+"""ANSI escape sequences (colours, bold), which GenJAX's type checks (beartype) put in their messages."""
+
+
 def one_line(error: BaseException) -> str:
-    """``"KeyError: 'weight'"``: the exception's type and the first line of its message."""
-    first = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+    """``"KeyError: 'weight'"``: the exception's type and the first line of its message, without
+    terminal colour codes."""
+    message = _TERMINAL_CODES.sub("", str(error))
+    first = next((line.strip() for line in message.splitlines() if line.strip()), "")
     text = f"{type(error).__name__}: {first}" if first else type(error).__name__
     return text if len(text) <= 300 else text[:299] + "…"
 
@@ -279,7 +326,8 @@ def judge(
     if not problems:
         return correct(exercise, success)
     more = len(problems) - 1
-    problem = problems[0] + (f" ({more} other number{'s' if more > 1 else ''} differ too.)" if more else "")
+    others = f"{more} other number{'s differ' if more > 1 else ' differs'} too"
+    problem = problems[0] + (f" ({others}.)" if more else "")
     for behaviour, mistake_hint in mistakes:
         if not disagreements(got, behaviour, rel=rel, abs=abs):
             return incorrect(exercise, problem, mistake_hint)
@@ -294,7 +342,11 @@ def _quietly(function: Callable, *args):
 
 
 def _crash_feedback(exercise: str, doing: str, error: Exception, hint: str, arguments_hint: str) -> Feedback:
-    if type(error) in _TRACER_HINTS:
+    if (dtype_hint := _dtype_hint(error)) is not None:
+        hint = dtype_hint
+    elif "axis argument" in str(error):
+        hint = _AXIS_HINT
+    elif type(error) in _TRACER_HINTS:
         hint = _TRACER_HINTS[type(error)]
     elif isinstance(error, TypeError) and "argument" in str(error):
         hint = arguments_hint
@@ -372,14 +424,20 @@ class _BehaviourCheck:
 
 
 def _value_kind(batched) -> str:
+    """"truth values", "whole numbers" or "numbers with decimals": the kind of ``batched``'s entries."""
     kind = np.dtype(batched.dtype).kind
-    return {"b": "truth values (True/False)", "i": "whole numbers", "u": "whole numbers"}.get(kind, "numbers")
+    return {"b": "truth values", "i": "whole numbers", "u": "whole numbers"}.get(kind, "numbers with decimals")
 
 
 def _describe_values(batched) -> str:
-    """"one value (numbers)" or "an array of shape (3,) (numbers)": one draw of a batched choice."""
+    """"a whole number" or "an array of shape (3,) of numbers with decimals": one draw of a batched
+    choice or return value."""
     shape = np.shape(batched)[1:]
-    return f"{'one value' if shape == () else f'an array of shape {shape}'} ({_value_kind(batched)})"
+    if shape != ():
+        return f"an array of shape {shape} of {_value_kind(batched)}"
+    return {"truth values": "a truth value (True or False)", "whole numbers": "a whole number"}.get(
+        _value_kind(batched), "a number with decimals"
+    )
 
 
 def _default_describe_choices(choices: Mapping[str, Any]) -> str:
@@ -409,7 +467,9 @@ class ModelCheck(_BehaviourCheck):
 
     One compiled program per model runs all of it (the reference's draws, needed first, take a
     second one). ``describe_choices`` writes a choice map for the feedback
-    (``"a karaage bento of 424.1 g"``), ``describe_arguments`` an argument tuple.
+    (``"a karaage bento of 424.1 g"``), ``describe_arguments`` an argument tuple, and ``returns``
+    what the prompt's model returns (``"the weight, a number with decimals"``), for a model that
+    returns something else.
     """
 
     addresses: tuple[str, ...]
@@ -423,6 +483,7 @@ class ModelCheck(_BehaviourCheck):
     what: str = "your generative function"
     describe_choices: Callable[[Mapping[str, Any]], str] = _default_describe_choices
     describe_arguments: Callable[[tuple], str] = _default_describe_arguments
+    returns: str = ""
 
     def _kind_problem(self, answer) -> Feedback | None:
         if isinstance(answer, GFI):
@@ -501,7 +562,8 @@ class ModelCheck(_BehaviourCheck):
                     f"{len(leaves)} values" if len(leaves) > 1 else _describe_values(leaves[0])
                 )
                 raise Unusable(
-                    f"your model returns {what}; the prompt's model returns {_describe_values(reference_retval)}."
+                    f"your model returns {what}; the prompt's model returns "
+                    f"{self.returns or _describe_values(reference_retval)}."
                 )
 
     def behaviour_of(self, model) -> dict[str, Quantity]:

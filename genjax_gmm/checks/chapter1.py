@@ -1,7 +1,7 @@
 """Checks for Chapter 1, Mystery bentos (expected value and mixtures).
 
-* 1.1: the expected weight of a bento from a three-item menu (exact),
-  E[W] = Σₖ P(k)·mₖ = 0.5·500 + 0.3·350 + 0.2·420 = 439 g.
+* 1.1: the expected weight of a bento from the three-item menu of the shop next door (exact,
+  to within a millionth of the answer), E[W] = Σₖ P(k)·mₖ = 0.5·500 + 0.3·350 + 0.2·420 = 439 g.
 * 1.2: the expected total weight of a three-bento order (exact); by linearity
   E[W₁ + W₂ + W₃] = 3·E[W] = 3·455 = 1365 g.
 * 1.3: is a bento near the mean weight rare at another shop, whose two kinds (480 g and
@@ -29,16 +29,17 @@ import math
 import jax.numpy as jnp
 from genjax import categorical, gen, normal
 
-from .. import BENTO
+from .. import BENTO, MYSTERY_BENTO_WEIGHTS
 from . import (
     Feedback,
     check_choice,
     check_number,
-    decimals_given,
     describe,
     incorrect,
+    matching_mistake,
     precision_in_words,
     read_number,
+    rounded_too_far,
 )
 from .behaviour import Mistake, ModelCheck
 
@@ -88,8 +89,8 @@ def _probability_heavier_than(threshold: float) -> float:
 
 
 def exercise_1_1(expected_with_karaage) -> Feedback:
-    """E[W] for ``THREE_ITEM_MENU``: Σₖ P(k)·mₖ = 439 g. An answer that is not a number is told
-    so, without the formula."""
+    """E[W] for ``THREE_ITEM_MENU``: Σₖ P(k)·mₖ = 439 g, to within a millionth of it (``rel=1e-6``,
+    as the prompt says). An answer that is not a number is told so, without the formula."""
     if expected_with_karaage is not None and read_number(expected_with_karaage) is None:
         return incorrect(
             "1.1",
@@ -99,14 +100,25 @@ def exercise_1_1(expected_with_karaage) -> Feedback:
     probabilities, weights = zip(*THREE_ITEM_MENU.values())
     expected = math.fsum(p * m for p, m in zip(probabilities, weights))
     karaage_probability, karaage_weight = THREE_ITEM_MENU["karaage"]
+    chibanys_probabilities_and_karaage = math.fsum(
+        p * m for p, m in zip((*BENTO.weights, karaage_probability), weights)
+    )
     mistakes = {
         sum(weights) / len(weights): (
             "that is the plain average of the three weights; weight each kind by its probability."
         ),
-        _expected_bento_weight(): "that is the old two-item menu; use the new probabilities 0.5, 0.3, 0.2.",
+        _expected_bento_weight(): "that is Chibany's two-item menu; use the new menu's probabilities 0.5, 0.3, 0.2.",
         expected - karaage_probability * karaage_weight: "include the karaage: add 0.2 · 420 g.",
+        expected / 1000: "that is in kilograms; the question asks for grams.",
+        chibanys_probabilities_and_karaage: (
+            "your probabilities add up to 1.2: the new menu's probabilities are 0.5, 0.3 and 0.2, "
+            "and those of a menu always add up to 1."
+        ),
     }
-    hint = "weight each kind's typical weight by its probability and add up all three kinds."
+    hint = (
+        "the expected value is a weighted average: each kind's typical weight counts as much as its "
+        "probability, and every kind on the menu counts (the probabilities add up to 1)."
+    )
     return check_number(
         "1.1",
         expected_with_karaage,
@@ -117,9 +129,10 @@ def exercise_1_1(expected_with_karaage) -> Feedback:
     )
 
 
-SIMULATION_WINDOW_GRAMS = 50.0
+SIMULATION_WINDOW_GRAMS = 15.0
 """Exercise 1.2: an answer this close to the exact total, but not equal, is a simulated mean
-(4 standard errors of the mean of 100 simulated orders, 4·√(3·4729/100) ≈ 48 g)."""
+(4 standard errors of the mean of 1,000 simulated orders, 4·√(3·4729/1000) ≈ 15 g; the
+notebook's simulated bentos make 6,666 orders)."""
 
 
 def exercise_1_2(expected_order_total) -> Feedback:
@@ -127,20 +140,32 @@ def exercise_1_2(expected_order_total) -> Feedback:
     not exact) is told that the answer is exact."""
     one_bento = _expected_bento_weight()
     expected = ORDER_SIZE * one_bento
-    value = read_number(expected_order_total)
-    if value is not None and 1e-6 * expected < math.fabs(value - expected) <= SIMULATION_WINDOW_GRAMS:
-        return incorrect(
-            "1.2",
-            f"{value:.6g} is close, like the mean of simulated orders, but the expected total is an exact number.",
-            "the answer is exact: use linearity, not the simulation.",
-        )
     mistakes = {
         one_bento: "that is the expected weight of one bento; the order holds three.",
         ORDER_SIZE * max(BENTO.means): "not every bento is a tonkatsu: use the expected weight of one bento.",
         ORDER_SIZE * sum(BENTO.means) / len(BENTO.means): (
             "weight each kind by its probability (0.7 and 0.3), not equally."
         ),
+        ORDER_SIZE * math.fsum(p * m for p, m in THREE_ITEM_MENU.values()): (
+            "that is an order from the three-item menu of Exercise 1.1; this order comes from Chibany's "
+            "own two-item menu (70 % tonkatsu, 30 % hamburger)."
+        ),
+        ORDER_SIZE * float(MYSTERY_BENTO_WEIGHTS.mean()): (
+            "that uses the mean of the 20 mystery bentos, a sample mean that depends on which bentos "
+            "happened to come; the expected weight comes from the menu's probabilities."
+        ),
     }
+    value = read_number(expected_order_total)
+    if (
+        value is not None
+        and 1e-6 * expected < math.fabs(value - expected) <= SIMULATION_WINDOW_GRAMS
+        and matching_mistake(value, mistakes) is None
+    ):
+        return incorrect(
+            "1.2",
+            f"{value:.6g} is close, like the mean of simulated orders, but the expected total is an exact number.",
+            "the answer is exact: use linearity, not the simulation.",
+        )
     hint = (
         "by linearity, E[W₁ + W₂ + W₃] = E[W₁] + E[W₂] + E[W₃], and each E[Wᵢ] is the one-bento expectation."
     )
@@ -188,8 +213,7 @@ def exercise_1_4(probability_estimate) -> Feedback:
     standard_error = math.sqrt(exact * (1 - exact) / MIN_SIMULATED_BENTOS)
     value = read_number(probability_estimate)
     if value is not None and math.fabs(value - exact) <= 4 * standard_error:
-        places = decimals_given(value)
-        if places is not None and places < ESTIMATE_DECIMALS:
+        if rounded_too_far(value, exact, ESTIMATE_DECIMALS) is not None:
             return incorrect(
                 "1.4",
                 f"{value:g} is rounded too much: give {precision_in_words(decimals=ESTIMATE_DECIMALS)}.",
@@ -204,7 +228,13 @@ def exercise_1_4(probability_estimate) -> Feedback:
         ),
         1 - exact: "that is the fraction of bentos of at most 502 g; count the heavier ones.",
     }
-    hint = "simulate at least 10,000 bentos and take the fraction with weight > 502 g, e.g. jnp.mean(weights > 502)."
+    if value is not None and math.fabs(value - 100 * exact) <= 100 * 4 * standard_error:
+        percentage_hint = "give a probability, a number between 0 and 1, not a percentage."
+        return incorrect("1.4", f"{value:.6g} is too large.", percentage_hint)
+    hint = (
+        "a probability is the average of an indicator (1 when it happens, 0 when not), so the share of "
+        "simulated bentos heavier than 502 g estimates it; use at least 10,000 bentos, as the tolerance assumes."
+    )
     return check_number(
         "1.4",
         probability_estimate,
@@ -238,6 +268,15 @@ def _menu_model(logits, means, stds):
 
 _LOG_PROBABILITIES = tuple(math.log(p) for p in _PROBABILITIES)
 _MENU_BENTO = _menu_model(_LOG_PROBABILITIES, _WEIGHTS, _SPREADS)
+
+
+@gen
+def _menu_wobble_at_weight():
+    """The menu with the wobble, N(0, stds[kind]²), recorded at "weight" and added to the typical
+    weight afterwards: it returns the weight but records the wobble."""
+    kind = categorical(jnp.array(_LOG_PROBABILITIES)) @ "kind"
+    wobble = normal(0.0, jnp.array(_SPREADS)[kind]) @ "weight"
+    return jnp.array(_WEIGHTS)[kind] + wobble
 
 
 def _is_kind(k: int):
@@ -286,15 +325,26 @@ _MENU_CHECK = ModelCheck(
         ),
         Mistake(
             _menu_model(tuple(math.log(p) for p in BENTO.weights), BENTO.means, BENTO.stds),
-            "that is the old two-item menu; the new one has three kinds, with probabilities 0.5, 0.3 and 0.2.",
+            "that is Chibany's two-item menu; the shop next door's has three kinds, with probabilities 0.5, "
+            "0.3 and 0.2.",
+        ),
+        Mistake(
+            _menu_wobble_at_weight,
+            "an address records the value drawn there, and the prompt's \"weight\" is the weight itself: "
+            "draw it with normal around the kind's typical weight, not as a wobble around 0 added afterwards.",
         ),
     ],
     signature="menu_bento()",
     hint=(
-        "draw the kind with categorical at the address \"kind\", then the weight with normal at \"weight\", "
-        "using the kind to pick the typical weight and the standard deviation; return the weight."
+        "an address records the value drawn there: the kind (0, 1 or 2) at \"kind\", the weight in grams at "
+        "\"weight\". categorical takes logits, the logs of the probabilities; normal takes a standard "
+        "deviation, not a variance; each kind has its own typical weight and standard deviation."
     ),
-    success="Your model gives every bento the same probability as the menu.",
+    returns="the weight, a number with decimals",
+    success=(
+        "Your model gave the hidden bentos the menu's probabilities, and its simulated kinds and weights "
+        "agree with the menu's."
+    ),
 )
 
 

@@ -6,7 +6,9 @@ The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany
 
 * 2.1: the density of D, 1/30 per minute;
 * 2.2: P(D > 20) = 1 − F(20) = 1/3;
-* 2.3: E[D] = ∫ t f(t) dt = (0 + 30)/2 = 15 minutes;
+* 2.3: Chibany comes down at 12:20 and waits only if the bento has not come yet: the expected
+  wait E[max(D − 20, 0)] = ∫ max(t − 20, 0) f(t) dt = ∫₂₀³⁰ (t − 20)/30 dt = 10²/(2·30) = 5/3
+  minutes (the expectation of a function of D, a step the chapter's text does not take);
 * 2.4: the two deliveries as a generative function ``two_deliveries(window)``: two bentos from
   two shops arrive independently, each Uniform(0, window) minutes after 12:00, at the addresses
   ``"tonkatsu"`` and ``"hamburger"``; it returns the gap |A − B| in minutes. Checked by
@@ -16,11 +18,12 @@ The bento delivery arrives at a time uniform between 12:00 and 12:30, so Chibany
 * 2.5: the probability that they arrive within 10 minutes of each other for a 30-minute
   window, 1 − (20/30)² = 5/9, estimated by simulation (checked to within four standard
   errors of an estimate from 10,000 draws);
-* 2.6: "probability zero is not impossible", a multiple-choice question about the coffee
-  temperature T ~ Uniform(60, 80) °C.
+* 2.6: "probability zero is not impossible", a multiple-choice question about the kitchen
+  scale's rounding error E ~ Uniform(−0.25, 0.25) g.
 
-2.1–2.3 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), 2.5 for an estimate kept to
-at least 2 decimals.
+2.1–2.3 ask for 3 significant figures (``SIGNIFICANT_FIGURES``; the prompt accepts an answer
+within one unit of the third, so rounded or cut off), 2.5 for an estimate kept to at least 2
+decimals.
 
 Every expected value is computed here from the problem's numbers, independently of the
 notebook. A wrong answer that matches a common mistake gets a hint about that mistake.
@@ -33,7 +36,7 @@ import math
 import jax.numpy as jnp
 from genjax import gen, uniform
 
-from . import Feedback, check_choice, check_number
+from . import Feedback, check_choice, check_number, incorrect, read_number
 from .behaviour import Mistake, ModelCheck
 
 __all__ = [
@@ -55,20 +58,22 @@ __all__ = [
 DELIVERY_WINDOW_MINUTES = 30.0
 """The delivery arrives uniformly within this many minutes after 12:00."""
 LONG_WAIT_MINUTES = 20.0
-"""Exercise 2.2 asks for the probability of a wait longer than this."""
+"""Exercise 2.2 asks for the probability of a wait longer than this; in Exercise 2.3 Chibany
+comes down this many minutes after 12:00."""
 TOGETHER_MINUTES = 10.0
 """Exercise 2.5: two bentos arrive "together" when at most this many minutes apart."""
 MIN_SIMULATED_DRAWS = 10_000
 """Exercise 2.5 accepts an estimate within four standard errors of one from this many draws."""
 
 ZERO_PROBABILITY_OPTIONS = ("a", "b", "c", "d")
-"""Exercise 2.6, with T ~ Uniform(60, 80) °C the morning coffee temperature:
+"""Exercise 2.6, with E ~ Uniform(−0.25, 0.25) g the kitchen scale's rounding error (density 2
+per gram):
 
-(a) a cup at exactly 70 °C is impossible, just as one at 85 °C is, because P(T = 70) = 0;
-(b) P(T = 70) = 0, yet 70 °C is possible, while 85 °C is not: probability zero is not the same
-    as impossible;
-(c) P(T = 70) = 0.05, the density at 70 °C;
-(d) P(T = 70) = 0, so P(69.9 < T < 70.1) = 0 as well.
+(a) an error of exactly 0.1 g is impossible, just as one of 0.3 g is, because P(E = 0.1) = 0;
+(b) P(E = 0.1) = 0, yet an error of 0.1 g is possible, while one of 0.3 g is not: probability
+    zero is not the same as impossible;
+(c) P(0.1 < E < 0.2) = 0.1, the width of the interval (it is 2 × 0.1 = 0.2);
+(d) P(E = 0.1) = 0, so P(0.09 < E < 0.11) = 0 as well (it is 2 × 0.02 = 0.04).
 """
 
 SIGNIFICANT_FIGURES = 3
@@ -99,6 +104,7 @@ def exercise_2_1(density) -> Feedback:
         density,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a density (per minute)",
@@ -116,7 +122,7 @@ def exercise_2_2(probability) -> Feedback:
         DELIVERY_WINDOW_MINUTES - LONG_WAIT_MINUTES: "10 minutes is the width of the interval; "
         "multiply it by the density to get a probability.",
         100 * expected: "give a probability between 0 and 1, not a percentage.",
-        0.0: "P(W = 20) is 0, but a wait longer than 20 minutes is a whole interval, 20 to 30.",
+        0.0: "P(D = 20) is 0, but a wait longer than 20 minutes is a whole interval, 20 to 30.",
     }
     hint = (
         "the wait is longer than 20 minutes when the bento comes between 12:20 and 12:30; "
@@ -127,6 +133,7 @@ def exercise_2_2(probability) -> Feedback:
         probability,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a probability",
@@ -134,19 +141,40 @@ def exercise_2_2(probability) -> Feedback:
 
 
 def exercise_2_3(expected_wait) -> Feedback:
-    """E[D] = ∫ t f(t) dt = (a + b)/2 = 15 minutes for D ~ Uniform(0, 30), the midpoint of the window."""
-    expected = DELIVERY_WINDOW_MINUTES / 2
+    """Chibany comes down at 12:20 (``LONG_WAIT_MINUTES``) and waits max(D − 20, 0) minutes:
+    E[max(D − 20, 0)] = ∫₂₀³⁰ (t − 20) f(t) dt = (30 − 20)² / (2·30) = 5/3 minutes."""
+    late = DELIVERY_WINDOW_MINUTES - LONG_WAIT_MINUTES  # the 10 minutes after 12:20
+    expected = late**2 / 2 * _wait_density()
     mistakes = {
+        late / 2: (
+            "that is the average wait on the Saturdays the bento has not come by 12:20; on the others the "
+            "wait is 0, and they count too."
+        ),
+        DELIVERY_WINDOW_MINUTES / 2: (
+            "that is E[D], the expected arrival time after 12:00; Chibany comes down at 12:20."
+        ),
+        DELIVERY_WINDOW_MINUTES / 2 - LONG_WAIT_MINUTES: (
+            "a wait is never negative: when the bento came before 12:20, Chibany waits 0 minutes."
+        ),
+        late: "10 minutes is the longest possible wait, not the average one.",
+        late**2 / 2: "that is ∫ (t − 20) dt without the density: weight each wait by f(t) = 1/30 per minute.",
+        LONG_WAIT_MINUTES + late / 2: (
+            "that is the average arrival time on the Saturdays it comes after 12:20; the wait counts from 12:20, "
+            "and it is 0 on the Saturdays the bento came earlier."
+        ),
         expected / 60: "that is in hours; give the expected wait in minutes.",
-        DELIVERY_WINDOW_MINUTES: "30 minutes is the longest possible wait, not the average one.",
-        _wait_density(): "1/30 is the density, not a waiting time.",
     }
-    hint = "E[D] = ∫ t f(t) dt, the balance point of the density; a flat density balances at its middle."
+    hint = (
+        "the wait is a function of D: 0 when the bento comes before 12:20, D − 20 after. Its expected value "
+        "weights every wait by the density, ∫ wait(t) f(t) dt; split the integral at 20, or check your "
+        "answer by simulating many Saturdays."
+    )
     return check_number(
         "2.3",
         expected_wait,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a waiting time in minutes",
@@ -167,14 +195,20 @@ def exercise_2_5(probability_estimate) -> Feedback:
     mistakes = {
         apart_fraction**2: "that is the probability they arrive MORE than 10 minutes apart; "
         "count the draws with |A − B| ≤ 10.",
-        one_fixed: "10/30 would be right if one bento arrived at a fixed time and only the "
-        "window of the other counted; here both arrival times are random.",
+        one_fixed: "10/30 would be right if one bento always arrived at 12:00 (or always at 12:30) and "
+        "only the other's time were random; here both arrival times are random.",
         2 * one_fixed: "20/30 would be right if one bento always arrived at 12:15; "
         "both arrival times are random.",
     }
+    value = read_number(probability_estimate)
+    if value is not None and math.fabs(value - 100 * expected) <= 100 * tolerance:
+        return incorrect(
+            "2.5", f"{value:.6g} is too large.", "give a probability, a number between 0 and 1, not a percentage."
+        )
     hint = (
-        f"simulate your two_deliveries(30.0) with .repeat(n) for n ≥ {MIN_SIMULATED_DRAWS:,}, and average "
-        "the indicator that the gap it returns is at most 10 minutes."
+        "a probability is the average of an indicator (Chapter 1): the share of simulated Saturdays whose gap "
+        f"is at most 10 minutes estimates it. Use the 30-minute window and at least {MIN_SIMULATED_DRAWS:,} "
+        "Saturdays, as the tolerance assumes."
     )
     return check_number(
         "2.5",
@@ -188,17 +222,17 @@ def exercise_2_5(probability_estimate) -> Feedback:
 
 
 _ZERO_PROBABILITY_HINTS = {
-    "a": "every morning the coffee has some exact temperature, and every exact temperature between 60 and "
-    "80 °C has probability 0; so probability 0 cannot mean impossible. 85 °C is different: it lies outside "
-    "the support, where the density is 0 on a whole interval around it.",
-    "c": "0.05 is a density, probability per °C; a single temperature is an interval of width 0, "
-    "so its probability, the area above it, is 0.",
-    "d": "an interval of positive width has positive probability: 0.05 per °C × 0.2 °C = 0.01.",
+    "a": "every time the scale shows a reading, the error has some exact value, and every exact value "
+    "between −0.25 and 0.25 g has probability 0; so probability 0 cannot mean impossible. 0.3 g is "
+    "different: it lies outside the support, where the density is 0 on a whole interval around it.",
+    "c": "for a flat density a probability is density × width, and this density is 2 per gram, not 1: "
+    "the width alone is not the probability.",
+    "d": "an interval of positive width has positive probability: density × width, 2 per gram × 0.02 g.",
 }
 
 
 def exercise_2_6(choice) -> Feedback:
-    """Which statement about T ~ Uniform(60, 80) °C is true? (b): probability zero is not impossible."""
+    """Which statement about E ~ Uniform(−0.25, 0.25) g is true? (b): probability zero is not impossible."""
     return check_choice(
         "2.6",
         choice,
@@ -263,10 +297,15 @@ _DELIVERIES_CHECK = ModelCheck(
     ],
     signature="two_deliveries(window)",
     hint=(
-        'draw each arrival time with uniform(0.0, window) at its address, "tonkatsu" and "hamburger", '
-        "and return the gap between them, jnp.abs(tonkatsu - hamburger)."
+        "each arrival time is uniform between 0 and window minutes after 12:00 (window is the model's "
+        'argument), drawn independently of the other and recorded at its own address, "tonkatsu" or '
+        '"hamburger"; the model returns how far apart the two arrivals are, a gap that is never negative.'
     ),
-    success="Your model gives every pair of arrival times the same probability density as the story.",
+    returns="the gap in minutes, a number with decimals",
+    success=(
+        "Your model gave the hidden pairs of arrival times the story's density, and its simulated gaps "
+        "agree with the story's."
+    ),
 )
 
 

@@ -4,7 +4,8 @@ Each check computes its expected answer from the exercise's own numbers with the
 library's ``statistics.NormalDist`` (exact CDF and inverse CDF), independently of the JAX code
 the notebook uses, and recognises the usual mistakes to give a targeted hint.
 
-* 3.1: P(65 < X < 85) for test scores X ~ N(75, 10²), = Φ(1) − Φ(−1) ≈ 0.6827.
+* 3.1: P(70 < X < 90) for test scores X ~ N(75, 10²), = Φ(1.5) − Φ(−0.5) ≈ 0.6247 (an interval
+  that is not centred on the mean, so the 68–95–99.7 rule does not answer it).
 * 3.2: the 90th percentile of the scores, μ + σ Φ⁻¹(0.9) ≈ 87.82.
 * 3.3: a generative function ``test_score(mean, sd)`` for one score, N(mean, sd²) at
   ``"score"``, returning its z-score (score − mean)/sd; checked by behaviour
@@ -18,7 +19,7 @@ the notebook uses, and recognises the usual mistakes to give a targeted hint.
   Checked by behaviour: exact log densities and return values, the simulated mean average and
   share of students whose two scores differ by more than 10 points (2·(1 − Φ(10/√72)) ≈ 0.24).
 
-3.1, 3.2 and 3.4 ask for 3 significant figures (``SIGNIFICANT_FIGURES``).
+3.1, 3.2 and 3.4 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), rounded or cut off.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ SIGNIFICANT_FIGURES = 3
 """Exercises 3.1, 3.2 and 3.4: answers pass to this many significant figures."""
 
 TEST_SCORES = NormalDist(mu=75.0, sigma=10.0)
-SCORE_INTERVAL = (65.0, 85.0)
+SCORE_INTERVAL = (70.0, 90.0)
 SCORE_PERCENTILE = 0.90
 ABILITY_SD = 8.0
 """Exercise 3.5: the spread of the students' abilities (points)."""
@@ -58,20 +59,43 @@ STANDARD_NORMAL = NormalDist()
 
 
 def exercise_3_1(probability) -> Feedback:
-    """P(65 < X < 85) for X ~ N(75, 10²): F(85) − F(65) = Φ(1) − Φ(−1)."""
+    """P(70 < X < 90) for X ~ N(75, 10²): F(90) − F(70) = Φ(1.5) − Φ(−0.5)."""
     low, high = SCORE_INTERVAL
+    mu, sigma = TEST_SCORES.mean, TEST_SCORES.stdev
     expected = TEST_SCORES.cdf(high) - TEST_SCORES.cdf(low)
+    with_variance = NormalDist(mu, sigma**2)
+    one_sigma = "the share within one standard deviation of the mean, 65 to 85; this interval is not centred on 75."
+    densities = TEST_SCORES.pdf(high) - TEST_SCORES.pdf(low)
+    density_hint = "norm.pdf gives the density, a height per point; a probability is an area: use the CDF."
     mistakes = {
-        TEST_SCORES.cdf(high): "that is P(X < 85); subtract P(X ≤ 65), the part below the interval.",
-        1 - TEST_SCORES.cdf(high): "that is P(X > 85), one tail; you want the area between 65 and 85.",
-        0.68: "0.68 is the rounded rule of thumb; compute the exact area from the CDF.",
+        TEST_SCORES.cdf(high): f"that is P(X < {high:g}); subtract P(X ≤ {low:g}), the part below the interval.",
+        1 - TEST_SCORES.cdf(high): (
+            f"that is P(X > {high:g}), one tail; you want the area between {low:g} and {high:g}."
+        ),
+        1 - TEST_SCORES.cdf(low): f"that is P(X > {low:g}); leave out the scores above {high:g}.",
+        TEST_SCORES.cdf(high) - TEST_SCORES.cdf(2 * mu - low): (
+            f"{low:g} lies below the mean, so its z-score is negative: mind the sign of (x − μ)/σ."
+        ),
+        STANDARD_NORMAL.cdf(1) - STANDARD_NORMAL.cdf(-1): "that is " + one_sigma,
+        0.68: "0.68 is the rule of thumb for " + one_sigma,
+        with_variance.cdf(high) - with_variance.cdf(low): (
+            "norm.cdf's third argument is the standard deviation σ = 10, not the variance σ² = 100."
+        ),
+        densities: density_hint,
+        -densities: density_hint,
+        100 * expected: "give a probability, a number between 0 and 1, not a percentage.",
     }
-    hint = "P(a < X < b) = F(b) − F(a), with F the CDF of N(75, 10²): norm.cdf(b, 75, 10) − norm.cdf(a, 75, 10)."
+    hint = (
+        "a probability of an interval is the area under the density between its ends: the CDF at the upper "
+        "end minus the CDF at the lower end. norm.cdf takes the score, the mean and the standard deviation "
+        "(not the variance)."
+    )
     return check_number(
         "3.1",
         probability,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a probability",
@@ -86,13 +110,22 @@ def exercise_3_2(percentile) -> Feedback:
         z: "that is the z-score of the 90th percentile; convert it back to a score, x = μ + σ z.",
         TEST_SCORES.mean + z: "multiply the z-score by σ = 10 before adding the mean.",
         TEST_SCORES.inv_cdf(1 - SCORE_PERCENTILE): "that is the 10th percentile: 90 % of scores lie below the 90th.",
+        TEST_SCORES.mean + TEST_SCORES.variance * z: (
+            "the spread of N(75, 10²) is the standard deviation σ = 10; 10² = 100 is the variance."
+        ),
+        TEST_SCORES.inv_cdf(0.95): "that is the 95th percentile; the top 10 % begin at the 90th.",
     }
-    hint = "the percentile inverts the CDF: norm.ppf(0.9, 75, 10), or 75 + 10 z with z = norm.ppf(0.9)."
+    hint = (
+        "a percentile reads the CDF backwards: the score below which 90 % of scores fall. norm.ppf inverts "
+        "norm.cdf (with the mean and the standard deviation as its other arguments); or find the standard "
+        "normal's z first and turn it into a score."
+    )
     return check_number(
         "3.2",
         percentile,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a test score",
@@ -112,12 +145,16 @@ def exercise_3_4(max_sigma) -> Feedback:
         TOLERANCE_GRAMS / 3: "±3σ covers 99.7 %, more than the 99 % asked for; find the exact z.",
         TOLERANCE_GRAMS / STANDARD_NORMAL.inv_cdf(0.975): "±1.96σ covers 95 %; you need 99 %.",
     }
-    hint = "99 % within ±1 g means 1 g = z·σ with z the 99.5th percentile of the standard normal."
+    hint = (
+        "think in z-scores: ±1 g must be ±z standard deviations, with z such that 99 % of the standard normal "
+        "lies between −z and z. How much does that leave in each tail?"
+    )
     return check_number(
         "3.4",
         max_sigma,
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
+        truncation=True,
         mistakes=mistakes,
         hint=hint,
         what="a standard deviation in grams",
@@ -187,10 +224,29 @@ _SCORE_CHECK = ModelCheck(
             _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: (score - mean) / sd**2),
             "the z-score divides by the standard deviation sd, not by the variance sd².",
         ),
+        Mistake(
+            _score_model(lambda mean, sd: mean, lambda mean, sd: sd, lambda score, mean, sd: score - mean / sd),
+            "Python divides before it subtracts: score - mean / sd is score - (mean / sd). Put the "
+            "difference in parentheses.",
+        ),
+        Mistake(
+            _score_model(
+                lambda mean, sd: mean, lambda mean, sd: sd,
+                lambda score, mean, sd: (score - TEST_SCORES.mean) / TEST_SCORES.stdev,
+            ),
+            "use the arguments mean and sd in the z-score too, not 75 and 10: the check tries other tests.",
+        ),
     ],
     signature="test_score(mean, sd)",
-    hint='draw the score with normal(mean, sd) at the address "score" and return its z-score, (score - mean) / sd.',
-    success="Your model gives every score the density of N(mean, sd²) and returns its z-score.",
+    hint=(
+        'record the draw at "score", with the mean and standard deviation the model is given (normal takes '
+        "σ, not σ²), and return how many standard deviations the score lies from the mean (Section 3)."
+    ),
+    returns="the z-score, a number with decimals",
+    success=(
+        "Your model gave the hidden scores the density of N(mean, sd²) and returned their z-scores, and its "
+        "simulated scores agree with the story's."
+    ),
 )
 
 
@@ -216,6 +272,16 @@ def _two_tests_model(ability_sd, luck_sd, around_ability=True):
         return (test_1 + test_2) / 2
 
     return two_tests
+
+
+@gen
+def _luck_at_the_addresses(mean):
+    """The story with each test's luck, N(0, 6²), recorded at "test_1" and "test_2" and added to
+    the ability afterwards: it returns the average score but records the luck."""
+    ability = normal(mean, ABILITY_SD) @ "ability"
+    luck_1 = normal(0.0, LUCK_SD) @ "test_1"
+    luck_2 = normal(0.0, LUCK_SD) @ "test_2"
+    return ((ability + luck_1) + (ability + luck_2)) / 2
 
 
 _TWO_TESTS = _two_tests_model(ABILITY_SD, LUCK_SD)
@@ -267,13 +333,23 @@ _TWO_TESTS_CHECK = ModelCheck(
             "the luck of one test spreads by 6 points, not 10: 10 is the spread of one score, ability and "
             "luck together (8² + 6² = 10²).",
         ),
+        Mistake(
+            _luck_at_the_addresses,
+            'an address records the value drawn there, and "test_1" and "test_2" are the scores themselves: '
+            "draw each score with normal around the ability, not the luck around 0 added afterwards.",
+        ),
     ],
     signature="two_tests(mean)",
     hint=(
-        'draw the ability with normal(mean, 8.0) at "ability", then each score with normal(ability, 6.0) '
-        'at "test_1" and "test_2", and return their average.'
+        'each address records the value drawn there: the student\'s ability at "ability", and each test\'s '
+        'score (not its luck) at "test_1" and "test_2". A score varies around the ability by the luck\'s '
+        "spread; normal takes standard deviations, not variances; the model returns the two scores' average."
     ),
-    success="Your model gives every student the same probability density as the story.",
+    returns="the average of the two scores, a number with decimals",
+    success=(
+        "Your model gave the hidden students the story's density, and its simulated scores agree with the "
+        "story's."
+    ),
 )
 
 

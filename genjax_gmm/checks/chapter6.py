@@ -1,11 +1,15 @@
 """Checks for Chapter 6, point estimates and how many kinds.
 
-* 6.1: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
-* 6.2: the AIC of the K = 3 EM fit to the coffee, −2 log L + 2 (3K − 1), to 1 decimal place.
-* 6.3: a posterior probability of 0.62 versus a hard k-means label (multiple choice).
+* 6.1 (code): ``e_step(x, weights, means, stds)``, the responsibilities
+  r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), judged by behaviour on points and
+  parameters the notebook never shows, one of them far from every component (where each
+  π_k N(x_i; μ_k, σ_k²) underflows to 0, so only a log-space step gives numbers).
+* 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
+* 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
+* 6.4: the AIC of the K = 3 EM fit to the coffee, −2 log L + 2 (3K − 1), to 1 decimal place.
 
-Each check computes its expected answer itself, by refitting EM (6.1, 6.2), independently of the
-notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
+Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
+of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
@@ -13,8 +17,13 @@ from __future__ import annotations
 import functools
 import warnings
 
+import numpy as np
+from scipy.special import logsumexp
+from scipy.stats import norm
+
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
 from . import Feedback, check_choice, check_number, unanswered
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
 
 __all__ = [
     "BLEND_COUNTS",
@@ -23,24 +32,146 @@ __all__ = [
     "exercise_6_1",
     "exercise_6_2",
     "exercise_6_3",
+    "exercise_6_4",
 ]
 
 BLEND_COUNTS = (1, 2, 3, 4, 5)
-"""Exercise 6.1: the numbers of blends K to compare by BIC."""
+"""Exercise 6.3: the numbers of blends K to compare by BIC."""
 
 AIC_BLENDS = 3
-"""Exercise 6.2: the number of blends of the fit whose AIC is asked for."""
+"""Exercise 6.4: the number of blends of the fit whose AIC is asked for."""
 
 AIC_DECIMALS = 1
-"""Exercise 6.2: the answer's stated precision (decimal places)."""
+"""Exercise 6.4: the answer's stated precision (decimal places)."""
 
 _CHOICES = ("a", "b", "c", "d")
+
+# ---------------------------------------------------------------------------------------------
+# 6.1: one E step, on hidden points and a hidden three-component mixture. The last point lies
+# 80 standard deviations from the nearest component: exp of its log densities is exactly 0.
+
+_POINTS = np.array([-1.5, 0.7, 2.4, 3.3, 5.0, 7.9, 160.0])
+_WEIGHTS = np.array([0.5, 0.3, 0.2])
+_MEANS = np.array([0.0, 3.0, 7.5])
+_STDS = np.array([1.0, 0.6, 1.8])
+
+
+def _responsibilities(x, weights, means, stds):
+    """r_ik in log space: log π_k + log N(x_i; μ_k, σ_k²), normalised per point with log-sum-exp."""
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def _variance_as_std(x, weights, means, stds):
+    return _responsibilities(x, weights, means, np.asarray(stds) ** 2)
+
+
+def _std_as_variance(x, weights, means, stds):
+    return _responsibilities(x, weights, means, np.sqrt(stds))
+
+
+def _without_weights(x, weights, means, stds):
+    return _responsibilities(x, np.ones_like(weights), means, stds)
+
+
+def _unnormalised(x, weights, means, stds):
+    return np.exp(np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds))
+
+
+def _normalised_over_points(x, weights, means, stds):
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - logsumexp(log_joint, axis=0, keepdims=True))
+
+
+def _log_responsibilities(x, weights, means, stds):
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return log_joint - logsumexp(log_joint, axis=1, keepdims=True)
+
+
+def _log_of_responsibilities(x, weights, means, stds):
+    with np.errstate(divide="ignore"):  # log 0 = −inf where a responsibility underflows
+        return np.log(_responsibilities(x, weights, means, stds))
+
+
+def _e_step_behaviour(e_step) -> dict:
+    """Every responsibility of ``e_step`` on the hidden points, exact; NaN at the far point only
+    is the underflow of a step computed outside log space."""
+    shape = (_POINTS.size, _WEIGHTS.size)
+    output = read_output(
+        e_step(_POINTS.copy(), _WEIGHTS.copy(), _MEANS.copy(), _STDS.copy()),
+        shape,
+        "one responsibility per point (row) and component (column)",
+    )
+    if np.isnan(output[-1]).any() and not np.isnan(output[:-1]).any():
+        raise Unusable(
+            f"for the point x = {_POINTS[-1]:g}, far from every component, your responsibilities are NaN: "
+            "each π_k N(x; μ_k, σ_k²) underflows to 0 there, and 0/0 is NaN. Compute log π_k + "
+            "log N(x; μ_k, σ_k²) and normalise each row with log-sum-exp (logsumexp(..., axis=1, "
+            "keepdims=True)) before taking exp."
+        )
+    return {
+        f"r[{i}, {k}] (x = {x:g}, component {k})": exact(output[i, k])
+        for i, x in enumerate(_POINTS.tolist())
+        for k in range(_WEIGHTS.size)
+    }
+
+
+_E_STEP = FunctionCheck(
+    exercise="6.1",
+    reference=_responsibilities,
+    behaviour=_e_step_behaviour,
+    mistakes=[
+        Mistake(_variance_as_std, "stds holds standard deviations, and norm.logpdf(x, mean, sd) takes "
+                "the standard deviation σ_k itself, not the variance σ_k²."),
+        Mistake(_std_as_variance, "stds holds standard deviations already: pass σ_k as it is, not its "
+                "square root."),
+        Mistake(_without_weights, "each component's term is π_k N(x_i; μ_k, σ_k²): add log π_k (the "
+                "weights) before normalising."),
+        Mistake(_unnormalised, "divide each row by its sum (in log space: subtract its log-sum-exp), so "
+                "that each point's responsibilities add up to 1."),
+        Mistake(_normalised_over_points, "normalise each point's row over the K components (axis=1), "
+                "not each component's column over the points."),
+        *(Mistake(log_step, "return the responsibilities themselves, not their logarithms: take exp at "
+                  "the end.") for log_step in (_log_responsibilities, _log_of_responsibilities)),
+    ],
+    signature="e_step(x, weights, means, stds)",
+    what="your function e_step",
+    hint="r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), one row per point, computed in log "
+    "space (logsumexp(..., axis=1, keepdims=True) keeps one column, so that it subtracts from every entry "
+    "of its row); the result has shape (len(x), len(weights)).",
+)
+
+
+def exercise_6_1(e_step) -> Feedback:
+    """``e_step(x, weights, means, stds)`` returns the (n, K) responsibilities, rows summing to 1."""
+    return _E_STEP(e_step)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.2: what a responsibility says
+
+
+def exercise_6_2(answer) -> Feedback:
+    """A responsibility of 0.62 leaves a 38 % chance of the other kind, under EM's parameters ("b")."""
+    hints = {
+        "a": "k-means agrees with EM's most responsible kind, but a responsibility of 0.62 is far from "
+        "sure, and agreeing methods can share a mistake.",
+        "c": "EM converges to parameters, not to hard labels: at convergence a point between two "
+        "kinds keeps a responsibility strictly between 0 and 1.",
+        "d": "a responsibility is P(kind | x, θ) at EM's fitted θ, as if θ were known exactly; a "
+        "posterior probability also averages over how unsure θ is, and the two can differ a lot.",
+    }
+    return check_choice("6.2", answer, "b", options=_CHOICES, hints=hints)
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.3 and 6.4: the coffee
 
 
 @functools.cache
 def _fits() -> dict:
-    # The check's own reference fits: a component that collapses onto tied cups at K = 5 is what
-    # the student's own em call warns about, not something the check should repeat.
+    # The check's own reference fits: the K = 5 fit collapses onto one cup, which is what the
+    # student's own em call warns about, not something the check should repeat.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateComponentWarning)
         return {k: em(COFFEE_CAFFEINE, k) for k in BLEND_COUNTS}
@@ -51,31 +182,37 @@ def _num_parameters(num_components: int) -> int:
     return 3 * num_components - 1
 
 
-def exercise_6_1(num_blends) -> Feedback:
-    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee data has the smallest BIC."""
-    if num_blends is None:
-        return unanswered("6.1", "the number of blends")
+def _aic(fit, num_components: int) -> float:
+    return -2 * fit.log_likelihood + 2 * _num_parameters(num_components)
+
+
+def exercise_6_3(num_blends) -> Feedback:
+    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee has the smallest BIC."""
+    if num_blends is None:  # before fitting anything: an untouched notebook waits at once
+        return unanswered("6.3", f"one of {list(BLEND_COUNTS)}")
     bic = {k: fit.bic for k, fit in _fits().items()}
     expected = min(bic, key=bic.get)
     hints = {
-        max(bic, key=bic.get): "that K has the largest BIC; smaller BIC is better.",
+        max(bic, key=bic.get): "that K has the largest BIC; the smaller BIC is the better.",
         max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
     }
     return check_choice(
-        "6.1",
+        "6.3",
         num_blends,
         expected,
         options=BLEND_COUNTS,
         hints=hints,
-        hint="compute gg.em(coffee, k).bic for every k from 1 to 5 and take the smallest.",
+        hint="compute gg.em(coffee, k).bic for every k from 1 to 5 and take the k with the smallest.",
     )
 
 
-def exercise_6_2(aic) -> Feedback:
+def exercise_6_4(aic) -> Feedback:
     """AIC = −2 log L + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
+    if aic is None:
+        return unanswered("6.4", "an AIC value")
     fit = _fits()[AIC_BLENDS]
     parameters = _num_parameters(AIC_BLENDS)
-    expected = -2 * fit.log_likelihood + 2 * parameters
+    expected = _aic(fit, AIC_BLENDS)
     mistakes = {
         fit.bic: "that is BIC, which charges log n per parameter; AIC charges 2.",
         -2 * fit.log_likelihood + 2 * 3 * AIC_BLENDS: (
@@ -86,7 +223,7 @@ def exercise_6_2(aic) -> Feedback:
         2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 log L: mind the sign.",
     }
     return check_number(
-        "6.2",
+        "6.4",
         aic,
         expected,
         decimals=AIC_DECIMALS,
@@ -94,16 +231,3 @@ def exercise_6_2(aic) -> Feedback:
         hint="AIC = −2 log L + 2 × (number of free parameters), with log L = gg.em(coffee, 3).log_likelihood.",
         what="an AIC value",
     )
-
-
-def exercise_6_3(answer) -> Feedback:
-    """A posterior probability of 0.62 keeps a 38 % risk that a hard label hides ("b")."""
-    hints = {
-        "a": "k-means agrees with the most probable kind, but it cannot say how probable: 0.62 is far from sure.",
-        "c": "a converged sampler reports the posterior probability itself; for a bento in the overlap it is "
-        "between 0 and 1, however long the chains run.",
-        "d": "k-means is a point estimate with built-in assumptions (equal weights and spreads) and no "
-        "measure of doubt at all.",
-    }
-    return check_choice("6.3", answer, "b", options=_CHOICES, hints=hints)
-

@@ -12,19 +12,19 @@ factor the probability that point i, arriving last, joins table k. Each reseatin
 invariant, hence so does the sweep. Labels stay in 0 … N−1: a table that empties frees its label,
 and a new table takes the smallest free one.
 
-Compiled once per data bucket (``chains.py``): the data are centred on their mean (the prior's
-location moves with them, which changes no probability), padded to a bucket size with a mask,
-and padded points are never seated (they count in no table and no likelihood). Chains start
-from a partition drawn from the CRP prior; sweep t of chain j uses fold_in(fold_in(key, j), t)
-and point i within it fold_in(·, i), so results depend on neither the padding nor the block size.
+``PartitionKernel`` is this sweep as a kernel of the engine (``engine.chains``), compiled once per
+data bucket: the data are centred on their mean (the prior's location moves with them, which
+changes no probability), padded to a bucket size with a mask, and padded points are never seated
+(they count in no table and no likelihood). Chains start from a partition drawn from the CRP
+prior; sweep t of chain j uses fold_in(fold_in(key, j), t) and point i within it fold_in(·, i), so
+results depend on neither the padding nor the block size.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -40,10 +40,8 @@ from ..dirichlet_process import (
     predictive_log_density,
     seating_logits,
 )
-from ..validation import check_finite, check_instance, check_key, check_magnitude
-from ..validation import check_observations, check_positive_int
-from .chains import chain_bucket, check_memory, check_sweeps, pad_to_bucket, run_chains
-from .diagnostics import RHAT_THRESHOLD, ConvergenceWarning, effective_sample_size, split_rhat
+from ..engine.mcmc import chain_settings, sample
+from ..validation import check_finite, check_instance, check_magnitude, check_memory, check_observations
 
 __all__ = [
     "PartitionState",
@@ -51,13 +49,11 @@ __all__ = [
     "cluster_statistics",
     "partition_log_joint",
     "make_sweep",
+    "PartitionKernel",
     "dpmm_gibbs",
     "posterior_num_clusters",
     "posterior_predictive_density",
 ]
-
-BLOCK_SIZE = 64
-"""Sweeps per compiled block (a block of 64 sweeps over the 88-point bucket of the galaxies takes well under a second)."""
 
 PREDICTIVE_BATCH = 64
 """``posterior_predictive_density`` evaluates this many draws at once (memory: batch × grid × N)."""
@@ -70,8 +66,9 @@ class PartitionState(NamedTuple):
     stats: ClusterStatistics  # (B,) each: n_k, Σx, Σx² over the real points with label k
 
 
-def cluster_statistics(data: jax.Array, labels: jax.Array, mask: jax.Array) -> ClusterStatistics:
-    """(n_k, Σ x_i, Σ x_i²) over the points with mask 1 and label k, for k = 0 … len(data) − 1."""
+def cluster_statistics(data: jax.Array, labels: jax.Array, mask: jax.Array | None = None) -> ClusterStatistics:
+    """(n_k, Σ x_i, Σ x_i²) over the points with mask 1 (default all) and label k, for k = 0 … len(data) − 1."""
+    mask = jnp.ones_like(data) if mask is None else mask
 
     def total(values):
         return jax.ops.segment_sum(values * mask, labels, data.shape[0])
@@ -104,18 +101,19 @@ def _move(stats: ClusterStatistics, tables: Predictive, label, x, weight, prior:
 
 
 Seating = Callable[..., jax.Array]
-Sweep = Callable[[jax.Array, PartitionState, jax.Array, jax.Array, DPMMPrior], tuple[PartitionState, jax.Array]]
+Sweep = Callable[..., tuple[PartitionState, jax.Array]]
 
 
 def make_sweep(seat: Seating = seating_logits) -> Sweep:
-    """A sweep ``(key, state, data, mask, prior) -> (new state, log p(z, x))`` reseating the real
-    points (mask 1, which come first) in order, each from the table logits
+    """A sweep ``(key, state, data, prior, mask=None) -> (new state, log p(z, x))`` reseating the
+    real points (mask 1, which come first; default all) in order, each from the table logits
     ``seat(n_{−i}, log p(x_i | table), log p(x_i), α)`` (``seating_logits``: the exact conditional).
     Every table's Student-t predictive is kept in the loop's carry, and only the two tables a
     point leaves and joins are recomputed. Statistics are recomputed from the labels at the end
     of the sweep, so rounding cannot accumulate."""
 
-    def sweep(key: jax.Array, state: PartitionState, data: jax.Array, mask: jax.Array, prior: DPMMPrior):
+    def sweep(key: jax.Array, state: PartitionState, data: jax.Array, prior: DPMMPrior, mask: jax.Array | None = None):
+        mask = jnp.ones_like(data) if mask is None else mask
         log_prior_predictive = predictive(0.0, 0.0, 0.0, prior).log_density(data)
 
         def reseat(i, carry):
@@ -137,7 +135,7 @@ def make_sweep(seat: Seating = seating_logits) -> Sweep:
 _exact_sweep = make_sweep()
 
 
-def _prior_partition(key: jax.Array, data: jax.Array, mask: jax.Array, prior: DPMMPrior) -> PartitionState:
+def _prior_partition(key: jax.Array, data: jax.Array, prior: DPMMPrior, mask: jax.Array) -> PartitionState:
     """A start drawn from the CRP prior: the real points seated in order by the CRP rule alone."""
 
     def seat(counts, i):
@@ -149,40 +147,36 @@ def _prior_partition(key: jax.Array, data: jax.Array, mask: jax.Array, prior: DP
     return PartitionState(labels, cluster_statistics(data, labels, mask))
 
 
-@jax.jit
-def _initialise(start_keys, data, mask, prior):
-    return jax.vmap(lambda key: _prior_partition(key, data, mask, prior))(start_keys)
+@dataclasses.dataclass(frozen=True)
+class PartitionKernel:
+    """The collapsed Gibbs sweep as a kernel of the engine (``engine.chains.Kernel``): chains start
+    from the CRP prior, and every draw records the number of clusters, the log joint and, if
+    ``keep_assignments``, the labels. ``sweep`` is exact by default; the tests pass broken ones."""
 
+    keep_assignments: bool = True
+    sweep: Sweep = _exact_sweep
 
-@jax.jit
-def _advance(sweep_keys, states, first_sweep, count, data, mask, prior):
-    """Sweeps ``first_sweep`` … ``first_sweep + count − 1`` of every chain, recording (labels,
-    number of clusters, log joint) after each in a ``BLOCK_SIZE`` buffer (``count`` is dynamic)."""
+    monitored: ClassVar[dict[str, str]] = {"num_clusters": "the number of clusters", "log_joint": "the log joint"}
 
-    def run_chain(key, state):
-        def sweep(t, carry):
-            state, (labels, num_clusters, log_joint) = carry  # the block's buffers
-            state, log_joint_value = _exact_sweep(jax.random.fold_in(key, first_sweep + t), state, data, mask, prior)
-            occupied = jnp.sum(state.stats.counts > 0).astype(jnp.int32)
-            row = (state.labels, occupied, log_joint_value)
-            buffers = (labels, num_clusters, log_joint)
-            return state, tuple(buffer.at[t].set(value) for buffer, value in zip(buffers, row))
+    def init(self, key: jax.Array, data: jax.Array, prior: DPMMPrior, mask: jax.Array) -> PartitionState:
+        return _prior_partition(key, data, prior, mask)
 
-        buffers = (
-            jnp.zeros((BLOCK_SIZE, data.shape[0]), jnp.int32),
-            jnp.zeros(BLOCK_SIZE, jnp.int32),
-            jnp.zeros(BLOCK_SIZE, data.dtype),
-        )
-        return jax.lax.fori_loop(0, count, sweep, (state, buffers))
+    def step(self, key: jax.Array, state: PartitionState, data: jax.Array, prior: DPMMPrior, mask: jax.Array):
+        return self.sweep(key, state, data, prior, mask)
 
-    return jax.vmap(run_chain)(sweep_keys, states)
+    def record(self, state: PartitionState, log_joint: jax.Array) -> dict[str, jax.Array]:
+        row = {"num_clusters": jnp.sum(state.stats.counts > 0).astype(jnp.int32), "log_joint": log_joint}
+        return {**row, "assignments": state.labels} if self.keep_assignments else row
+
+    def cost(self, data: jax.Array) -> int:
+        return data.shape[0] ** 2  # every point's reseating weighs every table
 
 
 @dataclasses.dataclass(frozen=True)
 class DPMMResult:
     """Draws of the partition after burn-in, ``num_draws = num_sweeps − burn_in`` per chain."""
 
-    assignments: np.ndarray  # (num_chains, num_draws, N) int32 labels in 0 … N−1
+    assignments: np.ndarray | None  # (num_chains, num_draws, N) int32 labels in 0 … N−1, or None if not kept
     num_clusters: np.ndarray  # (num_chains, num_draws) int32, occupied tables
     log_joint: np.ndarray  # (num_chains, num_draws) log p(z, x), parameters summed out
     rhat_num_clusters: float  # split R-hat (1.0 if every draw has the same number)
@@ -194,19 +188,6 @@ class DPMMResult:
     prior: DPMMPrior
 
 
-def _diagnostics(samples: np.ndarray) -> tuple[float, float]:
-    """(split R-hat, ESS) of one scalar. If every draw is the same number: R-hat 1, ESS nan. If the
-    draws are constant within every (half-)chain but not across chains: R-hat ∞ (the chains are
-    stuck in different places), ESS nan."""
-    samples = np.asarray(samples, dtype=np.float64)
-    if np.all(samples == samples.flat[0]):
-        return 1.0, float("nan")
-    try:
-        return split_rhat(samples), effective_sample_size(samples)
-    except ValueError:  # constant within every chain or half-chain
-        return float("inf"), float("nan")
-
-
 def dpmm_gibbs(
     key: jax.Array,
     data,
@@ -214,53 +195,39 @@ def dpmm_gibbs(
     num_sweeps: int,
     num_chains: int = 4,
     burn_in: int | None = None,
+    *,
+    keep_assignments: bool | None = None,
+    dtype=jnp.float64,
 ) -> DPMMResult:
     """Collapsed Gibbs sampling of p(z | data) for the DP mixture with ``prior`` (module docstring).
 
     Runs ``num_chains`` chains of ``num_sweeps`` sweeps from CRP-prior starts, drops the first
     ``burn_in`` sweeps (default ``num_sweeps // 4``) and reports split R-hat and ESS of the number
-    of clusters and of the log joint, warning (``ConvergenceWarning``, a ``UserWarning``) when an
-    R-hat exceeds 1.01.
-    Compiled once per bucket of N and of ``num_chains`` (``chains.py``); the same key gives the
-    same draws.
+    of clusters and of the log joint, warning (``ConvergenceWarning``) when they say the draws
+    cannot be trusted. ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷)
+    controls whether the partition of every draw is returned; ``dtype=jnp.float32`` runs at single
+    precision. Compiled once per bucket of N, dtype and ``keep_assignments`` (``engine.buckets``);
+    the same key gives the same draws.
     """
-    key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
     check_instance(prior, DPMMPrior, "prior")
-    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
-    num_chains = check_positive_int(num_chains, "num_chains")
-    centre = float(np.mean(data))
-    padded, mask = pad_to_bucket(data - centre)
-    padded_chains = chain_bucket(num_chains)
-    check_memory(num_chains * (num_sweeps - burn_in) * (4 * data.size + 12), f"keeping {num_chains} chains' draws")
-    check_memory(padded_chains * BLOCK_SIZE * padded.size * 4, "one block of recorded labels")
-    labels, num_clusters, log_joint = run_chains(
-        key,
-        _initialise,
-        _advance,
-        (jnp.asarray(padded), jnp.asarray(mask), jax.tree.map(jnp.asarray, prior.shifted(centre))),
-        num_chains=num_chains,
-        num_sweeps=num_sweeps,
-        burn_in=burn_in,
-        block_size=BLOCK_SIZE,
+    settings = chain_settings(
+        key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=data.size
     )
-    (rhat_k, ess_k), (rhat_joint, ess_joint) = _diagnostics(num_clusters), _diagnostics(log_joint)
-    if max(rhat_k, rhat_joint) > RHAT_THRESHOLD:
-        warnings.warn(
-            f"dpmm_gibbs: split R-hat {max(rhat_k, rhat_joint):.3f} > {RHAT_THRESHOLD} (number of clusters "
-            f"{rhat_k:.3f}, log joint {rhat_joint:.3f}): the chains disagree; run more sweeps",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+    centre = float(np.mean(data))
+    kernel = PartitionKernel(settings.keep_assignments)
+    draws = sample(kernel, data - centre, prior.shifted(centre), settings, sampler="dpmm_gibbs")
+    values = draws.values
+    (rhat_k, ess_k), (rhat_joint, ess_joint) = draws.diagnostics["num_clusters"], draws.diagnostics["log_joint"]
     return DPMMResult(
-        assignments=labels[..., : data.size],
-        num_clusters=num_clusters,
-        log_joint=log_joint,
+        assignments=values["assignments"][..., : data.size] if settings.keep_assignments else None,
+        num_clusters=values["num_clusters"],
+        log_joint=values["log_joint"],
         rhat_num_clusters=rhat_k,
         ess_num_clusters=ess_k,
         rhat_log_joint=rhat_joint,
         ess_log_joint=ess_joint,
-        burn_in=burn_in,
+        burn_in=settings.burn_in,
         data=data,
         prior=prior,
     )
@@ -275,11 +242,10 @@ def posterior_num_clusters(result: DPMMResult) -> np.ndarray:
 @jax.jit
 def _predictive_density(grid, data, labels, prior):
     """Mean over draws of Σ_k n_k/(α+N) p(x | x_{I_k}) + α/(α+N) p(x), on every grid point."""
-    mask = jnp.ones_like(data)
     total = prior.concentration + data.shape[0]
 
     def one_draw(draw_labels):
-        stats = cluster_statistics(data, draw_labels, mask)
+        stats = cluster_statistics(data, draw_labels)
         densities = jnp.exp(predictive_log_density(grid[:, None], *stats, prior))  # (G, N)
         new_table = jnp.exp(predictive_log_density(grid, 0.0, 0.0, 0.0, prior))
         return (densities @ stats.counts + prior.concentration * new_table) / total
@@ -292,6 +258,8 @@ def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
     probability n_k/(α + N) and follows its Student-t predictive, or opens a new table (α/(α + N))
     and follows the prior predictive."""
     check_instance(result, DPMMResult, "result")
+    if result.assignments is None:
+        raise ValueError("result holds no assignments; run dpmm_gibbs(..., keep_assignments=True)")
     grid = check_finite(grid, "grid")
     if grid.ndim != 1:
         raise ValueError(f"grid must be a 1-D array of points, got shape {grid.shape}")

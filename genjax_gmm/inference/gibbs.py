@@ -27,17 +27,16 @@ in Σx² − n μ² for data far from zero (bento weights near 500 g) and keeps 
 accurate. Assignments are drawn by inverse CDF with one 32-bit uniform per point (probabilities
 are resolved to 2⁻³², far below Monte Carlo error).
 
-Running the chains (``gibbs``). Chains start dispersed, from the data: the means by greedy
-k-means++ seeding (a uniformly random data point, then each next mean the best of 2 + ⌊log K⌋ data
-points drawn with probability ∝ their squared distance to the nearest mean so far: the one that
-leaves the smallest total squared distance, as in scikit-learn; plain k-means++ left one chain in
-four stuck with two means in one cluster on 10⁴ points), the variances at the prior mode b/(a+1), the
-weights uniform, and every point assigned to its most probable component. Burn-in: the first
-``burn_in`` sweeps are discarded, by default a quarter of them (``num_sweeps // 4``); the split
-R-hat of the log joint over the kept draws (≤ 1.01) is the check that this was enough, and
-``gibbs`` warns when it fails. The data are padded to a size bucket with masked points and the
-sweeps run in compiled blocks (``chains.py``), so one program serves every number of sweeps,
-chains (within a bucket) and data points (within a bucket).
+Running the chains (``gibbs``). ``GibbsKernel`` is this sweep as a kernel of the engine
+(``engine.chains``), which runs it the way it runs every sampler of the package: data padded to a
+size bucket with masked points, sweeps in compiled blocks, so one program serves every number of
+sweeps, chains (within a group) and data points (within a bucket). Chains start dispersed, from
+the data: the means by greedy k-means++ seeding (``engine.seeding``), the variances at the prior
+mode b/(a+1), the weights uniform, and every point assigned to its most probable component.
+Burn-in: the first ``burn_in`` sweeps are discarded, by default a quarter of them
+(``num_sweeps // 4``); the split R-hat of the log joint over the kept draws (≤ 1.01) is the check
+that this was enough, and ``gibbs`` warns when it fails or when the effective sample size is too
+small.
 """
 
 from __future__ import annotations
@@ -46,26 +45,18 @@ import dataclasses
 import functools
 import itertools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from genjax import categorical, normal
 from jax.scipy.special import xlogy
 
-from ..models import GMMPrior, inverse_gamma_variance, mixture_weights, weights_from_log_gamma
-from ..validation import (
-    check_float_dtype,
-    check_instance,
-    check_key,
-    check_magnitude,
-    check_observations,
-    check_positive_int,
-)
-from .chains import chain_bucket, check_memory, check_sweeps, pad_to_bucket, run_chains
+from ..engine.mcmc import chain_settings, sample
+from ..engine.seeding import greedy_kmeans_plus_plus
 from ..gamma import log_gamma
-from .diagnostics import effective_sample_size, split_rhat, warn_if_unreliable
+from ..models import GMMPrior, inverse_gamma_variance, mixture_weights, weights_from_log_gamma
+from ..validation import check_instance, check_magnitude, check_observations, check_positive_int
 
 __all__ = [
     "GibbsState",
@@ -81,12 +72,9 @@ __all__ = [
     "log_joint",
     "make_sweep",
     "initial_state",
-    "block_size",
+    "GibbsKernel",
     "gibbs",
 ]
-
-KEEP_ASSIGNMENTS_LIMIT = 10_000_000
-"""By default ``gibbs`` keeps the assignments of every draw up to this many integers in total."""
 
 
 class GibbsState(NamedTuple):
@@ -205,12 +193,17 @@ def _sample_categorical(key: jax.Array, logits: jax.Array) -> jax.Array:
     return sum(below, start=jnp.zeros(largest.shape, jnp.int32))
 
 
+def _assignment_logits(data: jax.Array, weights: jax.Array, means: jax.Array, variances: jax.Array) -> jax.Array:
+    """log p_ik = log π_k − ½ log σ²_k − (x_i − μ_k)²/(2σ²_k): log π_k N(x_i; μ_k, σ²_k) + ½ log 2π."""
+    return jnp.log(weights) - 0.5 * jnp.log(variances) - 0.5 * (data[:, None] - means) ** 2 / variances
+
+
 def assignments_conditional(
     data: jax.Array, weights: jax.Array, means: jax.Array, variances: jax.Array
 ) -> Conditional:
     """z_i | π, μ, σ², x ~ Categorical(p_i), independently for every point, with
     log p_ik = log π_k − ½ log σ²_k − (x_i − μ_k)²/(2σ²_k) + const."""
-    logits = jnp.log(weights) - 0.5 * jnp.log(variances) - 0.5 * (data[:, None] - means) ** 2 / variances
+    logits = _assignment_logits(data, weights, means, variances)
     return Conditional(
         sample=lambda key: _sample_categorical(key, logits),
         log_density=lambda z: jnp.sum(categorical.logpdf(z, logits)),
@@ -313,68 +306,41 @@ _exact_sweep = make_sweep()
 def initial_state(
     key: jax.Array, data: jax.Array, num_components: int, prior: GMMPrior, mask: jax.Array | None = None
 ) -> GibbsState:
-    """A dispersed, data-based start: greedy k-means++ seeded means, σ²_k = b/(a+1) (the prior mode),
-    π uniform, each point assigned to its most probable component. Only points with ``mask`` 1
-    (the first ``sum(mask)``; default all) are candidate means."""
-    mask = jnp.ones_like(data) if mask is None else mask
-
-    num_trials = 2 + int(np.log(num_components))  # scikit-learn's choice for greedy k-means++
-
-    def next_mean(squared_distance: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """Greedy k-means++: ``num_trials`` data points drawn ∝ their squared distance to the nearest
-        mean so far (∞ before the first mean: uniformly), by inverse CDF; keep the one that leaves
-        the smallest total squared distance Σ_i min(d_i, (x_i − c)²)."""
-        weight = mask * jnp.where(jnp.isinf(squared_distance), 1.0, squared_distance)
-        cumulative = jnp.cumsum(weight)
-        targets = jax.random.uniform(key, (num_trials,), data.dtype) * cumulative[-1]
-        candidates = data[jnp.sum(cumulative[None, :] < targets[:, None], axis=1)]
-        distances = jnp.minimum(squared_distance, (data - candidates[:, None]) ** 2)  # (trials, N)
-        best = jnp.argmin(jnp.sum(mask * distances, axis=1))
-        return distances[best], candidates[best]
-
-    # A scan rather than a Python loop: one compiled step whatever K.
-    no_mean_yet = jnp.full_like(data, jnp.inf)
-    _, means = jax.lax.scan(next_mean, no_mean_yet, jax.random.split(key, num_components))
+    """A dispersed, data-based start: greedy k-means++ seeded means (``engine.seeding``), σ²_k = b/(a+1)
+    (the prior mode), π uniform, each point assigned to its most probable component. Only points
+    with ``mask`` 1 (default all) are candidate means."""
+    means = greedy_kmeans_plus_plus(key, data[:, None], num_components, mask)[:, 0]
     variances = jnp.full(num_components, prior.var_scale / (prior.var_shape + 1), data.dtype)
     weights = jnp.full(num_components, 1.0 / num_components, data.dtype)
-    logits = jnp.log(weights) - 0.5 * jnp.log(variances) - 0.5 * (data[:, None] - means) ** 2 / variances
+    logits = _assignment_logits(data, weights, means, variances)
     return GibbsState(weights, means, variances, jnp.argmax(logits, axis=-1).astype(jnp.int32))
 
 
-@functools.partial(jax.jit, static_argnames="num_components")
-def _initialise(start_keys, data, mask, prior, *, num_components):
-    """``initial_state`` of every (padded) chain."""
-    return jax.vmap(lambda key: initial_state(key, data, num_components, prior, mask))(start_keys)
+@dataclasses.dataclass(frozen=True)
+class GibbsKernel:
+    """The blocked Gibbs sweep as a kernel of the engine (``engine.chains.Kernel``): chains start at
+    ``initial_state`` and every draw records π, μ, σ, the log joint and, if ``keep_assignments``,
+    z. ``sweep`` is exact by default; the tests pass broken ones as controls."""
 
+    num_components: int
+    keep_assignments: bool = True
+    sweep: Sweep = _exact_sweep
 
-@functools.partial(jax.jit, static_argnames=("block_size", "keep_assignments"))
-def _advance(sweep_keys, states, first_sweep, count, data, mask, prior, *, block_size, keep_assignments):
-    """Sweeps ``first_sweep`` … ``first_sweep + count − 1`` of every chain (sweep t keyed by
-    fold_in(chain key, t)), recording (π, μ, σ, log joint[, z]) after each in rows of a
-    ``block_size`` buffer. ``count`` is dynamic, so one program serves every block."""
+    monitored: ClassVar[dict[str, str]] = {"log_joint": "the log joint"}
 
-    def run_chain(key, state):
-        def recorded(state, log_joint_value):
-            row = (state.weights, state.means, jnp.sqrt(state.variances), log_joint_value)
-            return row + ((state.assignments,) if keep_assignments else ())
+    def init(self, key: jax.Array, data: jax.Array, prior: GMMPrior, mask: jax.Array) -> GibbsState:
+        return initial_state(key, data, self.num_components, prior, mask)
 
-        def sweep(i, carry):
-            state, buffers = carry
-            state, log_joint_value = _exact_sweep(jax.random.fold_in(key, first_sweep + i), state, data, prior, mask)
-            row = recorded(state, log_joint_value)
-            return state, tuple(buffer.at[i].set(value) for buffer, value in zip(buffers, row))
+    def step(self, key: jax.Array, state: GibbsState, data: jax.Array, prior: GMMPrior, mask: jax.Array):
+        return self.sweep(key, state, data, prior, mask)
 
-        template = recorded(state, jnp.zeros((), data.dtype))
-        buffers = tuple(jnp.zeros((block_size, *value.shape), value.dtype) for value in template)
-        return jax.lax.fori_loop(0, count, sweep, (state, buffers))
+    def record(self, state: GibbsState, log_joint: jax.Array) -> dict[str, jax.Array]:
+        row = {"weights": state.weights, "means": state.means, "stds": jnp.sqrt(state.variances)}
+        row["log_joint"] = log_joint
+        return {**row, "assignments": state.assignments} if self.keep_assignments else row
 
-    return jax.vmap(run_chain)(sweep_keys, states)
-
-
-def block_size(padded_points: int, num_components: int) -> int:
-    """Sweeps per compiled block: about 2²⁰ recorded numbers per chain (16 to 1024 sweeps), so that
-    a block takes well under a second, its buffers stay small and Ctrl-C is never far away."""
-    return int(np.clip(2**20 // (padded_points + 3 * num_components), 16, 1024))
+    def cost(self, data: jax.Array) -> int:
+        return data.shape[0] * self.num_components
 
 
 @dataclasses.dataclass(frozen=True)
@@ -412,52 +378,25 @@ def gibbs(
     assignments of every draw are returned (else ``assignments`` is None). ``dtype=jnp.float32``
     runs faster at single precision.
 
-    Compiled once per K, dtype, ``keep_assignments`` and bucket of N (≤ 32, 33–36, …) and of
-    ``num_chains`` (1, 2, or 3 and more, which run 4 at a time; ``chains.py``): other values of
-    ``num_sweeps``, ``burn_in``, ``num_chains`` or N within a bucket reuse the program. The same
-    key gives the same draws.
+    Compiled once per K, dtype, ``keep_assignments`` and bucket of N (≤ 32, 33–36, …); other
+    values of ``num_sweeps``, ``burn_in``, ``num_chains`` or N within a bucket reuse the program
+    (``engine.buckets``). The same key gives the same draws.
     """
-    key = check_key(key)
     data = check_magnitude(check_observations(data), "data")
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, GMMPrior, "prior")
-    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
-    num_chains = check_positive_int(num_chains, "num_chains")
-    num_draws = num_sweeps - burn_in
-    dtype = check_float_dtype(dtype)
-    if keep_assignments is None:
-        keep_assignments = num_chains * num_draws * data.size <= KEEP_ASSIGNMENTS_LIMIT
-    padded, mask = pad_to_bucket(data)
-    padded_chains = chain_bucket(num_chains)
-    check_memory(
-        num_chains * num_draws * (dtype.itemsize * (3 * num_components + 1) + 4 * data.size * bool(keep_assignments)),
-        f"keeping {num_chains} × {num_draws} draws",
+    settings = chain_settings(
+        key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=data.size
     )
-    sweeps_per_block = block_size(padded.size, num_components)
-    check_memory(
-        padded_chains * dtype.itemsize * (4 * padded.size * num_components + sweeps_per_block * (3 * num_components + 1)),
-        f"a block of sweeps over {padded.size} points and {num_components} components in {padded_chains} chains",
-    )
-    prior = jax.tree.map(lambda value: jnp.asarray(value, dtype), prior)
-    weights, means, stds, log_joint_draws, *assignments = run_chains(
-        key,
-        functools.partial(_initialise, num_components=num_components),
-        functools.partial(_advance, block_size=sweeps_per_block, keep_assignments=bool(keep_assignments)),
-        (jnp.asarray(padded, dtype), jnp.asarray(mask, dtype), prior),
-        num_chains=num_chains,
-        num_sweeps=num_sweeps,
-        burn_in=burn_in,
-        block_size=sweeps_per_block,
-    )
-    rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
-    warn_if_unreliable(rhat, ess, num_chains, "gibbs")
+    draws = sample(GibbsKernel(num_components, settings.keep_assignments), data, prior, settings, sampler="gibbs")
+    values, (rhat, ess) = draws.values, draws.diagnostics["log_joint"]
     return GibbsResult(
-        weights=jax.device_put(weights),
-        means=jax.device_put(means),
-        stds=jax.device_put(stds),
-        assignments=jax.device_put(assignments[0][..., : data.size]) if keep_assignments else None,
-        log_joint=jax.device_put(log_joint_draws),
-        burn_in=burn_in,
+        weights=jax.device_put(values["weights"]),
+        means=jax.device_put(values["means"]),
+        stds=jax.device_put(values["stds"]),
+        assignments=jax.device_put(values["assignments"][..., : data.size]) if settings.keep_assignments else None,
+        log_joint=jax.device_put(values["log_joint"]),
+        burn_in=settings.burn_in,
         rhat=rhat,
         ess=ess,
     )

@@ -22,7 +22,7 @@ component right; here every assignment counts, each with its probability). The e
 the same: log p̂(x) = logsumexp_p(log w_p) − log P (unbiased for p(x) on the natural scale),
 w̄ = softmax(log w), ESS = 1 / Σ_p w̄_p². ``num_samples`` parameter draws are resampled with
 probabilities w̄, and each gets assignments from their exact conditional p(z_i | θ, x_i)
-(``categorize.log_joint_by_component``), so the result is an ``ImportanceResult`` like
+(``gaussian.normal_mixture_logits``), so the result is an ``ImportanceResult`` like
 ``importance_resampling``'s. Batches, padding to a size bucket (each padded point's
 log Σ_k π_k N(x_i; μ_k, σ_k²) is subtracted from the weight) and the two passes are those of
 ``importance.py``.
@@ -38,11 +38,11 @@ import numpy as np
 from genjax import gen, seed, tfp_distribution
 from tensorflow_probability.substrates import jax as tfp
 
-from ..categorize import log_joint_by_component
+from ..engine.buckets import bucket_size, pad_to_bucket
+from ..gaussian import normal_mixture_logits
 from ..models import GMMPrior, bayesian_mixture
 from ..validation import cached_by_counts
-from .chains import bucket_size, pad_to_bucket
-from .importance import MIN_BUCKET, ImportanceResult, two_pass_resampling, validated_arguments
+from .importance import MIN_PARTICLE_BUCKET, ImportanceResult, two_pass_resampling, validated_arguments
 
 __all__ = ["gaussian_mixture_distribution", "marginal_gmm", "marginal_importance_resampling"]
 
@@ -94,7 +94,7 @@ def _assignments(key, data, weights, means, stds):
     """z ~ p(z | θ, x) for each resampled θ: z_i ~ Categorical(∝ π_k N(x_i; μ_k, σ_k²))."""
 
     def draw(key, weights, means, stds):
-        return jax.random.categorical(key, log_joint_by_component(data, weights, means, stds))
+        return jax.random.categorical(key, normal_mixture_logits(data, weights, means, stds))
 
     return jax.vmap(draw)(jax.random.split(key, weights.shape[0]), weights, means, stds)
 
@@ -117,7 +117,7 @@ def marginal_importance_resampling(
     # Assignments for a bucket of samples at a time: padded rows repeat the first sample.
     rows = bucket_size(num_samples, 1, steps_per_doubling=1)
     padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
-    padded_data = pad_to_bucket(data, MIN_BUCKET)[0]
+    padded_data = pad_to_bucket(data, MIN_PARTICLE_BUCKET)[0]
     assignments = np.asarray(_assignments(assignments_key, padded_data, *padded_draws))  # sliced on the host: no program per size
     return ImportanceResult(
         weights=jax.device_put(weights),

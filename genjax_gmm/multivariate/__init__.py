@@ -4,10 +4,11 @@ Modules, one idea each:
 
 * ``prior``: the Normal-Inverse-Wishart prior ``NIWPrior``, the ``inverse_wishart`` distribution
   and the GenJAX model ``bayesian_gmm(N, K, D)``.
-* ``conjugate``: NIW posterior, marginal likelihood, densities and the Bartlett draw, all with
-  Cholesky factors.
-* ``gibbs``: blocked Gibbs sampling, compiled once per shape bucket.
-* ``em``: maximum likelihood by EM with four covariance types, BIC/AIC, and k-means.
+* ``conjugate``: NIW posterior, marginal likelihood, inverse-Wishart and NIW densities and the
+  Bartlett draw, all with Cholesky factors.
+* ``gibbs``: blocked Gibbs sampling, a kernel of ``genjax_gmm.engine``.
+* ``em``: maximum likelihood by the package's one EM (``genjax_gmm.maximum_likelihood``) with four covariance
+  types, BIC/AIC, and k-means.
 """
 
 from .em import COVARIANCE_TYPES, MultivariateEMResult, MultivariateKMeansResult, em, kmeans

@@ -30,11 +30,11 @@ import jax.numpy as jnp
 from jax.scipy.linalg import solve_triangular
 from jax.scipy.special import multigammaln
 
+from ..gaussian import log_det_from_cholesky, mvn_log_density
+
 __all__ = [
     "NIWParameters",
     "ScatterStatistics",
-    "log_det_from_cholesky",
-    "mvn_log_density",
     "inverse_wishart_log_density",
     "niw_log_density",
     "niw_posterior",
@@ -70,25 +70,9 @@ class ScatterStatistics(NamedTuple):
         return self.scatter - cross - jnp.swapaxes(cross, -1, -2) + self.counts[..., None, None] * outer
 
 
-def log_det_from_cholesky(tril: jax.Array) -> jax.Array:
-    """log |L Lᵀ| = 2 Σ_j log L_jj."""
-    return 2.0 * jnp.sum(jnp.log(jnp.diagonal(tril, axis1=-2, axis2=-1)), axis=-1)
-
-
 def _solve(tril: jax.Array, right: jax.Array) -> jax.Array:
     """L⁻¹ R for lower-triangular L (…, D, D) and R (…, D, M)."""
     return solve_triangular(tril, right, lower=True)
-
-
-def mvn_log_density(points: jax.Array, mean: jax.Array, covariance_tril: jax.Array) -> jax.Array:
-    """log N(x; μ, L Lᵀ) = −½ D log 2π − Σ log L_jj − ½ |L⁻¹(x − μ)|², for x (…, D)."""
-    whitened = _solve(covariance_tril, (points - mean)[..., None])[..., 0]
-    dimension = points.shape[-1]
-    return (
-        -0.5 * dimension * jnp.log(2 * jnp.pi)
-        - 0.5 * log_det_from_cholesky(covariance_tril)
-        - 0.5 * jnp.sum(whitened**2, axis=-1)
-    )
 
 
 def inverse_wishart_log_density(covariance_tril: jax.Array, df: jax.Array, scale: jax.Array) -> jax.Array:

@@ -10,43 +10,42 @@ and assignments z (N,). A sweep draws
 the last two together since they are independent given z. (μ_k, Σ_k) is drawn jointly, so the
 covariance does not wait for the mean (or vice versa) and an empty component draws from the prior.
 Every block is an exact conditional, hence an MH move with acceptance ratio 1 in GenJAX's
-``update`` (tests/test_multivariate.py). Densities use Cholesky factors and triangular solves.
+``update`` (tests/test_multivariate_gibbs.py). Densities use Cholesky factors (``gaussian``).
 
-Compilation. Data are padded to a power-of-two bucket with a 0/1 mask (``inference.chains``):
-padded points are assigned like any other but carry weight 0 in every statistic, so a sweep, and
-the program that runs it, is the same for every N in a bucket, every number of sweeps, chains up
-to the chain bucket and every prior of the same D.
+``MultivariateGibbsKernel`` is this sweep as a kernel of the engine (``engine.chains``). Data are
+padded to a size bucket with a 0/1 mask (``engine.buckets``): padded points are assigned like any
+other but carry weight 0 in every statistic, so a sweep, and the program that runs it, is the same
+for every N in a bucket, every number of sweeps, chains up to the chain group and every prior of
+the same D. Chains start from greedy k-means++ means (``engine.seeding``), Σ_k at the prior mode
+Ψ/(ν + D + 1), π uniform, every point assigned to its most probable component.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import xlogy
 
-from ..inference.chains import check_memory, check_sweeps, pad_to_bucket, run_chains
-from ..inference.diagnostics import effective_sample_size, split_rhat, warn_if_unreliable
+from ..engine.mcmc import chain_settings, sample
+from ..engine.seeding import greedy_kmeans_plus_plus
 from ..gamma import log_gamma
+from ..gaussian import log_det_from_cholesky, mvn_log_density, mvn_mixture_logits
 from ..models import mixture_weights, weights_from_log_gamma
-from ..validation import check_instance, check_key, check_positive_int
+from ..validation import check_instance, check_points, check_positive_int
 from .conjugate import (
     NIWParameters,
     ScatterStatistics,
     bartlett_niw,
     bartlett_shapes,
     inverse_wishart_log_density,
-    log_det_from_cholesky,
-    mvn_log_density,
     niw_log_density,
     niw_posterior,
 )
-from .points import check_points
 from .prior import NIWPrior
 
 __all__ = [
@@ -54,16 +53,14 @@ __all__ = [
     "MultivariateGibbsResult",
     "component_statistics",
     "prior_parameters",
-    "assignment_logits",
     "ComponentsConditional",
     "components_conditional",
     "make_sweep",
     "log_joint",
+    "initial_state",
+    "MultivariateGibbsKernel",
     "gibbs",
 ]
-
-BLOCK_SIZE = 250
-"""Sweeps per compiled block (``inference.chains.run_chains``)."""
 
 
 class MultivariateGibbsState(NamedTuple):
@@ -85,25 +82,20 @@ def prior_parameters(prior: NIWPrior, num_components: int) -> NIWParameters:
     )
 
 
-def component_statistics(data, mask, assignments, reference, num_components: int) -> ScatterStatistics:
-    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k = ``reference[k]``, weighting point i by its mask m_i.
+def component_statistics(data, assignments, reference, mask=None) -> ScatterStatistics:
+    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k = ``reference[k]`` (K = len(reference)), weighting
+    point i by its mask m_i (default all 1).
 
     Written with the one-hot matrix h_ik = m_i [z_i = k] and deviations from every c_k (N × K × D
     numbers): on CPU an einsum is about two orders of magnitude faster here than scatter-adding
     the D × D outer products (``segment_sum``)."""
-    one_hot = jax.nn.one_hot(assignments, num_components, dtype=data.dtype) * mask[:, None]
+    mask = jnp.ones(data.shape[0], data.dtype) if mask is None else mask
+    one_hot = jax.nn.one_hot(assignments, reference.shape[0], dtype=data.dtype) * mask[:, None]
     deviations = jnp.swapaxes(data[:, None, :] - reference[None], 0, 1)  # (K, N, D)
     weighted = one_hot.T[:, :, None] * deviations
     return ScatterStatistics(
-        one_hot.sum(axis=0), reference, weighted.sum(axis=1), jnp.swapaxes(weighted, 1, 2) @ deviations
+        one_hot.sum(axis=0), reference, weighted.sum(axis=1), jnp.einsum("knd,kne->kde", weighted, deviations)
     )
-
-
-def assignment_logits(data, weights, means, covariances) -> jax.Array:
-    """log π_k + log N(x_i; μ_k, Σ_k) (N, K), from the Cholesky factors of Σ_k."""
-    trils = jnp.linalg.cholesky(covariances)
-    by_component = jax.vmap(lambda mean, tril: mvn_log_density(data, mean, tril), out_axes=1)(means, trils)
-    return jnp.log(weights) + by_component
 
 
 class ComponentsConditional(NamedTuple):
@@ -166,14 +158,15 @@ Sweep = Callable[..., tuple[MultivariateGibbsState, jax.Array]]
 def make_sweep(
     conditional: Callable[[ScatterStatistics, NIWPrior], ComponentsConditional] = components_conditional,
 ) -> Sweep:
-    """A sweep ``(key, state, data, mask, prior) -> (new state, its log joint)``: z, then (μ, Σ, π)
-    from ``conditional`` (exact by default; the tests pass broken ones as controls)."""
+    """A sweep ``(key, state, data, prior, mask=None) -> (new state, its log joint)``: z, then
+    (μ, Σ, π) from ``conditional`` (exact by default; the tests pass broken ones as controls).
+    Points with ``mask`` 0 (padding) are assigned but count in no statistic."""
 
-    def sweep(key, old: MultivariateGibbsState, data, mask, prior: NIWPrior):
+    def sweep(key, old: MultivariateGibbsState, data, prior: NIWPrior, mask=None):
         assignments_key, components_key = jax.random.split(key)
-        logits = assignment_logits(data, old.weights, old.means, old.covariances)
+        logits = mvn_mixture_logits(data, old.weights, old.means, old.covariances)
         assignments = jax.random.categorical(assignments_key, logits).astype(jnp.int32)
-        stats = component_statistics(data, mask, assignments, old.means, old.means.shape[0])
+        stats = component_statistics(data, assignments, old.means, mask)
         means, covariances, weights = conditional(stats, prior).sample(components_key)
         new = MultivariateGibbsState(weights, means, covariances, assignments)
         return new, log_joint(new, stats, prior)
@@ -184,47 +177,42 @@ def make_sweep(
 _exact_sweep = make_sweep()
 
 
-def initial_state(key, data, mask, num_components: int, prior: NIWPrior) -> MultivariateGibbsState:
-    """k-means++ seeded means among the real points, Σ_k at the prior mode Ψ/(ν + D + 1), π
-    uniform, every point assigned to its most probable component."""
-    first_key, later_keys = jax.random.split(key)
-    first = data[jax.random.categorical(first_key, jnp.log(mask))]
-
-    def next_mean(squared_distance, key):
-        log_p = jnp.where(jnp.sum(squared_distance * mask) > 0, jnp.log(squared_distance * mask), jnp.log(mask))
-        mean = data[jax.random.categorical(key, log_p)]
-        return jnp.minimum(squared_distance, jnp.sum((data - mean) ** 2, axis=-1)), mean
-
-    start = jnp.sum((data - first) ** 2, axis=-1)
-    _, later = jax.lax.scan(next_mean, start, jax.random.split(later_keys, num_components - 1))
-    means = jnp.concatenate([first[None], later])
+def initial_state(key, data, num_components: int, prior: NIWPrior, mask=None) -> MultivariateGibbsState:
+    """Greedy k-means++ seeded means among the real points (``engine.seeding``), Σ_k at the prior
+    mode Ψ/(ν + D + 1), π uniform, every point assigned to its most probable component."""
+    means = greedy_kmeans_plus_plus(key, data, num_components, mask)
     dimension = data.shape[1]
     mode = prior.scale_matrix / (prior.df + dimension + 1)
     covariances = jnp.broadcast_to(mode, (num_components, dimension, dimension))
     weights = jnp.full(num_components, 1.0 / num_components, data.dtype)
-    assignments = jnp.argmax(assignment_logits(data, weights, means, covariances), axis=-1).astype(jnp.int32)
+    assignments = jnp.argmax(mvn_mixture_logits(data, weights, means, covariances), axis=-1).astype(jnp.int32)
     return MultivariateGibbsState(weights, means, covariances, assignments)
 
 
-@functools.partial(jax.jit, static_argnames="num_components")
-def _initialise(start_keys, data, mask, prior, *, num_components):
-    return jax.vmap(lambda key: initial_state(key, data, mask, num_components, prior))(start_keys)
+@dataclasses.dataclass(frozen=True)
+class MultivariateGibbsKernel:
+    """The blocked Gibbs sweep as a kernel of the engine (``engine.chains.Kernel``): chains start at
+    ``initial_state`` and every draw records π, μ, Σ, the log joint and, if ``keep_assignments``, z."""
 
+    num_components: int
+    keep_assignments: bool = True
+    sweep: Sweep = _exact_sweep
 
-@jax.jit
-def _advance(sweep_keys, states, first_sweep, count, data, mask, prior):
-    """Sweeps first_sweep … first_sweep + count − 1 of every chain (a scan of BLOCK_SIZE steps;
-    steps t ≥ count keep the state); sweep t of chain j uses the key fold_in(key_j, t)."""
+    monitored: ClassVar[dict[str, str]] = {"log_joint": "the log joint"}
 
-    def chain(key, state):
-        def step(state, offset):
-            new, value = _exact_sweep(jax.random.fold_in(key, first_sweep + offset), state, data, mask, prior)
-            new = jax.tree.map(lambda a, b: jnp.where(offset < count, a, b), new, state)
-            return new, (new.weights, new.means, new.covariances, new.assignments, value)
+    def init(self, key, data, prior: NIWPrior, mask) -> MultivariateGibbsState:
+        return initial_state(key, data, self.num_components, prior, mask)
 
-        return jax.lax.scan(step, state, jnp.arange(BLOCK_SIZE))
+    def step(self, key, state: MultivariateGibbsState, data, prior: NIWPrior, mask):
+        return self.sweep(key, state, data, prior, mask)
 
-    return jax.vmap(chain)(sweep_keys, states)
+    def record(self, state: MultivariateGibbsState, log_joint) -> dict[str, jax.Array]:
+        row = {"weights": state.weights, "means": state.means, "covariances": state.covariances, "log_joint": log_joint}
+        return {**row, "assignments": state.assignments} if self.keep_assignments else row
+
+    def cost(self, data: jax.Array) -> int:
+        num_points, dimension = data.shape
+        return num_points * self.num_components * dimension**2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,7 +222,7 @@ class MultivariateGibbsResult:
     weights: np.ndarray  # (num_chains, num_draws, K) π
     means: np.ndarray  # (num_chains, num_draws, K, D) μ
     covariances: np.ndarray  # (num_chains, num_draws, K, D, D) Σ
-    assignments: np.ndarray  # (num_chains, num_draws, N) z
+    assignments: np.ndarray | None  # (num_chains, num_draws, N) z, or None if not kept
     log_joint: np.ndarray  # (num_chains, num_draws) log p(π, μ, Σ, z, x)
     burn_in: int  # sweeps discarded before the draws
     rhat: float  # split R-hat of log_joint across chains
@@ -249,48 +237,38 @@ def gibbs(
     num_sweeps: int,
     num_chains: int = 4,
     burn_in: int | None = None,
+    *,
+    keep_assignments: bool | None = None,
+    dtype=jnp.float64,
 ) -> MultivariateGibbsResult:
     """Blocked Gibbs sampling of p(π, μ, Σ, z | data) for ``bayesian_gmm(N, K, D)``, data (N, D).
 
-    Runs ``num_chains`` chains of ``num_sweeps`` sweeps from k-means++ starts, drops the first
-    ``burn_in`` (default ``num_sweeps // 4``), and reports the split R-hat and ESS of the log
-    joint, warning (``UserWarning``) when R-hat > 1.01. Compiled once per (bucket of N, bucket of
-    chains, K, D); the same key gives the same draws whatever the padding.
+    Runs ``num_chains`` chains of ``num_sweeps`` sweeps from greedy k-means++ starts, drops the
+    first ``burn_in`` (default ``num_sweeps // 4``), and reports the split R-hat and ESS of the log
+    joint, warning (``ConvergenceWarning``) when they say the draws cannot be trusted.
+    ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷) controls whether the
+    assignments of every draw are returned; ``dtype=jnp.float32`` runs at single precision.
+    Compiled once per (bucket of N, K, D, dtype, ``keep_assignments``); the same key gives the
+    same draws whatever the padding.
     """
-    key = check_key(key)
     points = check_points(data)
     num_components = check_positive_int(num_components, "num_components")
     check_instance(prior, NIWPrior, "prior")
     if prior.dimension != points.shape[1]:
         raise ValueError(f"prior.mean_loc has D = {prior.dimension} but data has D = {points.shape[1]} columns")
-    num_sweeps, burn_in = check_sweeps(num_sweeps, burn_in)
-    num_chains = check_positive_int(num_chains, "num_chains")
-    num_draws, (num_points, dimension) = num_sweeps - burn_in, points.shape
-    values_per_draw = num_components * (1 + dimension + dimension**2) + num_points + 1
-    check_memory(8.0 * num_chains * num_draws * values_per_draw, "gibbs' draws")
-
-    padded, mask = pad_to_bucket(points)
-    operands = (jnp.asarray(padded), jnp.asarray(mask), jax.tree.map(jnp.asarray, prior))
-    draws = run_chains(
-        key,
-        functools.partial(_initialise, num_components=num_components),
-        _advance,
-        operands,
-        num_chains=num_chains,
-        num_sweeps=num_sweeps,
-        burn_in=burn_in,
-        block_size=BLOCK_SIZE,
+    settings = chain_settings(
+        key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=points.shape[0]
     )
-    weights, means, covariances, assignments, log_joint_draws = draws
-    rhat, ess = split_rhat(log_joint_draws), effective_sample_size(log_joint_draws)
-    warn_if_unreliable(rhat, ess, num_chains, "mv.gibbs")
+    kernel = MultivariateGibbsKernel(num_components, settings.keep_assignments)
+    draws = sample(kernel, points, prior, settings, sampler="mv.gibbs")
+    values, (rhat, ess) = draws.values, draws.diagnostics["log_joint"]
     return MultivariateGibbsResult(
-        weights=weights,
-        means=means,
-        covariances=covariances,
-        assignments=assignments[..., :num_points],
-        log_joint=log_joint_draws,
-        burn_in=burn_in,
+        weights=values["weights"],
+        means=values["means"],
+        covariances=values["covariances"],
+        assignments=values["assignments"][..., : points.shape[0]] if settings.keep_assignments else None,
+        log_joint=values["log_joint"],
+        burn_in=settings.burn_in,
         rhat=rhat,
         ess=ess,
     )

@@ -26,9 +26,15 @@ from tensorflow_probability.substrates import jax as tfp
 
 from ..models import mixture_weights
 from ..validation import (
-    cached_by_counts, check_finite, check_magnitude, check_positive, check_positive_int, is_traced, register_prior_pytree,
+    cached_by_counts,
+    check_finite,
+    check_magnitude,
+    check_points,
+    check_positive,
+    check_positive_int,
+    is_traced,
+    register_prior_pytree,
 )
-from .points import check_points
 
 __all__ = ["NIWPrior", "inverse_wishart", "mixture_point", "bayesian_gmm"]
 

@@ -15,8 +15,12 @@ components in increasing order of their means), and ``summary`` always does.
 * ``observed_data``: ``x``, the data, if passed as ``data=`` (results do not hold their data).
 
 Importance-resampling results become one chain of ``num_samples`` draws. Each result type has a
-``ResultLayout`` (its variables, their dims and its relabelling) in ``LAYOUTS``; another sampler's
-result is converted by the same code once its layout is registered (``register_layout``).
+``ResultLayout`` (its variables, their dims and its relabelling) in ``LAYOUTS``: the results of
+``gibbs``, ``importance_resampling`` and ``marginal_importance_resampling`` (both an
+``ImportanceResult``), ``dpmm_gibbs`` (its label-free number of clusters; the partition's labels
+only as they are) and ``mv.gibbs`` (means with a ``coordinate`` dim, covariances with ``row`` and
+``column``). Another sampler's result is converted by the same code once its layout is
+registered (``register_layout``).
 
 ArviZ version. ArviZ ≥ 1.0 (pinned: 1.3, the current release, which installs beside the
 course's pins and is what PyMC 6 uses) returns an ``xarray.DataTree``; ArviZ 0.x returns an
@@ -35,9 +39,11 @@ from typing import Any
 
 import numpy as np
 
+from ..inference.dpmm import DPMMResult
+from ..inference.gibbs import GibbsResult
+from ..inference.importance import ImportanceResult
+from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
-from .gibbs import GibbsResult
-from .importance import ImportanceResult
 from .labels import relabel_by_mean
 
 __all__ = ["Variable", "ResultLayout", "LAYOUTS", "register_layout", "to_inference_data", "summary"]
@@ -85,9 +91,11 @@ _COMPONENT_PARAMETERS = tuple(
 )
 _ASSIGNMENTS = Variable("assignments", ("point",), labelled=True)
 
+_LOG_JOINT = Variable("log_joint", group="sample_stats", name="lp")
+
 LAYOUTS: dict[type, ResultLayout] = {
     GibbsResult: ResultLayout(
-        variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS, Variable("log_joint", group="sample_stats", name="lp")),
+        variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS, _LOG_JOINT),
         relabel=relabel_by_mean,
         attributes=("burn_in",),
     ),
@@ -95,6 +103,24 @@ LAYOUTS: dict[type, ResultLayout] = {
         variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS),
         relabel=relabel_by_mean,
         attributes=("log_marginal_likelihood", "effective_sample_size"),
+    ),
+    MultivariateGibbsResult: ResultLayout(
+        variables=(
+            Variable("weights", ("component",), labelled=True),
+            Variable("means", ("component", "coordinate"), labelled=True),
+            Variable("covariances", ("component", "row", "column"), labelled=True),
+            _ASSIGNMENTS,
+            _LOG_JOINT,
+        ),
+        relabel=relabel_by_mean,
+        observed_dims=("point", "coordinate"),
+        attributes=("burn_in",),
+    ),
+    # The partition's labels are arbitrary and nothing orders them: only the label-free number of
+    # clusters is a posterior variable; the labels are exported as they are (relabel=False).
+    DPMMResult: ResultLayout(
+        variables=(Variable("num_clusters"), _ASSIGNMENTS, _LOG_JOINT),
+        attributes=("burn_in",),
     ),
 }
 """The layout of every result type ``to_inference_data`` converts."""

@@ -6,8 +6,10 @@ makes "the posterior mean of μ₁" meaningless. Two remedies:
 
 * ``relabel_by_mean``: in every draw, renumber the components in increasing order of their
   means (the identifiability constraint μ₁ < μ₂ < … < μ_K; for D-dimensional means, of their
-  first coordinate), permuting weights, means, stds (or covariances) and assignments alike. Per-component summaries (posterior mean of μ_k, P(z_i = k | x)) are then
-  meaningful as long as the components are well separated.
+  first coordinate: ``components.order_by_mean``, the order EM and k-means report too),
+  permuting weights, means, stds (or covariances) and assignments alike. Per-component
+  summaries (posterior mean of μ_k, P(z_i = k | x)) are then meaningful as long as the
+  components are well separated.
 * label-free summaries, unchanged by any permutation: the co-assignment matrix
   P(z_i = z_j | x), the probability that points i and j come from the same component.
 """
@@ -20,10 +22,11 @@ from typing import TypeVar
 import jax
 import numpy as np
 
+from ..components import order_by_mean
+from ..inference.gibbs import GibbsResult
+from ..inference.importance import ImportanceResult
 from ..multivariate.gibbs import MultivariateGibbsResult
-from .chains import check_memory
-from .gibbs import GibbsResult
-from .importance import ImportanceResult
+from ..validation import check_memory
 
 __all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities"]
 
@@ -45,8 +48,7 @@ def relabel_by_mean(result: Result) -> Result:
     """
     _check_result(result)
     component_axis = result.weights.ndim - 1
-    means = np.asarray(result.means if result.means.ndim == result.weights.ndim else result.means[..., 0])
-    order = np.argsort(means, axis=-1, kind="stable")  # NumPy: host-side, no program to compile per shape
+    order = order_by_mean(result.means, vectors=result.means.ndim > result.weights.ndim)
 
     def permuted(values):
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))

@@ -1,0 +1,76 @@
+"""Iterations run to convergence in compiled chunks: the driver of EM, k-means (and any other
+fixed-point iteration, such as coordinate-ascent variational inference).
+
+An iteration is a pure function ``step(state, *operands) -> (state, objective, converged)``: one
+update, the objective after it (EM's log-likelihood, k-means' inertia) and whether it has
+converged. ``iterate`` runs it in a ``while_loop`` of at most ``CHUNK`` iterations that stops
+early, called from a Python loop until convergence or ``max_iterations``: the program compiles
+once per step function and operand shapes, whatever ``max_iterations`` (a number the host
+counts down, never a shape), and nothing of size ``max_iterations`` is allocated up front; the
+objective's trace grows chunk by chunk. ``step`` must be hashable (a module-level function): it is
+a static argument of the compiled chunk. ``warn_if_not_converged`` is the warning every such
+iteration gives when ``max_iterations`` ran out first.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .diagnostics import ConvergenceWarning
+
+__all__ = ["CHUNK", "iterate", "warn_if_not_converged"]
+
+CHUNK = 64
+"""Iterations per compiled call; the Python loop around them stops early."""
+
+Step = Callable[..., tuple[Any, jax.Array, jax.Array]]
+
+
+@functools.partial(jax.jit, static_argnames="step")
+def _chunk(step: Step, state, count, operands: tuple):
+    """Up to ``count`` ≤ ``CHUNK`` iterations from ``state``, stopping once one reports convergence;
+    returns the state, the objective after each iteration (nan beyond), the iterations run and
+    whether the last converged."""
+    objective = jax.eval_shape(step, state, *operands)[1]
+
+    def iterate_once(carry):
+        state, trace, iteration, _ = carry
+        state, value, converged = step(state, *operands)
+        return state, trace.at[iteration].set(value), iteration + 1, converged
+
+    def keep_going(carry):
+        _, _, iteration, converged = carry
+        return (iteration < count) & ~converged
+
+    trace = jnp.full(CHUNK, jnp.nan, objective.dtype)
+    return jax.lax.while_loop(keep_going, iterate_once, (state, trace, 0, jnp.array(False)))
+
+
+def iterate(step: Step, state, operands: tuple, max_iterations: int) -> tuple[Any, np.ndarray, bool]:
+    """``step`` from ``state`` until it reports convergence or after ``max_iterations``; returns the
+    final state, the objective after every iteration (NumPy) and whether it converged."""
+    traces, done, converged = [], 0, False
+    while done < max_iterations and not converged:
+        state, trace, ran, converged = _chunk(step, state, min(CHUNK, max_iterations - done), operands)
+        ran, converged = int(ran), bool(converged)
+        traces.append(np.asarray(trace)[:ran])
+        done += ran
+    return state, np.concatenate(traces), converged
+
+
+def warn_if_not_converged(converged: bool, caller: str, what: str, max_iterations: int, stacklevel: int) -> None:
+    """``ConvergenceWarning`` "{caller}: {what} did not converge in {max_iterations} iterations" unless
+    ``converged``."""
+    if not converged:
+        warnings.warn(
+            f"{caller}: {what} did not converge in {max_iterations} iterations; raise max_iterations or tolerance",
+            ConvergenceWarning,
+            stacklevel=stacklevel + 1,
+        )

@@ -1,0 +1,14 @@
+"""What to do with posterior draws, whichever sampler made them (``gibbs``, the importance
+samplers, ``dpmm_gibbs``, ``mv.gibbs``): it sits above both sampler families.
+
+Modules, one idea each:
+
+* ``labels``: label switching: relabelling every draw by mean, and label-free summaries
+  (co-assignment matrix, assignment probabilities).
+* ``summaries``: results as ArviZ data (``to_inference_data``) and ArviZ's summary table.
+"""
+
+from .labels import assignment_probabilities, co_assignment_matrix, relabel_by_mean
+from .summaries import summary, to_inference_data
+
+__all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities", "to_inference_data", "summary"]
