@@ -132,6 +132,7 @@ def test_the_coffee():
     assert round(result.mean, 2) == 3.50 and result.mixing_bound < 1e-3
 
 
+@pytest.mark.slow
 def test_the_sampler_agrees_with_the_exact_answer_on_the_coffee():
     """dpmm_gibbs's P(K | coffee) against the enumeration: within 0.05 (the chains' Monte Carlo error
     at 2,000 sweeps is about 0.02)."""
