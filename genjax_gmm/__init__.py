@@ -14,7 +14,6 @@ Modules, one idea each:
   P(K | x) to another prior on α, and the posterior of α.
 * ``concentration``: Escobar and West's Gibbs update of α under a Gamma hyperprior.
 * ``exact_partitions``: the DP mixture's exact P(K | x) for data in well-separated groups.
-* ``partition_estimate``: one partition summarising posterior draws (Dahl's least squares).
 * ``predictive_check``: replicated data sets of the DP mixture for posterior predictive checks.
 * ``categorize``: P(component | x), the mixture density and decision boundaries, known parameters.
 * ``gaussian``: Gaussian log densities (1-D, Cholesky multivariate, mixture logits).
@@ -27,7 +26,8 @@ Modules, one idea each:
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
-* ``posterior``: relabelling, label-free summaries and ArviZ export of any sampler's draws.
+* ``posterior``: relabelling, label-free summaries, a partition point estimate and ArviZ export of
+  any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
 * ``checks``: feedback for the notebooks' exercises.
 """
@@ -54,7 +54,6 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     models,
     multivariate,
     num_clusters,
-    partition_estimate,
     posterior,
     predictive_check,
 )
@@ -68,7 +67,6 @@ from .exact_partitions import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .num_clusters import *  # noqa: E402,F403
-from .partition_estimate import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
 from .predictive_check import *  # noqa: E402,F403
 
@@ -81,7 +79,6 @@ __all__ = [
     *num_clusters.__all__,
     *concentration.__all__,
     *exact_partitions.__all__,
-    *partition_estimate.__all__,
     *predictive_check.__all__,
     *inference.__all__,
     *collapsed.__all__,

@@ -19,7 +19,7 @@ import dataclasses
 
 import numpy as np
 
-from .validation import as_float_array
+from ..validation import as_float_array
 
 __all__ = ["PartitionEstimate", "least_squares_partition"]
 
