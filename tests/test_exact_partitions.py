@@ -3,8 +3,9 @@ partition (also those that mix the groups), its bound on what it leaves out, and
 outside expert derived for the bentos and the coffee.
 
 The brute force is independent of the package: partitions enumerated as restricted growth
-strings, the CRP probability α^K Γ(α)/Γ(α + n) Π (n_k − 1)!, and each block's marginal likelihood
-as SciPy's multivariate Student-t, x_B ~ t_{2a}(m₀·1, (b/a)(I + 11ᵀ/κ₀)).
+strings (``harness.exact_partitions``), the CRP probability α^K Γ(α)/Γ(α + n) Π (n_k − 1)!, and
+each block's marginal likelihood as SciPy's multivariate Student-t, x_B ~ t_{2a}(m₀·1,
+(b/a)(I + 11ᵀ/κ₀)), computed once per block.
 """
 
 import dataclasses
@@ -14,6 +15,7 @@ import math
 import jax
 import numpy as np
 import pytest
+from harness.exact_partitions import set_partitions
 from scipy import stats
 from scipy.special import gammaln, logsumexp
 
@@ -21,17 +23,6 @@ import genjax_gmm as gg
 
 BENTO_PRIOR = gg.DPMMPrior(1.0, 425.0, 4e-4, 2.0, 10.0)
 COFFEE_PRIOR = gg.DPMMPrior(1.0, 120.0, 0.0025, 2.0, 10.0)
-
-
-def restricted_growth_strings(n: int) -> np.ndarray:
-    def grow(prefix, num_blocks):
-        if len(prefix) == n:
-            yield prefix
-            return
-        for label in range(num_blocks + 1):
-            yield from grow([*prefix, label], max(num_blocks, label + 1))
-
-    return np.array(list(grow([0], 1)))
 
 
 def brute_force(data, prior, groups):
@@ -46,7 +37,7 @@ def brute_force(data, prior, groups):
         log_m = stats.multivariate_t(loc=np.full(x.size, m0), shape=shape, df=2 * a).logpdf(x)
         return math.log(alpha) + gammaln(x.size) + log_m
 
-    partitions = restricted_growth_strings(data.size)
+    partitions = set_partitions(data.size)
     log_joint = np.array([
         sum(log_block(tuple(np.flatnonzero(z == k))) for k in range(z.max() + 1)) for z in partitions
     ]) + gammaln(alpha) - gammaln(alpha + data.size)
