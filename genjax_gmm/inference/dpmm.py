@@ -317,7 +317,8 @@ def posterior_num_clusters(result: DPMMResult) -> np.ndarray:
 @jax.jit
 def _predictive_density(grid, data, labels, concentrations, prior):
     """Mean over draws of Σ_k n_k/(α+N) p(x | x_{I_k}) + α/(α+N) p(x), on every grid point, each
-    draw with its own α."""
+    draw with its own α. The draws are padded to whole batches (with draws that are then left out of
+    the mean), so ``lax.map`` compiles its batched body once, without a second body for a remainder."""
     new_table = jnp.exp(predictive_log_density(grid, 0.0, 0.0, 0.0, prior))
 
     def one_draw(draw):
@@ -326,7 +327,10 @@ def _predictive_density(grid, data, labels, concentrations, prior):
         densities = jnp.exp(predictive_log_density(grid[:, None], *stats, prior))  # (G, N)
         return (densities @ stats.counts + alpha * new_table) / (alpha + data.shape[0])
 
-    return jnp.mean(jax.lax.map(one_draw, (labels, concentrations), batch_size=PREDICTIVE_BATCH), axis=0)
+    num_draws = labels.shape[0]
+    padding = -num_draws % PREDICTIVE_BATCH
+    padded = (jnp.pad(labels, ((0, padding), (0, 0))), jnp.pad(concentrations, (0, padding), constant_values=1.0))
+    return jnp.mean(jax.lax.map(one_draw, padded, batch_size=PREDICTIVE_BATCH)[:num_draws], axis=0)
 
 
 def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
