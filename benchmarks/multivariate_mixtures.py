@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from typing import NamedTuple
 
 import jax
@@ -26,7 +25,6 @@ import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
 from genjax_gmm.gaussian import mvn_mixture_logits
 from genjax_gmm.multivariate.gibbs import initial_state
-
 
 
 class Config(NamedTuple):

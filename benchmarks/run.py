@@ -64,6 +64,7 @@ import numpy as np
 os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="genjax_gmm_bench_cache_")
 
 import genjax_gmm as gg  # noqa: E402
+from genjax_gmm.engine.buckets import bucket_size, chain_width
 from genjax_gmm.inference import (
     effective_sample_size,
     gibbs,
@@ -293,8 +294,8 @@ def nuts_draws(key, data, num_components, prior, config: Config, num_chains: int
 
 def gibbs_throughput(config: Config) -> list[str]:
     """Table 1: point-updates per second of gibbs, the bare JAX sweep and the NumPy sweep."""
-    rows = ["| N | K | dtype | Gibbs (point-updates/s) | compile (s): Gibbs / bare | bare JAX | Gibbs ÷ bare JAX "
-            "| NumPy | Gibbs ÷ NumPy | verdict |", "|" + "---|" * 10]
+    rows = ["| N | K | dtype | Gibbs (point-updates/s) | chains computed | compile (s): Gibbs / bare | bare JAX "
+            "| Gibbs ÷ bare JAX | NumPy | Gibbs ÷ NumPy | verdict |", "|" + "---|" * 11]
     cases = [(n, k, jnp.float64) for n in config.sizes for k in config.components]
     cases += [(n, 3, jnp.float32) for n in config.sizes if n >= 10**5]
     for num_points, num_components, dtype in cases:
@@ -321,6 +322,8 @@ def gibbs_throughput(config: Config) -> list[str]:
             config.repeats,
         )
         rate = num_points * num_sweeps / gibbs_seconds
+        # one requested chain runs in a program of this many chains (engine.buckets.chain_width)
+        chains_computed = chain_width(1, bucket_size(num_points) * num_components)
         bare_rate = num_points * num_sweeps / bare_seconds
         numpy_rate = num_points * numpy_sweeps / numpy_seconds
         checks = [
@@ -331,7 +334,7 @@ def gibbs_throughput(config: Config) -> list[str]:
         if (num_points, num_components, dtype) == (10**5, 3, jnp.float64):
             checks.insert(0, f"{verdict(rate >= THROUGHPUT_TARGET)} ≥ {THROUGHPUT_TARGET:.0e}/s")
         rows.append(
-            f"| {num_points:.0e} | {num_components} | {jnp.dtype(dtype).name} | {rate:.3g} "
+            f"| {num_points:.0e} | {num_components} | {jnp.dtype(dtype).name} | {rate:.3g} | {chains_computed} "
             f"| {compile_seconds:.2f} / {bare_first - bare_seconds:.2f} "
             f"| {bare_rate:.3g} | {rate / bare_rate:.2f} | {numpy_rate:.3g} | {rate / numpy_rate:.1f} "
             f"| {'; '.join(checks)} |"
@@ -525,6 +528,13 @@ def multivariate_mixtures_tables(config: Config) -> list[str]:
     return multivariate_mixtures.tables(config is QUICK, timed, sampler_measurement)
 
 
+def variational_tables(config: Config) -> list[str]:
+    """Chapter 9's two tables (``benchmarks/variational.py``): mv.cavi against scikit-learn, advi."""
+    import variational  # beside this file
+
+    return variational.tables(config is QUICK, timed)
+
+
 SECTIONS = {
     "throughput": ("Gibbs throughput (point-updates/s = N × sweeps / s)", gibbs_throughput),
     "ess": ("Effective samples per second of the log-likelihood", effective_samples_per_second),
@@ -537,6 +547,8 @@ SECTIONS = {
     ),
     "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
              dpmm_versus_variational),
+    "variational": ("Variational inference (Chapter 9): mv.cavi against scikit-learn per fit, advi",
+                    variational_tables),
 }
 
 

@@ -25,7 +25,9 @@ Modules, one idea each:
   and ``mv.em``.
 * ``inference``: the 1-D samplers (importance resampling, Gibbs, DP mixture), EM and k-means.
 * ``collapsed``: Gibbs sampling of the kinds alone, the parameters summed out (Chapter 5's remedy).
+* ``evidence``: the exact evidence p(x | K) of small data, by summing over every assignment (Chapter 6).
 * ``multivariate``: mixtures of D-dimensional Gaussians with full covariances (Chapter 8).
+* ``variational``: variational inference: coordinate ascent (``cavi``) and black-box VI in GenJAX (``advi``).
 * ``posterior``: relabelling, label-free summaries, a partition point estimate and ArviZ export of
   any sampler's draws.
 * ``clusterings``: the adjusted Rand index between two clusterings.
@@ -49,6 +51,7 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     data,
     dirichlet_process,
     engine,
+    evidence,
     exact_partitions,
     inference,
     models,
@@ -56,6 +59,7 @@ from . import (  # noqa: E402, F401  (the modules, as attributes: gg.models, gg.
     num_clusters,
     posterior,
     predictive_check,
+    variational,
 )
 from .categorize import *  # noqa: E402,F403
 from .clusterings import *  # noqa: E402,F403
@@ -63,12 +67,14 @@ from .collapsed import *  # noqa: E402,F403
 from .concentration import *  # noqa: E402,F403
 from .data import *  # noqa: E402,F403
 from .dirichlet_process import *  # noqa: E402,F403
+from .evidence import *  # noqa: E402,F403
 from .exact_partitions import *  # noqa: E402,F403
 from .inference import *  # noqa: E402,F403
 from .models import *  # noqa: E402,F403
 from .num_clusters import *  # noqa: E402,F403
 from .posterior import *  # noqa: E402,F403
 from .predictive_check import *  # noqa: E402,F403
+from .variational import *  # noqa: E402,F403
 
 __all__ = [
     *clusterings.__all__,
@@ -82,5 +88,7 @@ __all__ = [
     *predictive_check.__all__,
     *inference.__all__,
     *collapsed.__all__,
+    *evidence.__all__,
     *posterior.__all__,
+    *variational.__all__,
 ]

@@ -61,9 +61,9 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from .components import order_by_mean
-from .engine.buckets import bucket_size, pad_to_bucket
+from .engine.buckets import pad_to_bucket
 from .engine.iteration import iterate, warn_if_not_converged
-from .engine.seeding import seed_centers
+from .engine.seeding import count_distinct, restart_centers
 from .gaussian import mvn_mixture_logits
 from .validation import check_nonnegative_int, check_positive, check_positive_int
 
@@ -196,22 +196,6 @@ def _nearest(points, centers) -> jax.Array:
     return jnp.argmin(_squared_distances(points, centers), axis=1)
 
 
-_seed_centers = jax.jit(seed_centers)
-
-SEEDING_ROWS = 8
-"""Seeding draws centres for at least this many components, of which the first K are used (each
-centre depends only on those before it), so that K ≤ 8 share one compiled seeding program."""
-
-
-def _restart_seeds(seed: int, restart: int, num_components: int, points, mask) -> np.ndarray:
-    """Restart r's K seeds: plain k-means++ (``engine.seeding.seed_centers`` with one candidate per
-    centre) from the uniforms of ``default_rng((seed, r))``, the same whatever the number of
-    restarts."""
-    rows = bucket_size(num_components, SEEDING_ROWS, steps_per_doubling=1)
-    uniforms = np.random.default_rng((seed, restart)).random((rows, 1))
-    return np.asarray(_seed_centers(uniforms, points, mask))[:num_components]
-
-
 @jax.jit
 def _em_start(points, mask, seeds, scale) -> _EMState:
     """Every point given to its nearest seed: hard responsibilities, from which EM's first
@@ -233,20 +217,10 @@ def _em_step(state: _EMState, points, mask, covariance_type, scale, floor, toler
     return _EMState(mixture, responsibilities, log_likelihood), log_likelihood, converged
 
 
-def _count_distinct(points: np.ndarray, up_to: int) -> int:
-    """The number of distinct points, counted up to ``up_to``: K passes over the points, where
-    sorting them (``np.unique``) would take longer for large N."""
-    count, remaining = 0, points
-    while count < up_to and remaining.shape[0]:
-        remaining = remaining[np.any(remaining != remaining[0], axis=1)]
-        count += 1
-    return count
-
-
 def _validated(points: np.ndarray, num_components, num_restarts, max_iterations, seed) -> tuple[int, int, int, int]:
     """The shared arguments of EM and k-means, checked; errors name the argument."""
     num_components = check_positive_int(num_components, "num_components")
-    num_distinct = _count_distinct(points, up_to=num_components)
+    num_distinct = count_distinct(points, up_to=num_components)
     if num_components > num_distinct:
         raise ValueError(
             f"num_components must be at most the number of distinct points ({num_distinct}), got {num_components}"
@@ -297,7 +271,7 @@ def fit_mixture(
     operands = (padded, mask, COVARIANCE_TYPES.index(covariance_type), scale, floor, tolerance)
     best, best_trace, best_converged, traces = None, None, False, []
     for restart in range(num_restarts):
-        start = _em_start(padded, mask, _restart_seeds(seed, restart, num_components, padded, mask), scale)
+        start = _em_start(padded, mask, restart_centers(seed, restart, num_components, padded, mask), scale)
         state, trace, converged = iterate(_em_step, start, operands, max_iterations)
         traces.append(trace)
         if best is None or float(state.log_likelihood) > float(best.log_likelihood):
@@ -358,7 +332,7 @@ def fit_kmeans(
     padded, mask = (jax.device_put(array) for array in pad_to_bucket(points))
     fits = []
     for restart in range(num_restarts):
-        centers = _restart_seeds(seed, restart, num_components, padded, mask)
+        centers = restart_centers(seed, restart, num_components, padded, mask)
         start = (jax.device_put(centers), _nearest_centers(padded, centers))
         (centers, assignments), inertia, converged = iterate(_lloyd_step, start, (padded, mask), max_iterations)
         fits.append((float(inertia[-1]), centers, assignments, converged))

@@ -233,7 +233,9 @@ def cached_by_counts(*names: str):
         @functools.wraps(build)
         def builder(*counts):
             if len(counts) != len(names):
-                raise TypeError(f"{build.__name__} takes {len(names)} arguments ({', '.join(names)}), got {len(counts)}")
+                raise TypeError(
+                    f"{build.__name__} takes {len(names)} arguments ({', '.join(names)}), got {len(counts)}"
+                )
             return cached(*(check_positive_int(count, name) for count, name in zip(counts, names)))
 
         return builder
@@ -275,5 +277,8 @@ def register_prior_pytree(prior_class: type) -> type:
             object.__setattr__(prior, name, value)
         return prior
 
-    jax.tree_util.register_pytree_node(prior_class, lambda prior: (tuple(getattr(prior, name) for name in fields), None), unflatten)
+    def flatten(prior):
+        return tuple(getattr(prior, name) for name in fields), None
+
+    jax.tree_util.register_pytree_node(prior_class, flatten, unflatten)
     return prior_class

@@ -21,7 +21,9 @@ def bayes_rule(x, weights, means, stds):
 def test_posterior_is_bayes_rule_for_the_bentos():
     weights, means, stds = [0.7, 0.3], [500.0, 350.0], [2.0, 2.0]
     for x in [349.0, 352.5, 420.0, 425.0, 427.3, 430.0, 498.0]:
-        np.testing.assert_allclose(category_posterior(x, weights, means, stds), bayes_rule(x, weights, means, stds), atol=1e-12)
+        np.testing.assert_allclose(
+            category_posterior(x, weights, means, stds), bayes_rule(x, weights, means, stds), atol=1e-12
+        )
 
 
 def test_posterior_matches_bayes_rule_at_random_parameters():

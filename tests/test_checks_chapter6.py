@@ -58,6 +58,33 @@ def e_step_naive(x, weights, means, stds):
         return joint / joint.sum(axis=1, keepdims=True)
 
 
+def e_step_log_of_pdf(x, weights, means, stds):
+    """Log space, but the logarithm taken of a density that has already underflowed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_joint = np.log(weights * norm.pdf(np.asarray(x)[:, None], means, stds))
+        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def e_step_without_log_std(x, weights, means, stds):
+    """The Gaussian's −log σ_k dropped: wrong whenever the components' spreads differ."""
+    log_joint = np.log(weights) - 0.5 * ((np.asarray(x)[:, None] - means) / stds) ** 2
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def e_step_wrong_scipy_keyword(x, weights, means, stds):
+    """The right signature, a wrong call inside: SciPy has no ``sd`` keyword."""
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, sd=stds)
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def test_an_error_inside_a_right_signature_is_not_blamed_on_the_arguments():
+    feedback = check.exercise_6_1(e_step_wrong_scipy_keyword)
+    assert "check the arguments your function takes" not in feedback.message
+    assert "comes from a call inside it" in feedback.message
+    feedback = check.exercise_6_1(lambda x, weights: x)  # a wrong signature is still named as one
+    assert "check the arguments your function takes" in feedback.message
+
+
 def test_the_reference_is_the_packages_categorisation_and_finite_far_away():
     reference = check._responsibilities(_POINTS, _WEIGHTS, _MEANS, _STDS)
     assert np.allclose(reference, np.asarray(gg.category_posterior(_POINTS, _WEIGHTS, _MEANS, _STDS)), atol=1e-12)
@@ -82,7 +109,10 @@ def test_a_right_e_step_passes_however_it_is_written():
         (lambda x, w, m, s: np.exp(np.log(w) + norm.logpdf(np.asarray(x)[:, None], m, s)), "divide each row"),
         (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s)), "not their logarithms"),
         (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s) + 1e-300), "r_ik = π_k"),
-        (e_step_naive, "0/0 is NaN"),
+        (e_step_naive, "0/0 = NaN"),
+        (e_step_log_of_pdf, "np.log(norm.pdf(...)) gives log 0"),
+        (e_step_without_log_std, "−log σ_k term"),
+        (e_step_wrong_scipy_keyword, "your code raised TypeError"),
         (lambda x, w, m, s: e_step_log_space(x, w, m, s).T, "shape (3, 7)"),
         (lambda x, w, m, s: e_step_log_space(x, w, m, s)[:, ::-1], "r_ik = π_k"),
         (lambda x, w, m, s: np.full((7, 3), 1 / 3), "r_ik = π_k"),
@@ -151,6 +181,7 @@ def test_bic_blends(sklearn_bic):
     assert_check_behaves(check.exercise_6_3, best, [k for k in check.BLEND_COUNTS if k != best])
     assert_incorrect(check.exercise_6_3(max(sklearn_bic, key=sklearn_bic.get)), "largest BIC")
     assert_incorrect(check.exercise_6_3(max(check.BLEND_COUNTS)), "charges (3K − 1) log n")
+    assert_incorrect(check.exercise_6_3(best - 1), "counted from 0")
 
 
 def test_bic_prefers_three_blends_by_a_clear_margin(sklearn_bic):

@@ -5,9 +5,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from harness.exact_gmm import Prior, exact_posterior
 from genjax import const, seed
 from genjax.inference import init
+from harness.exact_gmm import Prior, exact_posterior
 from scipy import stats
 from scipy.special import logsumexp
 

@@ -111,7 +111,7 @@ def test_bento_kinds_from_a_gibbs_run():
 
 
 def test_bad_input_is_rejected():
-    with pytest.raises(TypeError, match="result must be a GibbsResult or ImportanceResult"):
+    with pytest.raises(TypeError, match="result must be one of GibbsResult, ImportanceResult"):
         relabel_by_mean({"means": np.zeros((2, 3))})
     with pytest.raises(TypeError, match="assignments must be an integer array"):
         co_assignment_matrix(np.zeros((4, 3)))

@@ -41,7 +41,8 @@ def test_mixture_distribution_has_the_mixture_density_and_draws_from_it():
     np.testing.assert_allclose(logpdf, gg.log_marginal_density(x, weights, means, stds), rtol=1e-12)
 
     keys = jax.random.split(jax.random.key(1), 4000)
-    draws = np.asarray(jax.vmap(lambda key: seed(gaussian_mixture_distribution.sample)(key, weights, means, stds))(keys))
+    sample = seed(gaussian_mixture_distribution.sample)
+    draws = np.asarray(jax.vmap(lambda key: sample(key, weights, means, stds))(keys))
     mixture_cdf = lambda v: 0.3 * stats.norm.cdf(v, 350.0, 2.0) + 0.7 * stats.norm.cdf(v, 500.0, 5.0)  # noqa: E731
     assert stats.kstest(draws, mixture_cdf).pvalue > 1e-3
 

@@ -31,7 +31,8 @@ def log_normal(x, mean, std):
 
 
 def log_dirichlet(p, alpha):
-    return math.lgamma(sum(alpha)) - sum(math.lgamma(a) for a in alpha) + sum((a - 1) * math.log(q) for a, q in zip(alpha, p))
+    normaliser = math.lgamma(sum(alpha)) - sum(math.lgamma(a) for a in alpha)
+    return normaliser + sum((a - 1) * math.log(q) for a, q in zip(alpha, p))
 
 
 def log_inverse_gamma(v, shape, scale):
@@ -119,7 +120,8 @@ def test_bayesian_gmm_generate_constrains_the_observations():
 
 
 def test_bayesian_gmm_prior_simulation_matches_the_prior_moments():
-    traces = jax.vmap(seed(bayesian_gmm(1, 3).simulate), in_axes=(0, None))(jax.random.split(jax.random.key(4), 4000), PRIOR)
+    keys = jax.random.split(jax.random.key(4), 4000)
+    traces = jax.vmap(seed(bayesian_gmm(1, 3).simulate), in_axes=(0, None))(keys, PRIOR)
     means = np.asarray(traces.get_choices()["means"]).ravel()
     assert abs(means.mean() - 425.0) < 4 * 100.0 / math.sqrt(means.size)
     variances = np.asarray(traces.get_choices()["variances"]).ravel()

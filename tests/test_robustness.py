@@ -14,7 +14,9 @@ BENTOS = gg.MYSTERY_BENTO_WEIGHTS
 KEY = jax.random.key(0)
 
 SAMPLERS = {
-    "gibbs": lambda key, data=BENTOS, **kw: gg.gibbs(key, data, 2, kw.pop("prior", PRIOR), kw.pop("num_sweeps", 100), **kw),
+    "gibbs": lambda key, data=BENTOS, **kw: gg.gibbs(
+        key, data, 2, kw.pop("prior", PRIOR), kw.pop("num_sweeps", 100), **kw
+    ),
     "importance_resampling": lambda key, data=BENTOS, **kw: gg.importance_resampling(
         key, data, 2, kw.pop("prior", PRIOR), kw.pop("num_particles", 100), kw.pop("num_samples", 10)
     ),

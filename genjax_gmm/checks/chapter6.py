@@ -3,10 +3,12 @@
 * 6.1 (code): ``e_step(x, weights, means, stds)``, the responsibilities
   r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), judged by behaviour on points and
   parameters the notebook never shows, one of them far from every component (where each
-  π_k N(x_i; μ_k, σ_k²) underflows to 0, so only a log-space step gives numbers).
+  π_k N(x_i; μ_k, σ_k²) underflows to 0, so only a log-space step gives numbers). An error raised
+  inside a function whose arguments match the prompt is reported as the student's code failing,
+  not as a wrong signature.
 * 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
 * 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
-* 6.4: the AIC of the K = 3 EM fit to the coffee, −2 log L + 2 (3K − 1), to 1 decimal place.
+* 6.4: the AIC of the K = 3 EM fit to the coffee, −2 L̂ + 2 (3K − 1), to 1 decimal place.
 
 Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
@@ -15,6 +17,7 @@ of the notebook. A wrong answer that reproduces a common mistake gets a hint abo
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -23,7 +26,7 @@ from scipy.stats import norm
 
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
 from . import Feedback, check_choice, check_number, unanswered
-from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
     "BLEND_COUNTS",
@@ -74,6 +77,12 @@ def _without_weights(x, weights, means, stds):
     return _responsibilities(x, np.ones_like(weights), means, stds)
 
 
+def _without_log_std(x, weights, means, stds):
+    z = (np.asarray(x)[:, None] - means) / stds
+    log_joint = np.log(weights) - 0.5 * np.log(2 * np.pi) - 0.5 * z**2
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
 def _unnormalised(x, weights, means, stds):
     return np.exp(np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds))
 
@@ -93,21 +102,38 @@ def _log_of_responsibilities(x, weights, means, stds):
         return np.log(_responsibilities(x, weights, means, stds))
 
 
+def _takes_the_prompted_arguments(e_step) -> bool:
+    """Whether ``e_step(x, weights, means, stds)`` binds to its signature (False if unknown)."""
+    try:
+        inspect.signature(e_step).bind(_POINTS, _WEIGHTS, _MEANS, _STDS)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _e_step_behaviour(e_step) -> dict:
     """Every responsibility of ``e_step`` on the hidden points, exact; NaN at the far point only
     is the underflow of a step computed outside log space."""
     shape = (_POINTS.size, _WEIGHTS.size)
-    output = read_output(
-        e_step(_POINTS.copy(), _WEIGHTS.copy(), _MEANS.copy(), _STDS.copy()),
-        shape,
-        "one responsibility per point (row) and component (column)",
-    )
+    try:
+        responsibilities = e_step(_POINTS.copy(), _WEIGHTS.copy(), _MEANS.copy(), _STDS.copy())
+    except TypeError as error:
+        if not _takes_the_prompted_arguments(e_step):
+            raise
+        raise Unusable(
+            f"your code raised {one_line(error)}. Your function takes the arguments the prompt asks for, "
+            "so the error comes from a call inside it: check that call's arguments (SciPy's "
+            "norm.logpdf(x, loc, scale) takes the mean as loc and the standard deviation as scale)."
+        ) from error
+    output = read_output(responsibilities, shape, "one responsibility per point (row) and component (column)")
     if np.isnan(output[-1]).any() and not np.isnan(output[:-1]).any():
         raise Unusable(
             f"for the point x = {_POINTS[-1]:g}, far from every component, your responsibilities are NaN: "
-            "each π_k N(x; μ_k, σ_k²) underflows to 0 there, and 0/0 is NaN. Compute log π_k + "
-            "log N(x; μ_k, σ_k²) and normalise each row with log-sum-exp (logsumexp(..., axis=1, "
-            "keepdims=True)) before taking exp."
+            "each π_k N(x; μ_k, σ_k²) underflows to 0 there, so dividing gives 0/0 = NaN, and "
+            "np.log(norm.pdf(...)) gives log 0 = −inf (then −inf − (−inf) = NaN). Use norm.logpdf, "
+            "which computes log N(x; μ_k, σ_k²) without forming the density, add log π_k and "
+            "normalise each row with log-sum-exp (logsumexp(..., axis=1, keepdims=True)) before "
+            "taking exp."
         )
     return {
         f"r[{i}, {k}] (x = {x:g}, component {k})": exact(output[i, k])
@@ -127,6 +153,9 @@ _E_STEP = FunctionCheck(
                 "square root."),
         Mistake(_without_weights, "each component's term is π_k N(x_i; μ_k, σ_k²): add log π_k (the "
                 "weights) before normalising."),
+        Mistake(_without_log_std, "log N(x; μ_k, σ_k²) = −log σ_k − ½ log 2π − (x − μ_k)²/2σ_k²: the "
+                "−log σ_k term differs between components with different spreads, so it does not cancel "
+                "when you normalise (norm.logpdf includes it)."),
         Mistake(_unnormalised, "divide each row by its sum (in log space: subtract its log-sum-exp), so "
                 "that each point's responsibilities add up to 1."),
         Mistake(_normalised_over_points, "normalise each point's row over the K components (axis=1), "
@@ -170,8 +199,8 @@ def exercise_6_2(answer) -> Feedback:
 
 @functools.cache
 def _fits() -> dict:
-    # The check's own reference fits: the K = 5 fit collapses onto one cup, which is what the
-    # student's own em call warns about, not something the check should repeat.
+    # The check's own reference fits: the K = 4 and K = 5 fits collapse onto one value, which is
+    # what the student's own em calls warn about, not something the check should repeat.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DegenerateComponentWarning)
         return {k: em(COFFEE_CAFFEINE, k) for k in BLEND_COUNTS}
@@ -193,6 +222,8 @@ def exercise_6_3(num_blends) -> Feedback:
     bic = {k: fit.bic for k, fit in _fits().items()}
     expected = min(bic, key=bic.get)
     hints = {
+        expected - 1: "if you took np.argmin of the BIC values for K = 1 … 5, it returns a position counted "
+        "from 0, while K counts from 1.",
         max(bic, key=bic.get): "that K has the largest BIC; the smaller BIC is the better.",
         max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
     }
@@ -207,7 +238,7 @@ def exercise_6_3(num_blends) -> Feedback:
 
 
 def exercise_6_4(aic) -> Feedback:
-    """AIC = −2 log L + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
+    """AIC = −2 L̂ + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
     if aic is None:
         return unanswered("6.4", "an AIC value")
     fit = _fits()[AIC_BLENDS]
@@ -219,8 +250,8 @@ def exercise_6_4(aic) -> Feedback:
             "the weights sum to 1, so only K − 1 of them are free: 3K − 1 parameters, not 3K."
         ),
         -2 * fit.log_likelihood: "add the penalty, 2 per free parameter.",
-        -fit.log_likelihood + 2 * parameters: "AIC starts from −2 log L, not −log L.",
-        2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 log L: mind the sign.",
+        -fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂, not −L̂.",
+        2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂: mind the sign.",
     }
     return check_number(
         "6.4",
@@ -228,6 +259,6 @@ def exercise_6_4(aic) -> Feedback:
         expected,
         decimals=AIC_DECIMALS,
         mistakes=mistakes,
-        hint="AIC = −2 log L + 2 × (number of free parameters), with log L = gg.em(coffee, 3).log_likelihood.",
+        hint="AIC = −2 L̂ + 2 × (number of free parameters), with L̂ = gg.em(coffee, 3).log_likelihood.",
         what="an AIC value",
     )

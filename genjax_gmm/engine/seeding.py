@@ -13,7 +13,9 @@ candidates). The samplers draw it from their chain's key (``greedy_kmeans_plus_p
 their chains from the centres. EM and k-means draw K × 1 uniforms with NumPy on the host: plain
 k-means++ (one candidate per centre), whose restarts start further apart (over 100 restarts on the
 course's data sets it reached the best optimum as often as the greedy rule or more often in all
-but one case), and programs that compile no random number generator (a third of a second each).
+but one case), and programs that compile no random number generator (a third of a second each):
+``restart_centers``, shared by EM, k-means and coordinate-ascent variational inference. Seeding
+needs K distinct points (``count_distinct``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["num_trials", "seed_centers", "greedy_kmeans_plus_plus"]
+from .buckets import bucket_size
+
+__all__ = ["num_trials", "seed_centers", "greedy_kmeans_plus_plus", "restart_centers", "count_distinct"]
+
+RESTART_ROWS = 8
+"""``restart_centers`` draws centres for at least this many components, of which the first K are
+used (each centre depends only on those before it), so that K ≤ 8 share one compiled program."""
 
 
 def num_trials(num_centers: int) -> int:
@@ -61,3 +69,25 @@ def greedy_kmeans_plus_plus(
     trials = num_trials(num_centers)
     uniforms = jax.vmap(lambda key: jax.random.uniform(key, (trials,), points.dtype))(keys)
     return seed_centers(uniforms, points, mask)
+
+
+_seed_centers = jax.jit(seed_centers)
+
+
+def restart_centers(seed: int, restart: int, num_centers: int, points, mask) -> np.ndarray:
+    """Restart r's K centres (K, D): plain k-means++ (``seed_centers`` with one candidate per
+    centre) from the uniforms of NumPy's ``default_rng((seed, r))``, the same whatever the number
+    of restarts. ``points`` (N, D) and ``mask`` as for ``seed_centers``."""
+    rows = bucket_size(num_centers, RESTART_ROWS, steps_per_doubling=1)
+    uniforms = np.random.default_rng((seed, restart)).random((rows, 1))
+    return np.asarray(_seed_centers(uniforms, points, mask))[:num_centers]
+
+
+def count_distinct(points: np.ndarray, up_to: int) -> int:
+    """The number of distinct rows of ``points`` (N, D), counted up to ``up_to``: K passes over the
+    points, where sorting them (``np.unique``) would take longer for large N."""
+    count, remaining = 0, points
+    while count < up_to and remaining.shape[0]:
+        remaining = remaining[np.any(remaining != remaining[0], axis=1)]
+        count += 1
+    return count

@@ -279,7 +279,10 @@ def log_joint(state: GibbsState, stats: ComponentStatistics, prior: GMMPrior) ->
 Sweep = Callable[..., tuple[GibbsState, jax.Array]]
 
 
-def make_sweep(conditionals: Conditionals = Conditionals()) -> Sweep:
+EXACT_CONDITIONALS = Conditionals()
+
+
+def make_sweep(conditionals: Conditionals = EXACT_CONDITIONALS) -> Sweep:
     """A Gibbs sweep ``(key, state, data, prior, mask=None) -> (new state, its log joint)``: z, then
     μ, σ², π, each drawn from ``conditionals`` given the latest values of the others (σ² and π
     together: π | z does not involve σ², so drawing them independently is drawing σ², then π).

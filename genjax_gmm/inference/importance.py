@@ -179,7 +179,8 @@ def two_pass_resampling(
 
     # Multinomial resampling by inverse CDF: index p with F_{p-1} ≤ u F_{P-1} < F_p.
     cumulative = np.cumsum(normalised)
-    uniforms = jax.random.uniform(resample_key, (bucket_size(num_samples, 1, steps_per_doubling=1),))  # one shape per power of two
+    # one shape per power of two
+    uniforms = jax.random.uniform(resample_key, (bucket_size(num_samples, 1, steps_per_doubling=1),))
     targets = np.asarray(uniforms)[:num_samples] * cumulative[-1]
     chosen = np.minimum(np.searchsorted(cumulative, targets, side="right"), num_particles - 1)
     # Second pass: regenerate the chosen particles from their keys.

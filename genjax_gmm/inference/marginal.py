@@ -118,7 +118,8 @@ def marginal_importance_resampling(
     rows = bucket_size(num_samples, 1, steps_per_doubling=1)
     padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
     padded_data = pad_to_bucket(data, MIN_PARTICLE_BUCKET)[0]
-    assignments = np.asarray(_assignments(assignments_key, padded_data, *padded_draws))  # sliced on the host: no program per size
+    # sliced on the host: no program per size
+    assignments = np.asarray(_assignments(assignments_key, padded_data, *padded_draws))
     return ImportanceResult(
         weights=jax.device_put(weights),
         means=jax.device_put(means),

@@ -7,10 +7,13 @@ Modules, one idea each:
 * ``conjugate``: NIW posterior, marginal likelihood, inverse-Wishart and NIW densities and the
   Bartlett draw, all with Cholesky factors.
 * ``gibbs``: blocked Gibbs sampling, a kernel of ``genjax_gmm.engine``.
+* ``cavi``: variational Bayes by coordinate ascent (``mv.cavi``, scikit-learn's ``BayesianGaussianMixture``),
+  with a Dirichlet or a truncated Dirichlet-process prior on the weights.
 * ``em``: maximum likelihood by the package's one EM (``genjax_gmm.maximum_likelihood``) with four covariance
   types, BIC/AIC, and k-means.
 """
 
+from .cavi import MultivariateCAVIResult, cavi, scikit_learn_arguments
 from .em import COVARIANCE_TYPES, MultivariateEMResult, MultivariateKMeansResult, em, kmeans
 from .gibbs import MultivariateGibbsResult, gibbs
 from .prior import NIWPrior, bayesian_gmm, inverse_wishart, mixture_point
@@ -27,4 +30,7 @@ __all__ = [
     "MultivariateKMeansResult",
     "em",
     "kmeans",
+    "MultivariateCAVIResult",
+    "cavi",
+    "scikit_learn_arguments",
 ]

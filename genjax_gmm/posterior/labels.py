@@ -17,7 +17,6 @@ makes "the posterior mean of μ₁" meaningless. Two remedies:
 from __future__ import annotations
 
 import dataclasses
-from typing import TypeVar
 
 import jax
 import numpy as np
@@ -27,20 +26,23 @@ from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_memory
+from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
 
 __all__ = ["relabel_by_mean", "co_assignment_matrix", "assignment_probabilities"]
 
-Result = TypeVar("Result", GibbsResult, ImportanceResult, MultivariateGibbsResult)
+DRAWS = (GibbsResult, ImportanceResult, MultivariateGibbsResult, VariationalDraws, MultivariateVariationalDraws)
+"""The results that hold draws of a mixture's components: a sampler's, or draws from a variational q."""
 
 
 def _check_result(result) -> None:
-    if not isinstance(result, (GibbsResult, ImportanceResult, MultivariateGibbsResult)):
-        raise TypeError(
-            f"result must be a GibbsResult or ImportanceResult (or a MultivariateGibbsResult), got {type(result).__name__}"
-        )
+    if not isinstance(result, DRAWS):
+        names = ", ".join(kind.__name__ for kind in DRAWS)
+        raise TypeError(f"result must be one of {names}, got {type(result).__name__}")
 
 
-def relabel_by_mean(result: Result) -> Result:
+def relabel_by_mean[
+    Result: (GibbsResult, ImportanceResult, MultivariateGibbsResult, VariationalDraws, MultivariateVariationalDraws)
+](result: Result) -> Result:
     """``result`` with the components of every draw ordered by increasing mean.
 
     With ``order = argsort(means)`` per draw, new component j is old component order[j]; an
@@ -54,7 +56,8 @@ def relabel_by_mean(result: Result) -> Result:
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
         return jax.device_put(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
-    names = [field.name for field in dataclasses.fields(result) if field.name in ("weights", "means", "stds", "covariances")]
+    parameters = ("weights", "means", "stds", "covariances")
+    names = [field.name for field in dataclasses.fields(result) if field.name in parameters]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
@@ -92,7 +95,7 @@ def co_assignment_matrix(assignments) -> np.ndarray:
     return np.einsum("kmi,kmj->ij", indicators, indicators) / draws.shape[0]
 
 
-def assignment_probabilities(result: GibbsResult | ImportanceResult | MultivariateGibbsResult) -> np.ndarray:
+def assignment_probabilities(result) -> np.ndarray:
     """P(z_i = k | x) (N, K) after ``relabel_by_mean``: the fraction of draws (all chains pooled)
     in which point i belongs to the component with the k-th smallest mean (first coordinate)."""
     _check_result(result)

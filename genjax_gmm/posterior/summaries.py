@@ -18,9 +18,10 @@ Importance-resampling results become one chain of ``num_samples`` draws. Each re
 ``ResultLayout`` (its variables, their dims and its relabelling) in ``LAYOUTS``: the results of
 ``gibbs``, ``importance_resampling`` and ``marginal_importance_resampling`` (both an
 ``ImportanceResult``), ``dpmm_gibbs`` (its label-free number of clusters; the partition's labels
-only as they are) and ``mv.gibbs`` (means with a ``coordinate`` dim, covariances with ``row`` and
-``column``). Another sampler's result is converted by the same code once its layout is
-registered (``register_layout``).
+only as they are), ``mv.gibbs`` (means with a ``coordinate`` dim, covariances with ``row`` and
+``column``) and draws from a variational approximation (``VariationalDraws``,
+``MultivariateVariationalDraws``: one chain of independent draws). Another sampler's result is
+converted by the same code once its layout is registered (``register_layout``).
 
 ArviZ version. ArviZ ≥ 1.0 (pinned: 1.3, the current release, which installs beside the
 course's pins and is what PyMC 6 uses) returns an ``xarray.DataTree``; ArviZ 0.x returns an
@@ -44,6 +45,7 @@ from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
+from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
 from .labels import relabel_by_mean
 
 __all__ = ["Variable", "ResultLayout", "LAYOUTS", "register_layout", "to_inference_data", "summary"]
@@ -94,6 +96,12 @@ _ASSIGNMENTS = Variable("assignments", ("point",), labelled=True)
 
 _LOG_JOINT = Variable("log_joint", group="sample_stats", name="lp")
 
+_MULTIVARIATE_COMPONENTS = (
+    Variable("weights", ("component",), labelled=True),
+    Variable("means", ("component", "coordinate"), labelled=True),
+    Variable("covariances", ("component", "row", "column"), labelled=True),
+)
+
 LAYOUTS: dict[type, ResultLayout] = {
     GibbsResult: ResultLayout(
         variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS, _LOG_JOINT),
@@ -106,16 +114,18 @@ LAYOUTS: dict[type, ResultLayout] = {
         attributes=("log_marginal_likelihood", "effective_sample_size"),
     ),
     MultivariateGibbsResult: ResultLayout(
-        variables=(
-            Variable("weights", ("component",), labelled=True),
-            Variable("means", ("component", "coordinate"), labelled=True),
-            Variable("covariances", ("component", "row", "column"), labelled=True),
-            _ASSIGNMENTS,
-            _LOG_JOINT,
-        ),
+        variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS, _LOG_JOINT),
         relabel=relabel_by_mean,
         observed_dims=("point", "coordinate"),
         attributes=("burn_in",),
+    ),
+    # Independent draws from a variational approximation q (``result.sample(key, n)`` of ``cavi``,
+    # ``mv.cavi``; ``advi``'s ``draws``): one chain, no log joint.
+    VariationalDraws: ResultLayout(variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS), relabel=relabel_by_mean),
+    MultivariateVariationalDraws: ResultLayout(
+        variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS),
+        relabel=relabel_by_mean,
+        observed_dims=("point", "coordinate"),
     ),
     # The partition's labels are arbitrary and nothing orders them: only the label-free number of
     # clusters (and α, when it was sampled) is a posterior variable; the labels are exported as

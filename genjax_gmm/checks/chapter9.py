@@ -1,0 +1,163 @@
+"""Checks for Chapter 9, variational inference.
+
+* 9.1 (code): ``mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std)``, the
+  CAVI update of q(μ_k) = N(m_k, s_k²):
+
+      1/s_k² = 1/s₀² + N_k E[1/σ²_k],   m_k = s_k² (m₀/s₀² + E[1/σ²_k] Σ_i r_ik x_i),   N_k = Σ_i r_ik,
+
+  returning the pair (m, s), judged by behaviour on points, responsibilities and expectations the
+  notebook never shows.
+* 9.2: the ELBO of CAVI with K = 3 on the ten bentos, to 1 decimal place.
+* 9.3: why mean-field VI is narrower than the posterior (multiple choice).
+
+Each check computes its expected answer itself (9.2 by running ``gg.cavi``), independently of the
+notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import MYSTERY_BENTO_WEIGHTS, GMMPrior, cavi
+from . import Feedback, check_choice, check_number, unanswered
+from .behaviour import FunctionCheck, Mistake, exact, read_output
+
+__all__ = ["ELBO_BENTOS", "ELBO_COMPONENTS", "ELBO_DECIMALS", "exercise_9_1", "exercise_9_2", "exercise_9_3"]
+
+ELBO_BENTOS = 10
+"""Exercise 9.2: the first this many mystery bentos."""
+
+ELBO_COMPONENTS = 3
+"""Exercise 9.2: the number of kinds of the CAVI fit."""
+
+ELBO_DECIMALS = 1
+"""Exercise 9.2: the answer's stated precision (decimal places)."""
+
+BENTO_PRIOR = GMMPrior(concentration=1.0, mean_loc=425.0, mean_scale=100.0, var_shape=2.0, var_scale=10.0)
+"""Exercise 9.2: the bento prior of Chapters 5, 6 and 9."""
+
+_CHOICES = ("a", "b", "c", "d")
+
+# ---------------------------------------------------------------------------------------------
+# 9.1: the update of q(μ_k), on hidden points and expectations. One kind holds no point at all
+# (its responsibilities are 0): its q(μ_k) must fall back to the prior.
+
+_POINTS = np.array([-1.5, 0.7, 2.4, 3.3, 5.0, 7.9, 8.4])
+_RESPONSIBILITIES = np.array(
+    [[0.9, 0.1, 0.0], [0.6, 0.4, 0.0], [0.2, 0.8, 0.0], [0.1, 0.9, 0.0], [0.05, 0.95, 0.0], [0.0, 1.0, 0.0],
+     [0.3, 0.7, 0.0]]
+)
+_PRECISIONS = np.array([0.8, 2.5, 0.3])
+_PRIOR_MEAN, _PRIOR_STD = 1.0, 4.0
+
+
+def _mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    counts = responsibilities.sum(axis=0)
+    precision = 1 / prior_std**2 + counts * expected_precisions
+    variance = 1 / precision
+    locs = variance * (prior_mean / prior_std**2 + expected_precisions * (responsibilities.T @ x))
+    return locs, np.sqrt(variance)
+
+
+def _variance_for_std(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    locs, stds = _mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std)
+    return locs, stds**2
+
+
+def _without_prior(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    return _mean_update(x, responsibilities, expected_precisions, prior_mean, np.inf)
+
+
+def _unweighted_sum(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    counts = responsibilities.sum(axis=0)
+    variance = 1 / (1 / prior_std**2 + counts * expected_precisions)
+    return variance * (prior_mean / prior_std**2 + expected_precisions * np.sum(x)), np.sqrt(variance)
+
+
+def _prior_std_as_variance(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    return _mean_update(x, responsibilities, expected_precisions, prior_mean, np.sqrt(prior_std))
+
+
+def _mean_update_behaviour(mean_update) -> dict:
+    """Every m_k and s_k on the hidden inputs, exact."""
+    num_components = _PRECISIONS.size
+    output = read_output(
+        mean_update(_POINTS.copy(), _RESPONSIBILITIES.copy(), _PRECISIONS.copy(), _PRIOR_MEAN, _PRIOR_STD),
+        (2, num_components),
+        f"a pair (m, s) of {num_components} locations and {num_components} standard deviations",
+    )
+    return {
+        f"{name}[{k}]": exact(output[row, k])
+        for row, name in enumerate(("m", "s"))
+        for k in range(num_components)
+    }
+
+
+_MEAN_UPDATE = FunctionCheck(
+    exercise="9.1",
+    reference=_mean_update,
+    behaviour=_mean_update_behaviour,
+    mistakes=[
+        Mistake(_variance_for_std, "return s_k, the standard deviation of q(μ_k): the square root of "
+                "1/(1/s₀² + N_k E[1/σ²_k]), not the variance itself."),
+        Mistake(_without_prior, "keep the prior's part: its precision 1/s₀² in 1/s_k² and its pull "
+                "m₀/s₀² in m_k (a kind with no points must get back the prior N(m₀, s₀²))."),
+        Mistake(_unweighted_sum, "each kind sums only its share of each point: Σ_i r_ik x_i "
+                "(responsibilities.T @ x), not Σ_i x_i."),
+        Mistake(_prior_std_as_variance, "prior_std is the standard deviation s₀: the prior's precision "
+                "is 1/s₀², i.e. 1 / prior_std**2."),
+    ],
+    signature="mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std)",
+    what="your function mean_update",
+    hint="N_k = responsibilities.sum(axis=0); 1/s_k² = 1/s₀² + N_k E[1/σ²_k]; m_k = s_k² (m₀/s₀² + "
+    "E[1/σ²_k] Σ_i r_ik x_i); return the pair (m, s), each an array of K numbers.",
+)
+
+
+def exercise_9_1(mean_update) -> Feedback:
+    """``mean_update(...)`` returns (m, s) of every q(μ_k) = N(m_k, s_k²)."""
+    return _MEAN_UPDATE(mean_update)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.2: the ELBO with a kind too many
+
+
+@functools.cache
+def _elbos() -> dict:
+    bentos = MYSTERY_BENTO_WEIGHTS[:ELBO_BENTOS]
+    return {k: cavi(bentos, k, BENTO_PRIOR).elbo for k in (2, ELBO_COMPONENTS)}
+
+
+def exercise_9_2(elbo) -> Feedback:
+    """The ELBO of ``gg.cavi`` with K = 3 on the first ten bentos (bento prior), to 1 decimal place."""
+    if elbo is None:  # before fitting anything: an untouched notebook waits at once
+        return unanswered("9.2", "the ELBO of the K = 3 fit, a number")
+    elbos = _elbos()
+    return check_number(
+        "9.2",
+        elbo,
+        elbos[ELBO_COMPONENTS],
+        decimals=ELBO_DECIMALS,
+        mistakes={elbos[2]: "that is the ELBO of the K = 2 fit; refit with num_components=3."},
+        hint="fit gg.cavi(bentos[:10], 3, bento_prior) and give its .elbo (a negative number, in nats), "
+        "to 1 decimal place.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.3: why mean field is narrow
+
+
+def exercise_9_3(answer) -> Feedback:
+    """q(μ_k) is narrower than the posterior because KL(q ‖ p) punishes q's mass where p is small,
+    and a factorised q cannot follow the correlations between the unknowns ("c")."""
+    hints = {
+        "a": "both methods use all 30 cups: the data are the same, only the approximation differs.",
+        "b": "more sweeps of Gibbs would only sharpen its estimate of the same posterior spread; it "
+        "would not shrink the spread to CAVI's.",
+        "d": "CAVI and Gibbs use the same prior here (coffee_prior); the difference is in q.",
+    }
+    return check_choice("9.3", answer, "c", options=_CHOICES, hints=hints)
