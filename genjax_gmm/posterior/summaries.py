@@ -71,6 +71,7 @@ class Variable:
     group: str = "posterior"
     name: str | None = None
     labelled: bool = False
+    optional: bool = False  # left out when the result holds None (e.g. α, when it was fixed)
 
     @property
     def arviz_name(self) -> str:
@@ -134,9 +135,10 @@ LAYOUTS: dict[type, ResultLayout] = {
         observed_dims=("point", "coordinate"),
     ),
     # The partition's labels are arbitrary and nothing orders them: only the label-free number of
-    # clusters is a posterior variable; the labels are exported as they are (relabel=False).
+    # clusters (and α, when it was sampled) is a posterior variable; the labels are exported as
+    # they are (relabel=False).
     DPMMResult: ResultLayout(
-        variables=(Variable("num_clusters"), _ASSIGNMENTS, _LOG_JOINT),
+        variables=(Variable("num_clusters"), Variable("concentration", optional=True), _ASSIGNMENTS, _LOG_JOINT),
         attributes=("burn_in",),
     ),
     # Particle filters: the final particles resampled to equal weights, one chain.
@@ -241,7 +243,12 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
         raise TypeError(f"relabel must be True or False, got {relabel!r}")
     if not isinstance(assignments, bool):
         raise TypeError(f"assignments must be True or False, got {assignments!r}")
-    wanted = [variable for variable in layout.variables if assignments or not variable.per_point]
+    wanted = [
+        variable
+        for variable in layout.variables
+        if (assignments or not variable.per_point)
+        and not (variable.optional and getattr(result, variable.attribute) is None)
+    ]
     for variable in wanted:
         _check_shape(result, variable)
     if layout.equal_weights is not None:
