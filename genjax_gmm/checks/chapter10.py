@@ -231,11 +231,11 @@ def exercise_10_2(systematic_resample) -> Feedback:
 def exercise_10_3(answer) -> Feedback:
     """p̂(x) is unbiased, so by Jensen's inequality E[log p̂(x)] ≤ log E[p̂(x)] = log p(x) ("c")."""
     hints = {
-        "a": "the filter's p̂(x) is unbiased on the natural scale at any number of particles; the "
-        "question is what taking the log does to an average.",
-        "b": "resampling keeps p̂(x) unbiased (each resampled copy stands for the weight it was drawn "
-        "with); look at what the log does to an average instead.",
-        "d": "the exact value is computed without any sampling, from the two assignments that carry all but "
-        "10^-14 of the evidence: its error is far below the gap seen over the keys.",
+        "a": "the filter's p̂(x) is unbiased at any number of particles (§2): runs that miss part of p(x) are "
+        "balanced by runs that overshoot. Look at what taking the log does to such an average.",
+        "b": "resampling keeps p̂(x) unbiased (each copy is drawn with the probability its weight gave it); "
+        "look at what taking the log does to an average instead.",
+        "d": "the assignments the exact value leaves out weigh less than 10^-14 of z* together: they would move "
+        "log p(x) by about 10^-14 nats, far below the gap seen over the keys.",
     }
     return check_choice("10.3", answer, "c", options=_CHOICES, hints=hints)
