@@ -68,6 +68,7 @@ def test_a_right_weight_passes_however_it_is_written():
         (lambda x, w, m, s: np.max(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not keep only the largest"),
         (lambda x, w, m, s: np.sum(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not add their logs"),
         (lambda x, w, m, s: np.exp(weight_log_space(x, w, m, s)), "not the weight itself"),
+        (check._without_normalising_constant, "lack the constant"),
         (lambda x, w, m, s: np.log(np.sum(w * norm.pdf(x, m, s), axis=-1)), "log 0 = -inf"),
         (lambda x, w, m, s: weight_log_space(x, w, m, s)[:2], "shape (4,)"),
         (lambda x, w, m, s: None, "returned None"),

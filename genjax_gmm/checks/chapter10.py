@@ -42,6 +42,12 @@ def _incremental_log_weight(x, weights, means, stds):
     return logsumexp(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
 
 
+def _without_normalising_constant(x, weights, means, stds):
+    stds = np.asarray(stds, dtype=float)
+    log_density = -np.log(stds) - (x - np.asarray(means)) ** 2 / (2 * stds**2)  # no −½ log 2π
+    return logsumexp(np.log(weights) + log_density, axis=-1)
+
+
 def _variance_as_std(x, weights, means, stds):
     return _incremental_log_weight(x, weights, means, np.asarray(stds) ** 2)
 
@@ -99,6 +105,8 @@ _INCREMENTAL_WEIGHT = FunctionCheck(
                 "do not keep only the largest."),
         Mistake(_summed_logs, "the point comes from one kind OR the other: add the probabilities π_k N(x; μ_k, σ_k²) "
                 "(logsumexp of their logs), do not add their logs."),
+        Mistake(_without_normalising_constant, "the Gaussian log density is −½ log(2π) − log σ − (x − μ)²/(2σ²): "
+                "your weights lack the constant −½ log(2π) (norm.logpdf includes it)."),
         Mistake(_weight_not_log, "return the log weight, log p(x | θ), not the weight itself."),
         Mistake(_outside_log_space, "your sum is right, but outside log space it underflows far from the "
                 "components: use logsumexp of log π_k + log N(x; μ_k, σ_k²)."),
