@@ -44,7 +44,7 @@ from ..dirichlet_process import ClusterStatistics, DPMMPrior, predictive, seatin
 from ..engine.particles import filter_points, particle_settings
 from ..validation import check_instance, check_magnitude, check_observations
 from .dpmm import PartitionKernel, PartitionState
-from .importance import MIN_PARTICLE_BUCKET
+from .importance import MIN_PARTICLE_DATA_BUCKET
 from .smc import warn_if_collapsed
 
 __all__ = ["PartitionParticles", "DPMMSMCResult", "dpmm_smc"]
@@ -136,7 +136,7 @@ def dpmm_smc(
     centre = float(np.mean(data))
     particles = filter_points(
         PartitionParticles(), data - centre, prior.shifted(centre), settings, sampler="dpmm_smc",
-        min_bucket=MIN_PARTICLE_BUCKET,
+        min_bucket=MIN_PARTICLE_DATA_BUCKET,
     )
     warn_if_collapsed("dpmm_smc", particles, data, settings.num_particles)
     states = particles.states
