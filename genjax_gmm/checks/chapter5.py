@@ -1,32 +1,45 @@
 """Checks for Chapter 5, Gaussian mixture models.
 
-* 5.1: the bento mixture density at 499 g, p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with ``BENTO``'s
-  parameters (0.7·N(499; 500, 2²) + 0.3·N(499; 350, 2²) ≈ 0.1232 per gram).
+Kinds are numbered as in the chapter: by weight, lightest first (hamburger 0, tonkatsu 1; coffee
+blends weakest first), the order every relabelled result of the package has. (``gg.TONKATSU = 0``
+and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
+
+* 5.1: the sloppy kitchen's mixture density at 420 g, p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with
+  π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g (``SLOPPY_KITCHEN``): both kinds contribute
+  (0.3·N(420; 350, 20²) ≈ 1.31·10⁻⁵ and 0.7·N(420; 500, 20²) ≈ 0.47·10⁻⁵ per gram).
 * 5.2: the effective sample size 1 / Σᵢ w̄ᵢ² of five importance log weights near −1000, where
   w̄ᵢ = exp(ℓᵢ − logsumexp(ℓ)) (exponentiating ℓᵢ directly underflows to 0/0).
 * 5.3: code: ``draw_kinds(key, x, weights, means, variances)``, the kinds-given-parameters block
   of Gibbs sampling, z_i ~ P(z_i = k | π, μ, σ², x_i) ∝ π_k N(x_i; μ_k, σ²_k) independently for every
-  point. Judged by behaviour (``behaviour.FunctionCheck``): on data and parameters the notebook
-  never shows (``_HIDDEN``), how often each point gets each kind over 4,000 fixed keys must agree
-  with the reference's; typical mistakes (the variance passed where a standard deviation is
-  taken, the weights forgotten, probabilities passed as logits, the most probable kind instead of
-  a draw, labels from 1) get their own hint.
+  point. Judged by behaviour (``behaviour.FunctionCheck``) on two hidden problems (``_HIDDEN``), over
+  10,000 fixed keys: how often each point gets each kind (the second problem's weights 0.90, 0.08,
+  0.02 make a square root of the weights or tempered logits move them by many standard errors), how
+  often two points with the same weight share a kind (Σₖ pₖ², where one uniform shared by all points
+  gives 1), and a point whose kind is certain (exactly, on every key). Typical mistakes (the
+  variance passed where a standard deviation is taken, the −½ log σ² term dropped, the weights
+  forgotten, probabilities passed as logits, the most probable kind instead of a draw, labels from
+  1) get their own hint.
 * 5.4: label switching (multiple choice), asked before the chapter explains it: chains whose
-  "component 0" has mean 500 g or 350 g found the same two kinds with swapped labels.
-* 5.5: every cup's posterior blend probabilities, one row per cup and one column per blend,
-  blends from weakest to strongest. The blends are about 19 standard deviations apart, so the
-  posterior agrees with Bayes' rule at the café's known blend parameters (``COFFEE``) to far
-  better than 0.02.
+  "component 0" has mean 500 g or 350 g describe the same posterior with the labels swapped ("c").
+* 5.5: the coffee with a 31st cup of 100 mg: every cup's posterior blend probabilities, one row
+  per cup and one column per blend, weakest first. The 30 cups' blends are certain (the blends are
+  about 19 standard deviations apart), so their rows are Bayes' rule at the café's blends
+  (``COFFEE``); the new cup's row is exact given them, from the collapsed log joint of its three
+  possible blends under ``COFFEE_PRIOR`` (0.171, 0.829, 0). Entries must be within 0.02. A row 30
+  of chains that never moved the cup, of known blends (0.5, 0.5, 0) or of labels left unsorted
+  gets its hint.
 
-5.1 and 5.2 ask for 3 significant figures (``SIGNIFICANT_FIGURES``). Each check computes its
-expected answer itself, with the standard library from the exercise's numbers (stated here as
-constants) for 5.1 and 5.2, by its own reference implementation for 5.3 and by Bayes' rule with
-the known blends for 5.5, independently of the notebook. A wrong answer that reproduces a common
-mistake gets a hint about that mistake.
+5.1 and 5.2 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), and their answers rounded to
+2 are more than one unit of the third figure off, so a rounding that is too coarse is told so. Each
+check computes its expected answer itself, with the standard library from the exercise's numbers
+(stated here as constants) for 5.1 and 5.2, by its own reference implementation for 5.3 and by
+Bayes' rule and the collapsed log joint for 5.5, independently of the notebook. A wrong answer that
+reproduces a common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -35,7 +48,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.stats import norm
 
-from .. import BENTO, COFFEE, COFFEE_CAFFEINE, category_posterior
+from .. import COFFEE, COFFEE_CAFFEINE, GMMPrior, MixtureParameters, category_posterior, collapsed_log_joint
 from . import (
     Feedback,
     check_choice,
@@ -46,11 +59,14 @@ from . import (
     read_array,
     unanswered,
 )
-from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, read_output, sample_mean
+from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, read_output, sample_mean
 
 __all__ = [
+    "SLOPPY_KITCHEN",
     "DENSITY_POINT",
     "LOG_WEIGHTS",
+    "NEW_CUP",
+    "COFFEE_PRIOR",
     "BLEND_PROBABILITY_TOLERANCE",
     "SIGNIFICANT_FIGURES",
     "exercise_5_1",
@@ -60,14 +76,23 @@ __all__ = [
     "exercise_5_5",
 ]
 
-DENSITY_POINT = 499.0
-"""Exercise 5.1: evaluate the bento mixture density at this weight (g)."""
+SLOPPY_KITCHEN = MixtureParameters(weights=(0.3, 0.7), means=(350.0, 500.0), stds=(20.0, 20.0))
+"""Exercise 5.1: the kitchen next door, hamburger (350 g) first, ten times sloppier than Chibany's."""
 
-LOG_WEIGHTS = (-1002.0, -1000.0, -1001.0, -1003.5, -1000.5)
+DENSITY_POINT = 420.0
+"""Exercise 5.1: evaluate the sloppy kitchen's mixture density at this weight (g)."""
+
+LOG_WEIGHTS = (-1000.9, -1000.0, -1002.5, -1004.0, -1000.2)
 """Exercise 5.2: unnormalised log importance weights of five particles."""
 
+NEW_CUP = 100.0
+"""Exercise 5.5: the caffeine (mg) of a 31st cup, between the weakest and the middle blend."""
+
+COFFEE_PRIOR = GMMPrior(concentration=1.0, mean_loc=125.0, mean_scale=40.0, var_shape=2.0, var_scale=10.0)
+"""Exercise 5.5: the prior the chapter states for the coffee (its ``coffee_prior``)."""
+
 BLEND_PROBABILITY_TOLERANCE = 0.02
-"""Exercise 5.5: largest accepted difference from P(blend | cup) at the known blends."""
+"""Exercise 5.5: largest accepted difference from the exact P(blend | cups)."""
 
 SIGNIFICANT_FIGURES = 3
 """Exercises 5.1 and 5.2: answers pass to this many significant figures."""
@@ -92,21 +117,29 @@ def _effective_sample_size(log_weights: Sequence[float]) -> float:
 
 
 def exercise_5_1(density) -> Feedback:
-    """p(499) for the bento mixture: Σₖ πₖ N(499; μₖ, σₖ²)."""
-    x = DENSITY_POINT
-    terms = [w * _normal_pdf(x, m, s) for w, m, s in zip(BENTO.weights, BENTO.means, BENTO.stds)]
+    """p(420) for the sloppy kitchen: Σₖ πₖ N(420; μₖ, σₖ²)."""
+    x, (weights, means, stds) = DENSITY_POINT, SLOPPY_KITCHEN
+    gaussians = [_normal_pdf(x, m, s) for m, s in zip(means, stds)]
+    terms = [w * g for w, g in zip(weights, gaussians)]
     expected = math.fsum(terms)
-    tonkatsu_unweighted = _normal_pdf(x, BENTO.means[0], BENTO.stds[0])
     mistakes = {
-        math.fsum(_normal_pdf(x, m, s) for m, s in zip(BENTO.means, BENTO.stds)): (
-            "that is N(499; 500, 2²) + N(499; 350, 2²); multiply each component by its weight πₖ."
+        math.fsum(gaussians): "that is N(420; 350, 20²) + N(420; 500, 20²); multiply each kind's density by its "
+        "weight πₖ.",
+        math.fsum(w * _normal_pdf(x, m, s**2) for w, m, s in zip(weights, means, stds)): (
+            "you used the variance σ² = 400 g² where the normal density needs the standard deviation σ = 20 g."
         ),
-        math.fsum(w * _normal_pdf(x, m, s**2) for w, m, s in zip(*BENTO)): (
-            "you used the variance σ² = 4 where the normal density needs the standard deviation σ = 2."
+        terms[0]: "that is only the hamburger term; at 420 g the tonkatsu kind contributes too: "
+        "add π₁ N(420; 500, 20²).",
+        terms[1]: "that is only the tonkatsu term; at 420 g the hamburger kind contributes too: "
+        "add π₀ N(420; 350, 20²).",
+        weights[1] * gaussians[0] + weights[0] * gaussians[1]: (
+            "the weights are swapped: hamburger (350 g, kind 0) has weight 0.3 and tonkatsu (500 g, kind 1) 0.7."
         ),
-        BENTO.weights[1] * tonkatsu_unweighted: "the tonkatsu component (500 g) has weight 0.7, not 0.3.",
+        expected * math.sqrt(2 * math.pi): "the normal density has the factor 1/(σ√(2π)); you left out the √(2π).",
+        expected * stds[0]: "the normal density has the factor 1/(σ√(2π)); you left out the 1/σ.",
+        math.log(expected): "that is the log of the density, log p(420); the exercise asks for p(420) itself.",
     }
-    hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.7, 0.3), μ = (500, 350) g, σ = (2, 2) g."
+    hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g, hamburger first."
     return check_number(
         "5.1",
         density,
@@ -122,12 +155,15 @@ def exercise_5_2(effective_sample_size) -> Feedback:
     """The ESS 1 / Σᵢ w̄ᵢ² of ``LOG_WEIGHTS``."""
     expected = _effective_sample_size(LOG_WEIGHTS)
     shifted = [math.exp(v - max(LOG_WEIGHTS)) for v in LOG_WEIGHTS]
+    normalised = [math.exp(v - _log_sum_exp(LOG_WEIGHTS)) for v in LOG_WEIGHTS]
     mistakes = {
         float(len(LOG_WEIGHTS)): "that is the number of particles; unequal weights make the ESS smaller.",
         1 / math.fsum(w**2 for w in shifted): (
             "normalise the weights first (w̄ᵢ = wᵢ / Σⱼ wⱼ) so that they sum to 1."
         ),
-        1.0: "1 is the ESS when one particle has all the weight; these weights are closer than that.",
+        1.0: "1 / Σᵢ w̄ᵢ is always 1, since normalised weights sum to 1: the ESS squares them, 1 / Σᵢ w̄ᵢ². "
+        "(An ESS of exactly 1 would mean one particle has all the weight.)",
+        math.fsum(w**2 for w in normalised): "that is Σᵢ w̄ᵢ²; the ESS is its reciprocal, 1 / Σᵢ w̄ᵢ².",
     }
     hint = (
         "subtract the largest log weight before exponentiating (log-sum-exp), normalise, "
@@ -143,12 +179,19 @@ def exercise_5_2(effective_sample_size) -> Feedback:
     )
 
 
-# Exercise 5.3: the kinds-given-parameters block, on inputs the notebook never shows. Three kinds
-# with unequal weights and variances, so that each typical mistake changes how often some point
-# gets some kind by far more than chance (tests/test_checks_chapter5.py measures the margins).
-_HIDDEN_X = jnp.array([-1.2, 0.4, 1.3, 2.6, 3.9])
-_HIDDEN = (jnp.array([0.5, 0.3, 0.2]), jnp.array([0.0, 1.5, 3.5]), jnp.array([0.3, 2.5, 0.2]))
-_KEYS = jax.random.split(jax.random.key(53), 4_000)
+# Exercise 5.3: the kinds-given-parameters block, on two problems the notebook never shows, both
+# with 5 points and 3 kinds (one compiled program). The first has unequal weights and variances;
+# the second lopsided weights, two pairs of equal points (do they share a kind as often as
+# independent draws would?) and a point far out whose kind is certain. Each typical mistake moves
+# some frequency by far more than chance (tests/test_checks_chapter5.py measures the margins).
+_HIDDEN_X = (jnp.array([-1.2, 0.4, 1.3, 2.6, 3.9]), jnp.array([0.8, 0.8, 2.0, 2.0, 20.0]))
+_HIDDEN = (
+    (jnp.array([0.5, 0.3, 0.2]), jnp.array([0.0, 1.5, 3.5]), jnp.array([0.3, 2.5, 0.2])),
+    (jnp.array([0.90, 0.08, 0.02]), jnp.array([0.0, 1.0, 2.5]), jnp.array([1.0, 1.0, 0.05])),
+)
+_PAIRS = ((0, 1), (2, 3))  # equal points of the second problem
+_CERTAIN = (4, 1)  # the second problem's point at 20 is of kind 1 (the others' log odds below −17)
+_KEYS = jax.random.split(jax.random.key(53), 10_000)
 
 
 def _log_joint(x, weights, means, scales):
@@ -162,6 +205,11 @@ def _draw_kinds(key, x, weights, means, variances):
 
 def _variance_as_scale(key, x, weights, means, variances):
     return jax.random.categorical(key, _log_joint(x, weights, means, variances), axis=-1)
+
+
+def _without_log_variance(key, x, weights, means, variances):
+    logits = jnp.log(weights) - 0.5 * (x[:, None] - means) ** 2 / variances
+    return jax.random.categorical(key, logits, axis=-1)
 
 
 def _without_weights(key, x, weights, means, variances):
@@ -182,17 +230,28 @@ def _labels_from_one(key, x, weights, means, variances):
 
 
 def _kinds_behaviour(draw_kinds):
-    draws = cheap_jit(jax.vmap(draw_kinds, in_axes=(0, None, None, None, None)))(_KEYS, _HIDDEN_X, *_HIDDEN)
-    one_call = np.shape(draws)[1:] if hasattr(draws, "shape") else None
-    if one_call is not None and one_call != _HIDDEN_X.shape:
-        raise Unusable(f"for {_HIDDEN_X.size} points your function returned an array of shape {one_call}; "
-                       f"expected one kind per point, shape {_HIDDEN_X.shape}.")
-    kinds = read_output(draws, (_KEYS.shape[0], _HIDDEN_X.size), "one kind per point (whole numbers)", integer=True)
-    return {
-        f"how often the point at {x:g} gets kind {k}": sample_mean(kinds[:, i] == k)
-        for i, x in enumerate(_HIDDEN_X.tolist())
-        for k in range(len(_HIDDEN[0]))
-    }
+    run = cheap_jit(jax.vmap(draw_kinds, in_axes=(0, None, None, None, None)))
+    behaviour = {}
+    for problem, (x, parameters) in enumerate(zip(_HIDDEN_X, _HIDDEN), start=1):
+        draws = run(_KEYS, x, *parameters)
+        one_call = np.shape(draws)[1:] if hasattr(draws, "shape") else None
+        if one_call is not None and one_call != x.shape:
+            raise Unusable(f"for {x.size} points your function returned an array of shape {one_call}; "
+                           f"expected one kind per point, shape {x.shape}.")
+        kinds = read_output(draws, (_KEYS.shape[0], x.size), "one kind per point (whole numbers)", integer=True)
+        for i, value in enumerate(x.tolist()):
+            point = f"in problem {problem}, point {i} (at {value:g})"
+            if problem == 2 and i == _CERTAIN[0]:
+                share = np.mean(kinds[:, i] == _CERTAIN[1])
+                behaviour[f"{point}, whose kind is certain: how often it gets kind {_CERTAIN[1]}"] = exact(share)
+                continue
+            for k in range(len(parameters[0])):
+                behaviour[f"{point}: how often it gets kind {k}"] = sample_mean(kinds[:, i] == k)
+        if problem == 2:
+            for i, j in _PAIRS:
+                behaviour[f"in problem 2, how often points {i} and {j} (both at {x[i]:g}) share a kind"] = sample_mean(
+                    kinds[:, i] == kinds[:, j])
+    return behaviour
 
 
 _DRAW_KINDS = FunctionCheck(
@@ -201,6 +260,8 @@ _DRAW_KINDS = FunctionCheck(
     behaviour=_kinds_behaviour,
     mistakes=[
         Mistake(_variance_as_scale, "norm.logpdf takes the standard deviation σ_k: pass jnp.sqrt(variances)."),
+        Mistake(_without_log_variance, "the log density of N(x; μ, σ²) has the term −½ log(2πσ²) as well as "
+                "−(x − μ)²/(2σ²); with unequal variances it matters (norm.logpdf includes it)."),
         Mistake(_without_weights, "the prior term is missing: add log π_k (jnp.log(weights)) to each log density."),
         Mistake(_probabilities_as_logits, "jax.random.categorical takes log probabilities (logits): do not "
                 "exponentiate them, or pass jnp.log of the probabilities."),
@@ -211,7 +272,8 @@ _DRAW_KINDS = FunctionCheck(
     signature="draw_kinds(key, x, weights, means, variances)",
     what="a function draw_kinds(key, x, weights, means, variances)",
     hint="for every point i and kind k, the logit log π_k + log N(x_i; μ_k, σ²_k), an (n, K) table "
-    "(x[:, None] against the K means), then one jax.random.categorical draw per row.",
+    "(x[:, None] against the K means), then one jax.random.categorical draw per row: each point's kind "
+    "drawn independently of the others'.",
 )
 
 
@@ -220,30 +282,63 @@ def exercise_5_3(draw_kinds) -> Feedback:
     return _DRAW_KINDS(draw_kinds)
 
 
-
 def exercise_5_4(answer) -> Feedback:
-    """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the labels are swapped ("b")."""
+    """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the same posterior with swapped labels ("c")."""
     hints = {
-        "a": "the chains' log joint densities agree (R-hat below 1.01); look at what the label '0' refers to in each.",
-        "c": "each chain still sees two kinds, one near 350 g and one near 500 g; compare the chains' μ₁.",
-        "d": "the model is symmetric in its labels whatever the prior on the means; which kind is "
+        "a": "look at the chains' μ₀ traces: do the chains near 350 g drift towards 500 g as they run? "
+        "Compare what the label '0' refers to in each chain.",
+        "b": "count the kinds each chain sees: one near 350 g and one near 500 g, in every chain.",
+        "d": "the model treats its labels alike whatever the prior on the means; which kind is "
         "'component 0' depends only on where a chain started.",
     }
-    return check_choice("5.4", answer, "b", options=_CHOICES, hints=hints)
+    return check_choice("5.4", answer, "c", options=_CHOICES, hints=hints)
+
+
+@functools.cache
+def _exact_blend_probabilities() -> np.ndarray:
+    """P(blend | 31 cups), weakest blend first: Bayes' rule at the known blends for the 30 cups,
+    whose blends are certain, and for the new cup its three possible blends weighed by the collapsed
+    log joint with the others' blends fixed."""
+    known = np.asarray(category_posterior(COFFEE_CAFFEINE, *COFFEE))
+    cups = np.append(COFFEE_CAFFEINE, NEW_CUP)
+    blends = known.argmax(axis=1)
+    log_joint = np.array([collapsed_log_joint(cups, np.append(blends, k), 3, COFFEE_PRIOR) for k in range(3)])
+    expected = np.vstack([known, np.exp(log_joint - np.logaddexp.reduce(log_joint))])
+    expected.setflags(write=False)  # computed once, shared by every call
+    return expected
 
 
 _BLEND_HINT = (
-    "result.kind_probabilities() of gg.collapsed_gibbs, or gg.assignment_probabilities(result) of gg.gibbs, "
-    "gives one row per cup."
+    "add the 100 mg cup to the 30 cups, run a sampler whose chains can move it between blends (§12) with K = 3 "
+    "and check its diagnostics; kind_probabilities() of gg.collapsed_gibbs, or gg.assignment_probabilities of "
+    "gg.gibbs, gives one row per cup, blends ordered by mean."
 )
 
 
+def _blend_hint(answer: np.ndarray, expected: np.ndarray, cup: int) -> str:
+    """The hint for a wrong array of the right shape: label switching, or the new cup's row."""
+    tolerance = BLEND_PROBABILITY_TOLERANCE
+    mixing, *_ = np.linalg.lstsq(expected, answer, rcond=None)  # answer ≈ expected · mixing?
+    labels_mixed = not np.allclose(mixing, np.eye(3), atol=0.1) and not np.allclose(mixing, 1 / 3, atol=0.1)
+    if labels_mixed and np.all(np.abs(expected @ mixing - answer) <= tolerance):
+        return ("your columns mix the blends: label switching. Sort the blends by mean in every draw before "
+                "averaging (gg.assignment_probabilities does that relabelling), so that column 0 is the weakest.")
+    if cup == expected.shape[0] - 1:
+        known = np.asarray(category_posterior(NEW_CUP, *COFFEE))
+        if np.all(np.abs(answer[cup] - known) <= tolerance):
+            return ("that is Bayes' rule with the blends' parameters known; here they are learned, and widening a "
+                    "blend to take the 100 mg cup costs its other cups density (§12).")
+        return ("the other cups are right; the 100 mg cup's row is not. Chains that settle it in one blend and "
+                "never move it (like §12's blocked chains) give 0, 1 or the fraction of chains that started each "
+                "way: look at R-hat and the sampler's warning, and use a sampler that can move it.")
+    return _BLEND_HINT
+
+
 def exercise_5_5(blend_probabilities) -> Feedback:
-    """P(blend k | data) for every cup, one row per cup, blends ordered by mean caffeine. A wrong
-    entry is named by its cup and blend; rows that are right up to the order of the blends are
-    label switching."""
-    expected = np.asarray(category_posterior(COFFEE_CAFFEINE, *COFFEE))
-    what = "an array with one row per cup and one column per blend"
+    """P(blend k | cups) for every cup and the 100 mg one, one row per cup, blends ordered by mean
+    caffeine. A wrong entry is named by its cup and blend."""
+    expected = _exact_blend_probabilities()
+    what = "an array with one row per cup (31) and one column per blend"
     if blend_probabilities is None:
         return unanswered("5.5", what)
     answer = read_array(blend_probabilities)
@@ -251,6 +346,9 @@ def exercise_5_5(blend_probabilities) -> Feedback:
         return incorrect("5.5", f"expected {what}, got {describe(blend_probabilities)}.", _BLEND_HINT)
     if answer.shape == expected.T.shape:
         return incorrect("5.5", f"shape {answer.shape} is transposed.", "one row per cup, one column per blend.")
+    if answer.shape == (expected.shape[0] - 1, expected.shape[1]):
+        return incorrect("5.5", f"shape {answer.shape} has a row for each of the 30 cups only.",
+                         f"append the {NEW_CUP:g} mg cup to the data: 31 cups, 31 rows.")
     if answer.shape != expected.shape:
         return incorrect("5.5", f"expected {what}, shape {expected.shape}, got shape {answer.shape}.", _BLEND_HINT)
     if not np.all(np.isfinite(answer)):
@@ -263,11 +361,7 @@ def exercise_5_5(blend_probabilities) -> Feedback:
     if np.all(error <= BLEND_PROBABILITY_TOLERANCE):
         return correct("5.5")
     cup, blend = np.unravel_index(int(np.argmax(error)), error.shape)
-    problem = (f"row {cup}, column {blend} (cup {cup}, {COFFEE_CAFFEINE[cup]:g} mg; blend {blend}) is "
+    caffeine = np.append(COFFEE_CAFFEINE, NEW_CUP)[cup]
+    problem = (f"row {cup}, column {blend} (cup {cup}, {caffeine:g} mg; blend {blend}) is "
                f"{answer[cup, blend]:.3f}, expected about {expected[cup, blend]:.3f}.")
-    if np.allclose(np.sort(answer, axis=1), np.sort(expected, axis=1), atol=BLEND_PROBABILITY_TOLERANCE):
-        hint = ("each row is right up to the order of its columns: label switching. Sort the blends by mean "
-                "first (gg.assignment_probabilities does that relabelling), so that column 0 is the weakest.")
-    else:
-        hint = _BLEND_HINT
-    return incorrect("5.5", problem, hint)
+    return incorrect("5.5", problem, _blend_hint(answer, expected, int(cup)))
