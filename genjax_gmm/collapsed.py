@@ -18,8 +18,8 @@ together with its members, which is what strands the blocked sampler (``gibbs``)
 could belong to either of two tight kinds. The sampler runs in NumPy on the host (no compilation);
 each step costs O(chains · K · grid).
 
-Summed over all K^N assignments, log p(z, x) gives the exact evidence log p(x) of tiny data sets
-(``exact_log_evidence``), the line below which every variational bound stays (Chapter 9).
+Summed over every assignment, log p(z, x) gives the exact evidence log p(x) of small data sets
+(``evidence.log_evidence``), the line below which every variational bound stays (Chapter 9).
 
 The grid's spacing follows the data size. In t = log σ² a group of m points has an integrand of
 width about w = (a + (m − 1)/2)^(−1/2), and the trapezoid rule's relative error on a smooth peak
@@ -49,16 +49,10 @@ from .engine.mcmc import chain_settings
 from .models import GMMPrior
 from .validation import check_instance, check_observations, check_positive_int
 
-__all__ = ["CollapsedResult", "group_log_evidence", "collapsed_log_joint", "exact_log_evidence", "collapsed_gibbs"]
+__all__ = ["CollapsedResult", "group_log_evidence", "collapsed_log_joint", "collapsed_gibbs"]
 
 MIN_GRID_POINTS = 257
 """The fewest points of the log σ² grid (trapezoid rule; the integrand is smooth and decays fast at both ends)."""
-
-MAX_ENUMERATED_ASSIGNMENTS = 200_000
-"""``exact_log_evidence`` sums over at most this many assignments K^N (3^11 = 177,147)."""
-
-ENUMERATION_CHUNK = 4096
-"""Assignments evaluated together by ``exact_log_evidence`` (bounds its memory: chunk × K × grid floats)."""
 
 GRID_POINTS_PER_WIDTH = 2
 """Grid points per width of the narrowest integrand a group of the data can have (module docstring)."""
@@ -152,31 +146,6 @@ def collapsed_log_joint(data, assignments, num_components, prior: GMMPrior) -> f
     counts, sums, squares = _statistics(data - prior.mean_loc, z, num_components)
     grid = _log_variance_grid(data, prior)
     return float(_log_urn(counts, prior.concentration) + _group_log_evidence(counts, sums, squares, prior, grid).sum())
-
-
-def exact_log_evidence(data, num_components, prior: GMMPrior) -> float:
-    """log p(x | K) = log Σ_z p(z, x | K), summed over all K^N assignments z (``collapsed_log_joint``
-    for each): the exact evidence of tiny data sets, the line that a variational bound stays below.
-    ``ValueError`` when K^N exceeds ``MAX_ENUMERATED_ASSIGNMENTS``."""
-    data, num_components, prior = _checked(data, num_components, prior)
-    count = num_components**data.size
-    if count > MAX_ENUMERATED_ASSIGNMENTS:
-        raise ValueError(
-            f"data and num_components give {num_components}^{data.size} = {count} assignments to enumerate, "
-            f"more than {MAX_ENUMERATED_ASSIGNMENTS}: use fewer points or components"
-        )
-    centred, grid = data - prior.mean_loc, _log_variance_grid(data, prior)
-    powers = num_components ** np.arange(data.size)
-    totals = []
-    for start in range(0, count, ENUMERATION_CHUNK):
-        indices = np.arange(start, min(start + ENUMERATION_CHUNK, count))
-        assignments = (indices[:, None] // powers) % num_components  # the digits of each index in base K
-        counts, sums, squares = _statistics(centred, assignments, num_components)
-        log_joint = _log_urn(counts, prior.concentration) + _group_log_evidence(counts, sums, squares, prior, grid).sum(
-            axis=-1
-        )
-        totals.append(_logsumexp(log_joint))
-    return float(_logsumexp(np.array(totals)))
 
 
 @dataclasses.dataclass(frozen=True)

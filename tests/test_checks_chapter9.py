@@ -110,7 +110,7 @@ def test_exercise_9_2():
     two = numpy_cavi(bentos, [350.0, 500.0], prior)[1][-1]
     expected = check._elbos()[check.ELBO_COMPONENTS]
     assert expected == pytest.approx(three, abs=1e-6)
-    assert expected < gg.exact_log_evidence(bentos, check.ELBO_COMPONENTS, check.BENTO_PRIOR)
+    assert expected < gg.log_evidence(bentos, check.ELBO_COMPONENTS, check.BENTO_PRIOR)
     assert abs(two - three) > 0.5  # the K = 2 mistake is distinguishable at 1 decimal
     assert_check_behaves(check.exercise_9_2, round(three, check.ELBO_DECIMALS), [round(two, 1), -three])
     assert_incorrect(check.exercise_9_2(round(two, 1)), "K = 2")

@@ -177,16 +177,11 @@ def sampler(data, num_components, prior, num_chains=1):
 
 
 @pytest.mark.parametrize("num_components", [1, 2, 3])
-def test_exact_log_evidence_matches_the_enumeration_reference(num_components):
+def test_log_evidence_matches_the_enumeration_reference(num_components):
     # another implementation (tests/harness/exact_gmm.py: each group's evidence by adaptive quadrature)
     fields = Prior(PRIOR.concentration, PRIOR.mean_loc, PRIOR.mean_scale, PRIOR.var_shape, PRIOR.var_scale)
     reference = exact_posterior(SIX, num_components, fields).log_marginal_likelihood
-    assert gg.exact_log_evidence(SIX, num_components, PRIOR) == pytest.approx(reference, abs=1e-7)
-
-
-def test_exact_log_evidence_refuses_too_many_assignments():
-    with pytest.raises(ValueError, match="assignments to enumerate"):
-        gg.exact_log_evidence(np.arange(20.0), 2, PRIOR)
+    assert gg.log_evidence(SIX, num_components, PRIOR) == pytest.approx(reference, abs=1e-7)
 
 
 def test_every_conditional_of_a_sweep_is_exact():
@@ -402,8 +397,6 @@ def test_a_run_that_mixes_is_not_warned_about():
         (lambda: gg.collapsed_log_joint(SIX, np.zeros(5, int), 2, PRIOR), "assignments"),
         (lambda: gg.collapsed_log_joint(SIX, np.full(6, 2), 2, PRIOR), "assignments"),
         (lambda: gg.group_log_evidence([], PRIOR), "points"),
-        (lambda: gg.exact_log_evidence(SIX, 0, PRIOR), "num_components"),
-        (lambda: gg.exact_log_evidence(SIX, 2, (1.0, 0.0, 1.0, 2.0, 1.0)), "prior"),
     ],
 )
 def test_bad_input_is_refused_with_the_argument_named(call, message):
