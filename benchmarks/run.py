@@ -30,9 +30,12 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
 7. The Dirichlet-process mixture on the 82 galaxies (``--only dpmm``): ``dpmm_gibbs``'s time and
    posterior over the number of kinds beside scikit-learn's variational DP mixture, with the same
    base measure, whose fits each give one number (components with weight > 1 %).
+8. Sequential Monte Carlo (``--only smc``): the spread over keys of ``gg.smc``'s log-evidence
+   estimate beside importance sampling's (full and marginal) at equal wall time, on the bentos
+   (exact reference) and the coffee; target SMC's sd ≤ 1/10 of joint IS's.
 
 ``--only SECTION …`` runs some sections (names: throughput, ess, em, importance, notebooks,
-multivariate, dpmm).
+multivariate, dpmm, smc, variational).
 
 Timings take the best of a few repeats (the machine may be shared); compile time is the first
 call's time minus the best steady call.
@@ -49,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -409,6 +413,67 @@ def importance_particles_per_second(config: Config) -> list[str]:
     return rows
 
 
+SMC_SPREAD_RATIO = 0.1  # SMC's spread of log p̂(x) over keys at most this fraction of joint IS's
+
+
+def _spread_at_equal_time(name, sampler, num_particles, num_keys, repeats, reference_seconds) -> tuple:
+    """Particles that take ``reference_seconds`` (two rounds of timing and rescaling from
+    ``num_particles``; none without a reference), then the mean and sd of log p̂(x) over ``num_keys``
+    keys at that many particles."""
+    matched = num_particles
+    _, seconds, _ = timed(lambda: sampler(jax.random.key(0), matched), repeats)
+    for _ in range(2 if reference_seconds else 0):
+        matched = max(int(matched * reference_seconds / seconds), 1)
+        _, seconds, _ = timed(lambda: sampler(jax.random.key(0), matched), repeats)
+    estimates = np.array([sampler(jax.random.key(i), matched).log_marginal_likelihood for i in range(num_keys)])
+    return name, matched, seconds, estimates
+
+
+def smc_versus_importance(config: Config) -> list[str]:
+    """Table 8: the spread over keys of log p̂(x) of ``gg.smc`` (2,000 particles, one Gibbs sweep per
+    resampling) against importance sampling from the prior, full and marginal, each given the wall
+    time of one SMC run (its particle count calibrated by a timing), beside the reference value:
+    exact for the bentos (z* and its mirror image, Chapter 6), for the coffee (3³⁰ assignments) the
+    mean of 5 SMC runs of 50,000 particles and 5 sweeps. Target: SMC's sd ≤ 1/10 of joint IS's.
+    Also SMC's particle-steps per second (P × N / s)."""
+    num_keys = 5 if config is QUICK else 20
+    rows = ["| data (K) | sampler | particles | seconds per run | mean log p̂(x) | sd over keys | reference log p(x) "
+            "| particle-steps/s |", "|" + "---|" * 8]
+    bento_exact = np.log(2) + gg.collapsed_log_joint(gg.MYSTERY_BENTO_WEIGHTS, (gg.MYSTERY_BENTO_WEIGHTS > 425)
+                                                     .astype(int), 2, BENTO_PRIOR)
+    verdicts = []
+    for label, data, num_components, prior in [("bentos (2)", gg.MYSTERY_BENTO_WEIGHTS, 2, BENTO_PRIOR),
+                                               ("coffee (3)", gg.COFFEE_CAFFEINE, 3, COFFEE_PRIOR)]:
+        def smc(key, num_particles, sweeps=1, data=data, num_components=num_components, prior=prior):
+            return gg.smc(key, data, num_components, prior, num_particles=num_particles, rejuvenation_sweeps=sweeps)
+
+        def importance(sampler, data=data, num_components=num_components, prior=prior):
+            return lambda key, num_particles: sampler(key, data, num_components, prior, num_particles, 100)
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gg.ImportanceWarning)
+            if data is gg.MYSTERY_BENTO_WEIGHTS:
+                reference = f"{bento_exact:.3f} (exact)"
+            else:
+                long_runs = [smc(jax.random.key(100 + i), 50_000, 5).log_marginal_likelihood for i in range(5)]
+                reference = f"{np.mean(long_runs):.3f} ± {np.std(long_runs, ddof=1) / np.sqrt(5):.3f} (SMC 5×5·10⁴)"
+            smc_row = _spread_at_equal_time("smc", smc, 2000, num_keys, config.repeats, None)
+            results = [smc_row] + [
+                _spread_at_equal_time(name, importance(sampler), 10**5, num_keys, config.repeats, smc_row[2])
+                for name, sampler in [("importance_resampling", importance_resampling),
+                                      ("marginal_importance_resampling", marginal_importance_resampling)]
+            ]
+        for name, num_particles, seconds, estimates in results:
+            steps = f"{num_particles * data.size / seconds:.3g}" if name == "smc" else ""
+            rows.append(f"| {label} | {name} | {num_particles:,} | {seconds:.3f} | {estimates.mean():.3f} "
+                        f"| {estimates.std(ddof=1):.3f} | {reference} | {steps} |")
+            print(rows[-1], flush=True)
+        ratio = results[0][3].std(ddof=1) / results[1][3].std(ddof=1)
+        verdicts.append(f"{label}: SMC's sd / joint IS's sd = {ratio:.3f} (target ≤ {SMC_SPREAD_RATIO}) "
+                        f"{verdict(ratio <= SMC_SPREAD_RATIO)}")
+    return rows + [""] + verdicts
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 REFERENCE_WORKLOAD = """
@@ -547,6 +612,7 @@ SECTIONS = {
     ),
     "dpmm": ("Dirichlet-process mixture of the galaxies: collapsed Gibbs against variational inference",
              dpmm_versus_variational),
+    "smc": ("Sequential Monte Carlo against importance sampling at equal wall time", smc_versus_importance),
     "variational": ("Variational inference (Chapter 9): mv.cavi against scikit-learn per fit, advi",
                     variational_tables),
 }

@@ -58,7 +58,7 @@ value for value. MASS's documentation notes that the 78th value, 26690, should b
 Postman et al. list an 83rd galaxy (5607 km/s) which Roeder omitted; like most of the literature
 we keep the data as MASS has them. Published measurements, distributed with MASS under the GPL."""
 
-OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time (min)")
+OLD_FAITHFUL_COLUMNS = ("eruption duration (min)", "waiting time to the next eruption (min)")
 
 OLD_FAITHFUL: np.ndarray = np.array(
     [
@@ -100,9 +100,9 @@ OLD_FAITHFUL: np.ndarray = np.array(
     dtype=np.float64,
 )
 """272 eruptions of the Old Faithful geyser (Yellowstone National Park), one row each, in the
-order of R's ``datasets::faithful``: eruption duration (minutes, three decimals)
-and waiting time to this eruption (minutes). Two kinds of eruption, short-after-short-wait and
-long-after-long-wait, make it the classic 2-D mixture.
+order of R's ``datasets::faithful``: eruption duration (minutes, three decimals) and waiting
+time to the next eruption (minutes; R's ``?faithful``). Two kinds of eruption, short ones
+followed by short waits and long ones by long waits, make it the classic 2-D mixture.
 
 Source: Azzalini, A. and Bowman, A. W. (1990), "A look at some data on the Old Faithful
 geyser", Applied Statistics 39, 357–365, as distributed with R (``faithful``, R's datasets

@@ -119,8 +119,11 @@ def results(result):
 
 
 def _relabelled(name: str, result):
-    """The result with its components ordered by mean; a partition's labels have no order."""
-    return result if name == "dpmm_gibbs" else relabel_by_mean(result)
+    """The result relabelled as the export does: vector means matched to a reference, scalar means
+    ordered; a partition's labels have no order."""
+    if name == "dpmm_gibbs":
+        return result
+    return gg.relabel_by_matching(result) if name == "mv.gibbs" else relabel_by_mean(result)
 
 
 def _posterior_arrays(name: str, result) -> dict[str, np.ndarray]:

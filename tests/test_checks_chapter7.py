@@ -1,40 +1,96 @@
 """Chapter 7's exercise checks: right answers pass, None waits, typical mistakes fail with a hint.
 
-The right answers are recomputed here by other routes: the package's ``expected_num_tables`` and
-``seating_logits`` for 7.1 and 7.2, and a longer, differently keyed sampler run for 7.3 (a session
-fixture: it runs once, when a test needs it, not at import in every xdist worker). Odd inputs are
-the robustness battery's (tests/test_checks_robustness.py, which lists every chapter's checks).
+The right answers are recomputed here by other routes: the package's ``expected_num_tables``
+for 7.1; for 7.2, a reseating step that scores every label by the joint probability of the whole
+partition (the CRP probability times each block's marginal likelihood as SciPy's multivariate
+Student-t) and normalises, which is the conditional by definition; for 7.3, the package's
+reweighting of the exact α = 1 posterior. Odd inputs are the robustness battery's
+(tests/test_checks_robustness.py, which lists every chapter's checks).
 """
 
-import jax
+import dataclasses
+import math
+
 import numpy as np
 import pytest
-from feedback_assertions import assert_check_behaves, assert_incorrect
+from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect
+from scipy import stats
 
 import genjax_gmm as gg
 from genjax_gmm.checks import chapter7 as check
 
 EXPECTED_TABLES = gg.expected_num_tables(check.CUSTOMERS, check.ALPHA)
-TABLE_ONE_OFF = np.array([0.3, 0.05, 0.005]) / 0.355  # n_k forgotten
 
 
-@pytest.fixture(scope="session")
-def reseat():
-    """The reseating probabilities of the 4-point example, by the package's seating rule."""
-    logits = gg.seating_logits(
-        np.array([*check.TABLE_SIZES, 0.0]),
-        np.log([*check.PREDICTIVE, 1.0]),
-        np.log(check.PRIOR_PREDICTIVE),
-        check.RESEAT_ALPHA,
-    )
-    return np.asarray(jax.nn.softmax(logits))
+def log_joint(labels, data, prior):
+    """log p(z, x): the CRP probability of the partition and each block's multivariate Student-t."""
+    alpha, m0, kappa, a, b = dataclasses.astuple(prior)
+    blocks = [data[labels == k] for k in np.unique(labels)]
+    total = len(blocks) * math.log(alpha) + math.lgamma(alpha) - math.lgamma(alpha + data.size)
+    for x in blocks:
+        shape = (b / a) * (np.eye(x.size) + np.ones((x.size, x.size)) / kappa)
+        total += math.lgamma(x.size) + stats.multivariate_t(np.full(x.size, m0), shape, df=2 * a).logpdf(x)
+    return total
 
 
-@pytest.fixture(scope="session")
-def coffee_clusters():
-    """P(K | coffee) from a longer run than the check's, with another key."""
-    run = gg.dpmm_gibbs(jax.random.key(60), gg.COFFEE_CAFFEINE, check.COFFEE_PRIOR, num_sweeps=1000, num_chains=4)
-    return np.asarray(gg.posterior_num_clusters(run))
+def reseat_by_the_joint(i, labels, data, prior):
+    """P(z_i = k | z_−i, x) ∝ p(z with z_i = k, x) for each label the others use and the smallest free one."""
+    others = np.delete(labels, i)
+    candidates = [*np.unique(others), min(set(range(data.size)) - set(others.tolist()))]
+    scores = np.array([log_joint(np.where(np.arange(data.size) == i, k, labels), data, prior) for k in candidates])
+    probabilities = np.zeros(data.size)
+    probabilities[candidates] = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    return probabilities
+
+
+def reseat_as_the_notebook_does(i, labels, data, prior):
+    others = np.arange(data.size) != i
+    weights = np.zeros(data.size)
+    for k in np.unique(labels[others]):
+        members = data[others & (labels == k)]
+        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
+        weights[k] = members.size * np.exp(log_p)
+    new = min(set(range(data.size)) - set(labels[others].tolist()))
+    weights[new] = prior.concentration * np.exp(gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
+    return weights / weights.sum()
+
+
+def new_table_last(i, labels, data, prior):
+    """Right, with the new table's probability at the largest free label instead of the smallest."""
+    probabilities = reseat_as_the_notebook_does(i, labels, data, prior)
+    free = sorted(set(range(data.size)) - set(np.delete(labels, i).tolist()))
+    probabilities[free[-1]], probabilities[free[0]] = probabilities[free[0]], 0.0
+    return probabilities
+
+
+def keeps_the_point(i, labels, data, prior):
+    weights = np.zeros(data.size)
+    for k in np.unique(labels):
+        members = data[labels == k]
+        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
+        weights[k] = members.size * np.exp(log_p)
+    weights[min(set(range(data.size)) - set(labels.tolist()))] = prior.concentration * np.exp(
+        gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
+    return weights / weights.sum()
+
+
+def without_sizes(i, labels, data, prior):
+    probabilities = reseat_as_the_notebook_does(i, labels, data, prior)
+    counts = np.bincount(np.delete(labels, i), minlength=data.size)
+    weights = np.where(counts > 0, probabilities / np.maximum(counts, 1), probabilities)
+    return weights / weights.sum()
+
+
+def new_table_weighted_one(i, labels, data, prior):
+    probabilities = reseat_as_the_notebook_does(i, labels, data, prior)
+    probabilities[min(set(range(data.size)) - set(np.delete(labels, i).tolist()))] /= prior.concentration
+    return probabilities / probabilities.sum()
+
+
+def crp_only(i, labels, data, prior):
+    counts = np.bincount(np.delete(labels, i), minlength=data.size).astype(float)
+    counts[min(set(range(data.size)) - set(np.delete(labels, i).tolist()))] = prior.concentration
+    return counts / counts.sum()
 
 
 def test_expected_tables():
@@ -45,24 +101,69 @@ def test_expected_tables():
     assert check.exercise_7_1(np.float32(round(EXPECTED_TABLES, 3)))
 
 
-def test_reseating(reseat):
-    assert_check_behaves(check.exercise_7_2, reseat, [TABLE_ONE_OFF, 2 * reseat, reseat[::-1]])
-    assert_incorrect(check.exercise_7_2(TABLE_ONE_OFF), "number of customers")
-    assert_incorrect(check.exercise_7_2(2 * reseat), "sum to 1")
-    assert check.exercise_7_2(list(np.round(reseat, 3)))
+def test_the_hidden_problems_need_every_part_of_the_rule():
+    """Each hidden problem is a real test: the point's table is not trivially decided, and one
+    problem has a point alone at its table and a gap in the labels."""
+    alone = [np.sum(labels == labels[i]) == 1 for i, labels, _, _ in check._RESEATING_PROBLEMS]
+    gaps = [labels.max() + 1 > np.unique(labels).size for _, labels, _, _ in check._RESEATING_PROBLEMS]
+    assert any(alone) and any(gaps)
+    for problem in check._RESEATING_PROBLEMS:
+        probabilities = reseat_by_the_joint(*problem)
+        assert probabilities.max() < 0.999 and np.sum(probabilities > 1e-3) >= 2
 
 
-def test_coffee_blends(coffee_clusters):
-    mode = int(np.argmax(coffee_clusters))
-    assert_check_behaves(check.exercise_7_3, mode, [1, 2, 30])
-    assert_incorrect(check.exercise_7_3(30), "number of cups")
-    assert check.exercise_7_3(np.int64(mode)) and check.exercise_7_3(float(mode))
+@pytest.mark.parametrize("reseat", [reseat_by_the_joint, reseat_as_the_notebook_does, new_table_last])
+def test_right_reseating_steps_pass(reseat):
+    assert_correct(check.exercise_7_2(reseat))
 
 
-def test_the_coffee_answer_is_three_blends_by_a_clear_margin(coffee_clusters):
-    assert int(np.argmax(coffee_clusters)) == 3 and coffee_clusters[3] - max(np.delete(coffee_clusters, 3)) > 0.1
+@pytest.mark.parametrize(
+    "reseat, hint",
+    [
+        (keeps_the_point, "take point i out"),
+        (without_sizes, "rich tables get richer"),
+        (new_table_weighted_one, "not 1 · p(x_i)"),
+        (crp_only, "CRP's seating probabilities alone"),
+        (lambda i, labels, data, prior: 3 * reseat_as_the_notebook_does(i, labels, data, prior), "add up to 3"),
+        (lambda i, labels, data, prior: reseat_as_the_notebook_does(i, labels, data, prior)[:-1], "shape (8,)"),
+        (lambda i, labels, data: None, "check the arguments"),
+        (lambda i, labels, data, prior: np.full(data.size, np.nan), "NaN"),
+        (lambda i, labels, data, prior: labels[i] / 0, "leave point i out"),
+    ],
+)
+def test_wrong_reseating_steps_get_their_hint(reseat, hint):
+    assert_incorrect(check.exercise_7_2(reseat), hint)
 
 
-def test_effect_of_alpha():
-    assert_check_behaves(check.exercise_7_4, "c", ["a", "b", "d"])
-    assert check.exercise_7_4(" (C) ")
+def test_the_reseating_check_waits_and_refuses_what_is_not_a_function():
+    assert_check_behaves(check.exercise_7_2, reseat_as_the_notebook_does, ["reseat", 3, reseat_by_the_joint(
+        *check._RESEATING_PROBLEMS[0])])
+
+
+def test_the_student_sees_no_change_to_their_arrays():
+    """The check hands the student copies: a function that writes into labels or data changes no
+    later verdict."""
+    def vandal(i, labels, data, prior):
+        probabilities = reseat_as_the_notebook_does(i, labels, data, prior)
+        labels[:] = 0
+        data[:] = 0.0
+        return probabilities
+
+    assert_correct(check.exercise_7_2(vandal))
+    assert_correct(check.exercise_7_2(reseat_by_the_joint))
+
+
+def test_reweighting_to_a_smaller_alpha():
+    exact = gg.exact_num_clusters(gg.COFFEE_CAFFEINE, check.COFFEE_PRIOR, num_groups=3).probabilities
+    reweighted = gg.reweight_num_clusters(exact, 1.0, check.REWEIGHT_ALPHA)[3]
+    assert 0.8 < reweighted < 0.9  # the prompt's precision, 3 decimals, is far from every mistake
+    wrong = [exact[3], exact[3] * 0.3**3, 1 - reweighted]
+    assert_check_behaves(check.exercise_7_3, reweighted, wrong)
+    assert_incorrect(check.exercise_7_3(exact[3]), "for α = 1")
+    assert_incorrect(check.exercise_7_3(exact[3] * 0.3**3), "divide by their sum")
+    assert check.exercise_7_3(round(float(reweighted), 3)) and check.exercise_7_3(np.float32(reweighted))
+
+
+def test_more_bentos_do_not_settle_k():
+    assert_check_behaves(check.exercise_7_4, "b", ["a", "c", "d"])
+    assert check.exercise_7_4(" (B) ")

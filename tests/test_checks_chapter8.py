@@ -2,17 +2,18 @@
 and odd inputs get feedback rather than an exception.
 
 The right answers are recomputed here by other routes (NumPy's correlation, SciPy's χ² CDF,
-scikit-learn's parameter counts, BIC and adjusted Rand score). The BIC fits are a session fixture:
-they run once, when a test needs them, not at import in every xdist worker."""
+scikit-learn's parameter counts and adjusted Rand score, SciPy's multivariate normal density)."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
-from feedback_assertions import assert_check_behaves
+from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect
+from genjax import categorical, flip, gen, multivariate_normal, normal
 from scipy.stats import chi2
+from scipy.stats import multivariate_normal as scipy_multivariate_normal
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-import genjax_gmm as gg
 from genjax_gmm.checks import Feedback
 from genjax_gmm.checks import chapter8 as check
 
@@ -23,23 +24,11 @@ CORRELATION = COVARIANCE[0, 1] / np.sqrt(np.prod(np.diag(COVARIANCE)))
 def sklearn_counts() -> dict:
     num_components, dimension = check.PARAMETER_COUNT_SHAPE
     counts = {}
-    for kind in check.BIC_TYPES:
+    for kind in ("full", "tied", "diag", "spherical"):
         mixture = GaussianMixture(num_components, covariance_type=kind)
         mixture.means_ = np.zeros((num_components, dimension))
         counts[kind] = mixture._n_parameters()
     return counts
-
-
-@pytest.fixture(scope="session")
-def sklearn_bic() -> dict:
-    data = gg.OLD_FAITHFUL
-    return {
-        (kind, k): GaussianMixture(k, covariance_type=kind, reg_covar=0.0, tol=1e-6, n_init=3, random_state=0)
-        .fit(data)
-        .bic(data)
-        for kind in check.BIC_TYPES
-        for k in check.BIC_COMPONENTS
-    }
 
 
 COUNTS = sklearn_counts()
@@ -75,10 +64,73 @@ def test_check_behaves(exercise, answer, wrong_answers):
     assert_check_behaves(exercise, answer, wrong_answers)
 
 
-def test_best_model_by_bic(sklearn_bic):
-    best = min(sklearn_bic, key=sklearn_bic.get)
-    wrong = [key for key in sklearn_bic if key != best][:4] + [("full", 7), ("full",), "tied"]
-    assert_check_behaves(check.exercise_8_4, best, wrong)
+@gen
+def eruption(weights, means, covariances):
+    """The prompt's model, as a student might write it."""
+    kind = categorical(jnp.log(weights)) @ "kind"
+    x = multivariate_normal(means[kind], covariances[kind]) @ "x"
+    return x
+
+
+def test_exercise_8_4_the_prompts_model_passes_and_log_densities_are_scipys():
+    assert_correct(check.exercise_8_4(eruption))
+    arguments = check._ERUPTION_CHECK.arguments
+    for (weights, means, covariances), (_, _, assessed) in zip(arguments, check._ERUPTION_CHECK._reference_runs):
+        for choices in assessed:
+            kind, x = int(choices["kind"]), np.asarray(choices["x"])
+            expected = np.log(weights[kind]) + scipy_multivariate_normal.logpdf(x, means[kind], covariances[kind])
+            got, _ = eruption.assess({"kind": kind, "x": x}, weights, means, covariances)
+            assert float(got) == pytest.approx(float(expected), abs=1e-9)
+
+
+def eruption_model(logits_of, covariance_of, address="x"):
+    @gen
+    def model(weights, means, covariances):
+        kind = categorical(logits_of(weights)) @ "kind"
+        return multivariate_normal(means[kind], covariance_of(covariances[kind])) @ address
+    return model
+
+
+@gen
+def flipped_kind(weights, means, covariances):
+    kind = flip(weights[1]) @ "kind"
+    return multivariate_normal(means[kind.astype(int)], covariances[kind.astype(int)]) @ "x"
+
+
+@gen
+def without_return(weights, means, covariances):
+    kind = categorical(jnp.log(weights)) @ "kind"
+    multivariate_normal(means[kind], covariances[kind]) @ "x"
+
+
+@gen
+def one_argument(weights):
+    return normal(0.0, 1.0) @ "x"
+
+
+@gen
+def first_kind_always(weights, means, covariances):
+    categorical(jnp.log(weights)) @ "kind"  # drawn, then ignored
+    return multivariate_normal(means[0], covariances[0]) @ "x"
+
+
+@pytest.mark.parametrize(
+    "answer, fragment",
+    [
+        (eruption_model(lambda w: w, lambda c: c), "not probabilities"),
+        (eruption_model(jnp.log, lambda c: jnp.diag(jnp.diag(c))), "drops the correlation"),
+        (eruption_model(jnp.log, jnp.linalg.cholesky), "not its Cholesky factor"),
+        (eruption_model(jnp.log, lambda c: c, address="point"), "missing 'x'"),
+        (flipped_kind, "truth value"),
+        (without_return, "returns nothing"),
+        (one_argument, "takes 1 positional argument"),
+        (first_kind_always, "the multivariate normal of that kind"),
+        (eruption.simulate, "method"),
+        (np.zeros((272, 2)), "expected a generative function"),
+    ],
+)
+def test_exercise_8_4_wrong_models_get_a_cross_and_the_likely_mistake(answer, fragment):
+    assert_incorrect(check.exercise_8_4(answer), fragment)
 
 
 def test_known_values():

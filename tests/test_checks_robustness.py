@@ -29,11 +29,13 @@ from genjax_gmm.checks import (
     chapter7,
     chapter8,
     chapter9,
+    chapter10,
 )
 
 CHECKS = [
     getattr(module, name)
-    for module in (chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8, chapter9)
+    for module in (chapter1, chapter2, chapter3, chapter4, chapter5, chapter6, chapter7, chapter8, chapter9,
+                   chapter10)
     for name in module.__all__
     if name.startswith("exercise_")
 ]
@@ -138,7 +140,7 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 4 + 4 + 5 + 3
+    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 4 + 4 + 5 + 3 + 3
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
@@ -196,7 +198,7 @@ def test_the_right_answer_passes_as_any_kind_of_number(check):
 @pytest.mark.parametrize(
     "check, letter",
     [(chapter1.exercise_1_3, "b"), (chapter2.exercise_2_6, "b"), (chapter5.exercise_5_4, "c"),
-     (chapter6.exercise_6_2, "b"), (chapter9.exercise_9_3, "c")],
+     (chapter6.exercise_6_2, "b"), (chapter9.exercise_9_3, "c"), (chapter10.exercise_10_3, "c")],
 )
 def test_the_right_letter_passes_in_any_spelling(check, letter):
     for answer in (letter, letter.upper(), f" ({letter}) ", np.str_(letter)):

@@ -2,40 +2,46 @@
 
 * 7.1: the expected number of occupied tables after ``CUSTOMERS`` customers of a CRP with
   concentration ``ALPHA``, E[K] = Σ_{i=0}^{n−1} α / (α + i), to 3 significant figures.
-* 7.2: reseating one bento (the 4-point example): the other three sit at tables of sizes
-  ``TABLE_SIZES``, the bento's predictive density at each table is ``PREDICTIVE`` and under the
-  prior ``PRIOR_PREDICTIVE``; P(table) ∝ n_k p(x | table k), P(new) ∝ α p(x), normalised, each
-  to 3 decimals.
-* 7.3: the most probable number of coffee blends under the DP mixture with ``COFFEE_PRIOR``,
-  recomputed by a run of ``dpmm_gibbs``.
-* 7.4: the effect of a larger concentration α (multiple choice).
+* 7.2 (code): ``reseat_probabilities(i, labels, data, prior)``, one reseating step of collapsed
+  Gibbs: the probability of each label 0 … N−1 for point i given the other points' tables,
+  P(k) ∝ n_{k,−i} p(x_i | the others at k) at a label the others use, α p(x_i) at the new table
+  (any label no other point uses; the prompt asks for the smallest). Checked by behaviour on
+  ``_RESEATING_PROBLEMS``, which the notebook never shows, against the package's seating rule.
+* 7.3: P(K = 3 | coffee, α = ``REWEIGHT_ALPHA``) from the exact α = 1 posterior by the
+  reweighting identity P(K | x, α′) ∝ P(K | x, α)(α′/α)^K, to 3 decimals; the check computes
+  it by a second enumeration at α′, another route to the same number.
+* 7.4: with ever more bentos from the same two kinds, does P(K = 2 | x) tend to 1 under a DP
+  mixture with fixed α (multiple choice; Miller and Harrison 2013, 2014: it does not).
 
-Expected answers are computed here from the exercise's numbers with the standard library (7.1,
-7.2) or by rerunning the sampler (7.3). Any input gives feedback, never an exception.
+Any input gives feedback, never an exception.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
-import warnings
 
-import jax
 import numpy as np
 
-from .. import COFFEE_CAFFEINE, ConvergenceWarning, DPMMPrior, dpmm_gibbs, posterior_num_clusters
-from . import Feedback, check_array, check_choice, check_number, read_array
+from .. import (
+    COFFEE_CAFFEINE,
+    DPMMPrior,
+    exact_num_clusters,
+    predictive_log_density,
+    reweight_num_clusters,
+    seating_logits,
+)
+from . import Feedback, check_choice, check_number
+from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, read_output
 
 __all__ = [
     "CUSTOMERS",
     "ALPHA",
     "SIGNIFICANT_FIGURES",
-    "TABLE_SIZES",
-    "PREDICTIVE",
-    "PRIOR_PREDICTIVE",
-    "RESEAT_ALPHA",
-    "RESEAT_TOLERANCE",
     "COFFEE_PRIOR",
+    "REWEIGHT_ALPHA",
+    "REWEIGHT_DECIMALS",
     "exercise_7_1",
     "exercise_7_2",
     "exercise_7_3",
@@ -48,18 +54,12 @@ CUSTOMERS, ALPHA = 50, 2.0
 SIGNIFICANT_FIGURES = 3
 """Exercise 7.1: the answer's stated precision."""
 
-TABLE_SIZES = (2, 1)
-PREDICTIVE = (0.30, 0.05)
-PRIOR_PREDICTIVE = 0.01
-RESEAT_ALPHA = 0.5
-"""Exercise 7.2: the other points' table sizes, the bento's predictive density at each table and
-for a new table, and α."""
-
-RESEAT_TOLERANCE = 1e-3
-"""Exercise 7.2: largest accepted error of each probability (the prompt asks for 3 decimals)."""
-
 COFFEE_PRIOR = DPMMPrior(concentration=1.0, mean_loc=120.0, mean_pseudo_count=0.0025, var_shape=2.0, var_scale=10.0)
-"""Exercise 7.3: the DP-mixture prior of the coffee cups (μ | σ² has standard deviation 20σ)."""
+"""The DP-mixture prior of the coffee cups (μ | σ² has standard deviation 20σ); Exercise 7.3."""
+
+REWEIGHT_ALPHA = 0.3
+REWEIGHT_DECIMALS = 3
+"""Exercise 7.3: the other concentration α′ and the answer's stated precision."""
 
 _CHOICES = ("a", "b", "c", "d")
 
@@ -85,68 +85,155 @@ def exercise_7_1(expected_tables) -> Feedback:
     )
 
 
-def _reseating(sizes, alpha) -> np.ndarray:
-    weights = [n * p for n, p in zip(sizes, PREDICTIVE)] + [alpha * PRIOR_PREDICTIVE]
-    return np.array(weights) / math.fsum(weights)
+# --- 7.2: one reseating step ------------------------------------------------------------------
+
+_RESEATING_PROBLEMS = (
+    # (i, labels, data, prior), eight points each (one compiled program): a point at a table of
+    # three with a gap in the labels (label 2 is the new table); a point alone at its table (its own
+    # label 0 becomes the new table); a point between two tables of galaxy-sized velocities, α = 3.
+    (2, np.array([0, 0, 1, 3, 3, 1, 1, 0]), np.array([1.2, 0.8, 4.1, -2.0, -2.4, 3.7, 4.4, 1.0]),
+     DPMMPrior(0.7, 0.0, 0.1, 2.0, 1.0)),
+    (0, np.array([0, 1, 1, 2, 2, 1, 3, 3]), np.array([9.0, -1.1, -0.7, 2.2, 2.9, -1.4, 6.0, 6.3]),
+     DPMMPrior(1.0, 1.0, 0.05, 3.0, 2.0)),
+    (4, np.array([1, 1, 0, 0, 0, 1, 0, 1]),
+     np.array([19_950.0, 20_400.0, 23_300.0, 23_610.0, 21_800.0, 20_120.0, 23_480.0, 20_230.0]),
+     DPMMPrior(3.0, 20_000.0, 0.01, 2.0, 2e6)),
+)
 
 
-def _reseating_hint(values: np.ndarray | None) -> str:
-    """The hint for the typical mistake ``values`` reproduces, else the rule itself."""
-    if values is not None and values.shape == (3,) and np.all(np.isfinite(values)):
-        mistakes = {
-            "weigh each table by its number of customers n_k: rich tables get richer.": _reseating(
-                (1, 1), RESEAT_ALPHA
-            ),
-            "the new table is weighted by α = 0.5, not 1.": _reseating(TABLE_SIZES, 1.0),
-            "the sizes must not count the bento being reseated: take it out first.": _reseating((3, 2), RESEAT_ALPHA),
-        }
-        for hint, wrong in mistakes.items():
-            if np.allclose(values, wrong, atol=RESEAT_TOLERANCE):
-                return hint
-        if abs(values.sum() - 1) > RESEAT_TOLERANCE:
-            return "the three probabilities must sum to 1: normalise."
-    return "P(table k) ∝ n_k · p(x | table k), P(new) ∝ α · p(x); divide by the sum of the three."
+def _others_statistics(i, labels, data, keep_point=False):
+    """(n_k, Σx, Σx²) of every label 0 … N−1 over the points other than i (or all, if ``keep_point``)."""
+    weight = np.ones(data.size)
+    if not keep_point:
+        weight[i] = 0.0
+    return tuple(np.bincount(labels, weight * data**power, minlength=data.size) for power in range(3))
 
 
-def exercise_7_2(probabilities) -> Feedback:
-    """(P(table 1), P(table 2), P(new table)) for the reseated bento."""
-    expected = _reseating(TABLE_SIZES, RESEAT_ALPHA)
-    hint = _reseating_hint(read_array(probabilities))
-    return check_array("7.2", probabilities, expected, abs=RESEAT_TOLERANCE, hint=hint, what="three probabilities")
+@cheap_jit
+def _seating_logits(x, seat_counts, counts, sums, squares, prior, concentration, data_weight):
+    """The seating rule's logits for a point x: CRP weights from ``seat_counts``, predictive densities
+    from every label's (n, Σx, Σx²); ``data_weight`` 0 drops the densities (the CRP alone)."""
+    log_predictive = data_weight * predictive_log_density(x, counts, sums, squares, prior)
+    log_prior_predictive = data_weight * predictive_log_density(x, 0.0, 0.0, 0.0, prior)
+    return seating_logits(seat_counts, log_predictive, log_prior_predictive, concentration)
+
+
+def _reseating(i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True):
+    """The exact conditional (all defaults), or one of the typical mistakes."""
+    counts, sums, squares = _others_statistics(i, labels, data, keep_point)
+    seat_counts = counts if use_counts else np.minimum(counts, 1.0)
+    alpha = prior.concentration if new_weight is None else new_weight
+    logits = np.asarray(
+        _seating_logits(data[i], seat_counts, counts, sums, squares, prior, alpha, float(use_data))
+    )
+    weights = np.exp(logits - logits.max())
+    return weights / weights.sum()
+
+
+def _describe_problem(index: int, i: int, labels: np.ndarray) -> str:
+    return f"point {i} of hidden example {index + 1} (labels {labels.tolist()})"
+
+
+def _reseating_behaviour(reseat) -> dict:
+    """For each hidden problem: the probability of each label the other points use, and of the new
+    table (the total over the labels no other point uses), exact."""
+    behaviour = {}
+    for index, (i, labels, data, prior) in enumerate(_RESEATING_PROBLEMS):
+        where = _describe_problem(index, i, labels)
+        output = reseat(i, labels.copy(), data.copy(), prior)
+        what = f"{data.size} probabilities, one for each label 0 … {data.size - 1}"
+        probabilities = read_output(output, (data.size,), what)
+        if not np.all(np.isfinite(probabilities)):
+            raise Unusable(f"your function returned NaN or infinite probabilities for {where}.")
+        if abs(probabilities.sum() - 1.0) > 1e-6:
+            raise Unusable(f"your probabilities for {where} add up to {probabilities.sum():.6g}, not 1: divide the "
+                           "weights n_k · p(x_i | table k) and α · p(x_i) by their sum.")
+        used = np.unique(np.delete(labels, i))
+        for label in used:
+            behaviour[f"P(label {label}) for {where}"] = exact(probabilities[label])
+        free = np.setdiff1d(np.arange(data.size), used)
+        behaviour[f"P(a new table) for {where}"] = exact(probabilities[free].sum())
+    return behaviour
+
+
+_RESEATING_CHECK = FunctionCheck(
+    exercise="7.2",
+    reference=_reseating,
+    behaviour=_reseating_behaviour,
+    mistakes=[
+        Mistake(functools.partial(_reseating, keep_point=True),
+                "take point i out of its table first: its table's size and predictive must count only the "
+                "other points (n_{k,−i}), and a table where i sat alone is then empty."),
+        Mistake(functools.partial(_reseating, use_counts=False),
+                "weigh each table by its number of other customers n_{k,−i}: rich tables get richer."),
+        Mistake(functools.partial(_reseating, new_weight=1.0),
+                "the new table's weight is α · p(x_i), with α = prior.concentration, not 1 · p(x_i)."),
+        Mistake(functools.partial(_reseating, use_data=False),
+                "these are the CRP's seating probabilities alone: multiply each weight by the predictive "
+                "density of x_i at that table, np.exp(gg.predictive_log_density(...))."),
+    ],
+    signature="reseat_probabilities(i, labels, data, prior)",
+    what="your function reseat_probabilities",
+    hint=(
+        "leave point i out; for each label k the other points use, weight n_{k,−i} · p(x_i | their points), "
+        "with p from np.exp(gg.predictive_log_density(x_i, n, Σx, Σx², prior)); give the smallest unused label "
+        "α · p(x_i) (n = 0); every other label 0; divide by the sum."
+    ),
+    rel=1e-6,
+    abs=1e-9,
+)
+
+
+def exercise_7_2(reseat_probabilities) -> Feedback:
+    """Exercise 7.2: one reseating step of collapsed Gibbs, checked by behaviour."""
+    return _RESEATING_CHECK(reseat_probabilities)
+
+
+# --- 7.3: reweighting to another α --------------------------------------------------------------
 
 
 @functools.cache
-def _coffee_mode() -> int:
-    """The posterior mode of K for the coffee, from the check's own run (4 chains: the program the
-    notebook has already compiled). Its convergence warnings, if any, are not the student's
-    business: P(K = 3) leads by a wide margin (tests/test_checks_chapter7.py)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        result = dpmm_gibbs(jax.random.key(6), COFFEE_CAFFEINE, COFFEE_PRIOR, num_sweeps=400, num_chains=4)
-    return int(np.argmax(posterior_num_clusters(result)))
+def _coffee_posterior() -> np.ndarray:
+    """P(K | coffee) under ``COFFEE_PRIOR`` with α′ = ``REWEIGHT_ALPHA``, by enumeration (three groups
+    of ten): not by the reweighting the exercise teaches."""
+    prior = dataclasses.replace(COFFEE_PRIOR, concentration=REWEIGHT_ALPHA)
+    return exact_num_clusters(COFFEE_CAFFEINE, prior, num_groups=3).probabilities
 
 
-def exercise_7_3(num_blends) -> Feedback:
-    """The number of blends K with the largest P(K | coffee) under ``COFFEE_PRIOR``."""
-    hints = {
-        1: "one blend would need σ ≈ 30 mg; read the sampler's P(K | x), not the overall spread.",
-        30: "30 is the number of cups, each at its own table; the posterior prefers far fewer.",
+def exercise_7_3(p_three_blends) -> Feedback:
+    """P(K = 3 | coffee, α′ = ``REWEIGHT_ALPHA``), enumerated at α′ directly; the typical mistakes are
+    read off the α = 1 posterior, which reweighting the answer back by (α/α′)^K gives."""
+    expected = _coffee_posterior()
+    k = np.arange(expected.size)
+    at_one = reweight_num_clusters(expected, REWEIGHT_ALPHA, COFFEE_PRIOR.concentration)
+    inverted = at_one * REWEIGHT_ALPHA**-k
+    mistakes = {
+        float(at_one[3] * REWEIGHT_ALPHA**3): (
+            "these are the weights P(K | x, α) (α′/α)^K: divide by their sum over every K."
+        ),
+        float(at_one[3]): "that is P(K = 3 | x) for α = 1; reweight every K by (α′/α)^K and normalise.",
+        float(inverted[3] / inverted.sum()): (
+            "the weight is (α′/α)^K = 0.3^K, not (α/α′)^K: a smaller α makes many tables less likely."
+        ),
     }
-    return check_choice(
+    return check_number(
         "7.3",
-        num_blends,
-        _coffee_mode(),
-        options=tuple(range(1, 31)),
-        hints=hints,
-        hint="take the K with the largest bar of gg.posterior_num_clusters(result).",
+        p_three_blends,
+        float(expected[3]),
+        decimals=REWEIGHT_DECIMALS,
+        mistakes=mistakes,
+        mistake_abs=1e-3,
+        hint="multiply each P(K = k | x, α = 1) by (0.3 / 1)^k, divide by the sum over every k, read off k = 3.",
+        what="a probability",
     )
 
 
 def exercise_7_4(answer) -> Feedback:
-    """A larger α puts more prior weight on new tables, so more kinds ("c")."""
+    """More bentos from the same two kinds do not drive P(K = 2 | x) to 1 under a DP mixture ("b")."""
     hints = {
-        "a": "α multiplies the new-table probability α/(α + i); larger α opens tables more often.",
-        "b": "E[K] = Σ α/(α + i) grows with α; the data may resist it, but the prior changes.",
-        "d": "α enters every reseating step as the weight of a new table.",
+        "a": ("a fixed-K comparison would: Chapter 6's evidence for K = 2 keeps growing. The DP's prior keeps "
+              "offering new tables to every new bento, and small extra tables keep some posterior weight."),
+        "c": "the data do inform K: compare the prior and the posterior of K for the bentos above.",
+        "d": "a DP mixture never fixes K; its posterior keeps weight on every K the data allow.",
     }
-    return check_choice("7.4", answer, "c", options=_CHOICES, hints=hints)
+    return check_choice("7.4", answer, "b", options=_CHOICES, hints=hints)

@@ -6,10 +6,12 @@ k-means). What to do with the draws (relabelling, ArviZ) is ``genjax_gmm.posteri
 
 from ..engine.diagnostics import ConvergenceWarning, effective_sample_size, split_rhat
 from .dpmm import DPMMResult, dpmm_gibbs, posterior_num_clusters, posterior_predictive_density
+from .dpmm_smc import DPMMSMCResult, dpmm_smc
 from .em import DegenerateComponentWarning, EMResult, KMeansResult, em, kmeans
 from .gibbs import GibbsResult, gibbs
 from .importance import ImportanceResult, ImportanceWarning, importance_resampling
 from .marginal import gaussian_mixture_distribution, marginal_gmm, marginal_importance_resampling
+from .smc import SMCResult, smc
 
 __all__ = [
     "ImportanceResult",
@@ -32,4 +34,8 @@ __all__ = [
     "dpmm_gibbs",
     "posterior_num_clusters",
     "posterior_predictive_density",
+    "SMCResult",
+    "smc",
+    "DPMMSMCResult",
+    "dpmm_smc",
 ]

@@ -18,6 +18,11 @@ changes no probability), padded to a bucket size with a mask, and padded points 
 (they count in no table and no likelihood). Chains start from a partition drawn from the CRP
 prior; sweep t of chain j uses fold_in(fold_in(key, j), t) and point i within it fold_in(·, i), so
 results depend on neither the padding nor the block size.
+
+With a Gamma hyperprior on α (``dpmm_gibbs(…, concentration_prior=…)``), ``ConcentrationKernel``
+follows every sweep with Escobar and West's update of α given the number of clusters
+(``concentration``): the pair (z, α) is then sampled from p(z, α | x), and the sweep's
+reseating uses the current α.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..concentration import concentration_update
 from ..dirichlet_process import (
     ClusterStatistics,
     DPMMPrior,
@@ -41,6 +47,7 @@ from ..dirichlet_process import (
     seating_logits,
 )
 from ..engine.mcmc import chain_settings, sample
+from ..num_clusters import ConcentrationPrior
 from ..validation import check_finite, check_instance, check_magnitude, check_memory, check_observations
 
 __all__ = [
@@ -50,6 +57,8 @@ __all__ = [
     "partition_log_joint",
     "make_sweep",
     "PartitionKernel",
+    "ConcentrationState",
+    "ConcentrationKernel",
     "dpmm_gibbs",
     "posterior_num_clusters",
     "posterior_predictive_density",
@@ -172,6 +181,56 @@ class PartitionKernel:
         return data.shape[0] ** 2  # every point's reseating weighs every table
 
 
+class ConcentrationState(NamedTuple):
+    """One chain's partition and its concentration α."""
+
+    partition: PartitionState
+    concentration: jax.Array  # α, a scalar
+
+
+def _with_concentration(prior: DPMMPrior, alpha: jax.Array) -> DPMMPrior:
+    return dataclasses.replace(prior, concentration=alpha)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConcentrationKernel:
+    """The partition kernel with α learned under a Gamma hyperprior: its prior is the pair
+    (``DPMMPrior``, ``ConcentrationPrior``), the first's own concentration unused. A chain starts
+    from α at the hyperprior's mean and a partition from CRP(α) (the partitions make the chains'
+    starts differ); each sweep reseats every point under the current α, then redraws α given the
+    number of clusters (Escobar and West, ``concentration``), and records log p(z, α, x) and α
+    besides the partition's records. ``update`` is Escobar and West's step by default; the tests
+    pass a broken one."""
+
+    partition: PartitionKernel = PartitionKernel()
+    update: Callable[..., jax.Array] = concentration_update
+
+    monitored: ClassVar[dict[str, str]] = {**PartitionKernel.monitored, "concentration": "the concentration α"}
+
+    def init(self, key: jax.Array, data: jax.Array, prior, mask: jax.Array) -> ConcentrationState:
+        dp_prior, alpha_prior = prior
+        alpha = jnp.asarray(alpha_prior.shape / alpha_prior.rate, data.dtype)  # the prior mean
+        partition = self.partition.init(key, data, _with_concentration(dp_prior, alpha), mask)
+        return ConcentrationState(partition, alpha)
+
+    def step(self, key: jax.Array, state: ConcentrationState, data: jax.Array, prior, mask: jax.Array):
+        dp_prior, alpha_prior = prior
+        key_partition, key_alpha = jax.random.split(key)
+        at_alpha = _with_concentration(dp_prior, state.concentration)
+        partition, _ = self.partition.step(key_partition, state.partition, data, at_alpha, mask)
+        num_clusters = jnp.sum(partition.stats.counts > 0)
+        alpha = self.update(key_alpha, state.concentration, num_clusters, jnp.sum(mask), alpha_prior)
+        log_partition = partition_log_joint(partition.stats, _with_concentration(dp_prior, alpha))
+        log_joint = log_partition + alpha_prior.log_density(alpha)
+        return ConcentrationState(partition, alpha), log_joint
+
+    def record(self, state: ConcentrationState, log_joint: jax.Array) -> dict[str, jax.Array]:
+        return {**self.partition.record(state.partition, log_joint), "concentration": state.concentration}
+
+    def cost(self, data: jax.Array) -> int:
+        return self.partition.cost(data)
+
+
 @dataclasses.dataclass(frozen=True)
 class DPMMResult:
     """Draws of the partition after burn-in, ``num_draws = num_sweeps − burn_in`` per chain."""
@@ -186,6 +245,10 @@ class DPMMResult:
     burn_in: int  # sweeps discarded before the draws
     data: np.ndarray  # (N,) the observations
     prior: DPMMPrior
+    concentration: np.ndarray | None = None  # (num_chains, num_draws) α, with a concentration_prior
+    concentration_prior: ConcentrationPrior | None = None
+    rhat_concentration: float = float("nan")
+    ess_concentration: float = float("nan")
 
 
 def dpmm_gibbs(
@@ -196,6 +259,7 @@ def dpmm_gibbs(
     num_chains: int = 4,
     burn_in: int | None = None,
     *,
+    concentration_prior: ConcentrationPrior | None = None,
     keep_assignments: bool | None = None,
     dtype=jnp.float64,
 ) -> DPMMResult:
@@ -204,21 +268,28 @@ def dpmm_gibbs(
     Runs ``num_chains`` chains of ``num_sweeps`` sweeps from CRP-prior starts, drops the first
     ``burn_in`` sweeps (default ``num_sweeps // 4``) and reports split R-hat and ESS of the number
     of clusters and of the log joint, warning (``ConvergenceWarning``) when they say the draws
-    cannot be trusted. ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷)
+    cannot be trusted. With a ``concentration_prior`` (α ~ Gamma), α is sampled too
+    (``ConcentrationKernel``: ``prior.concentration`` is then unused) and its draws, R-hat and ESS
+    are returned. ``keep_assignments`` (default: only if num_chains × num_draws × N ≤ 10⁷)
     controls whether the partition of every draw is returned; ``dtype=jnp.float32`` runs at single
-    precision. Compiled once per bucket of N, dtype and ``keep_assignments`` (``engine.buckets``);
-    the same key gives the same draws.
+    precision. Compiled once per bucket of N, dtype, ``keep_assignments`` and whether α is sampled
+    (``engine.buckets``); the same key gives the same draws.
     """
     data = check_magnitude(check_observations(data), "data")
     check_instance(prior, DPMMPrior, "prior")
+    if concentration_prior is not None:
+        check_instance(concentration_prior, ConcentrationPrior, "concentration_prior")
     settings = chain_settings(
         key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=data.size
     )
     centre = float(np.mean(data))
-    kernel = PartitionKernel(settings.keep_assignments)
-    draws = sample(kernel, data - centre, prior.shifted(centre), settings, sampler="dpmm_gibbs")
-    values = draws.values
-    (rhat_k, ess_k), (rhat_joint, ess_joint) = draws.diagnostics["num_clusters"], draws.diagnostics["log_joint"]
+    kernel, model_prior = PartitionKernel(settings.keep_assignments), prior.shifted(centre)
+    if concentration_prior is not None:
+        kernel, model_prior = ConcentrationKernel(kernel), (model_prior, concentration_prior)
+    draws = sample(kernel, data - centre, model_prior, settings, sampler="dpmm_gibbs")
+    values, diagnostics = draws.values, draws.diagnostics
+    (rhat_k, ess_k), (rhat_joint, ess_joint) = diagnostics["num_clusters"], diagnostics["log_joint"]
+    rhat_alpha, ess_alpha = diagnostics.get("concentration", (float("nan"), float("nan")))
     return DPMMResult(
         assignments=values["assignments"][..., : data.size] if settings.keep_assignments else None,
         num_clusters=values["num_clusters"],
@@ -230,6 +301,10 @@ def dpmm_gibbs(
         burn_in=settings.burn_in,
         data=data,
         prior=prior,
+        concentration=values.get("concentration"),
+        concentration_prior=concentration_prior,
+        rhat_concentration=rhat_alpha,
+        ess_concentration=ess_alpha,
     )
 
 
@@ -240,23 +315,28 @@ def posterior_num_clusters(result: DPMMResult) -> np.ndarray:
 
 
 @jax.jit
-def _predictive_density(grid, data, labels, prior):
-    """Mean over draws of Σ_k n_k/(α+N) p(x | x_{I_k}) + α/(α+N) p(x), on every grid point."""
-    total = prior.concentration + data.shape[0]
+def _predictive_density(grid, data, labels, concentrations, prior):
+    """Mean over draws of Σ_k n_k/(α+N) p(x | x_{I_k}) + α/(α+N) p(x), on every grid point, each
+    draw with its own α. The draws are padded to whole batches (with draws that are then left out of
+    the mean), so ``lax.map`` compiles its batched body once, without a second body for a remainder."""
+    new_table = jnp.exp(predictive_log_density(grid, 0.0, 0.0, 0.0, prior))
 
-    def one_draw(draw_labels):
+    def one_draw(draw):
+        draw_labels, alpha = draw
         stats = cluster_statistics(data, draw_labels)
         densities = jnp.exp(predictive_log_density(grid[:, None], *stats, prior))  # (G, N)
-        new_table = jnp.exp(predictive_log_density(grid, 0.0, 0.0, 0.0, prior))
-        return (densities @ stats.counts + prior.concentration * new_table) / total
+        return (densities @ stats.counts + alpha * new_table) / (alpha + data.shape[0])
 
-    return jnp.mean(jax.lax.map(one_draw, labels, batch_size=PREDICTIVE_BATCH), axis=0)
+    num_draws = labels.shape[0]
+    padding = -num_draws % PREDICTIVE_BATCH
+    padded = (jnp.pad(labels, ((0, padding), (0, 0))), jnp.pad(concentrations, (0, padding), constant_values=1.0))
+    return jnp.mean(jax.lax.map(one_draw, padded, batch_size=PREDICTIVE_BATCH)[:num_draws], axis=0)
 
 
 def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
     """p(x* | x) for every x* in ``grid``, averaged over all draws: a new point joins table k with
     probability n_k/(α + N) and follows its Student-t predictive, or opens a new table (α/(α + N))
-    and follows the prior predictive."""
+    and follows the prior predictive (α the draw's own, when the result sampled it)."""
     check_instance(result, DPMMResult, "result")
     if result.assignments is None:
         raise ValueError("result holds no assignments; run dpmm_gibbs(..., keep_assignments=True)")
@@ -266,5 +346,10 @@ def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
     check_memory(PREDICTIVE_BATCH * grid.size * result.data.size * 8, f"the predictive density at {grid.size} points")
     centre = float(np.mean(result.data))
     labels = jnp.asarray(result.assignments.reshape(-1, result.data.size))
+    if result.concentration is None:
+        concentrations = np.full(labels.shape[0], result.prior.concentration)
+    else:
+        concentrations = result.concentration.reshape(-1)
     prior = jax.tree.map(jnp.asarray, result.prior.shifted(centre))
-    return np.asarray(_predictive_density(jnp.asarray(grid - centre), jnp.asarray(result.data - centre), labels, prior))
+    data = jnp.asarray(result.data - centre)
+    return np.asarray(_predictive_density(jnp.asarray(grid - centre), data, labels, jnp.asarray(concentrations), prior))

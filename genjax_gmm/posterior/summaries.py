@@ -5,7 +5,8 @@ orders and may swap labels as they run, so "component 0" of one draw need not be
 of another: ``result.means.mean((0, 1))`` averages the kinds together into values no kind has,
 and a per-parameter R-hat only measures how differently the chains happened to number their
 components. ``to_inference_data`` therefore relabels every draw first (``relabel_by_mean``:
-components in increasing order of their means), and ``summary`` always does.
+components in increasing order of their means; for vector means ``relabel_by_matching``, which
+needs no coordinate that separates them), and ``summary`` always does.
 
 ``to_inference_data(result)`` lays a result out as ArviZ expects:
 
@@ -14,7 +15,9 @@ components in increasing order of their means), and ``summary`` always does.
 * ``sample_stats``: ``lp``, the log joint log p(π, μ, σ², z, x) of every draw;
 * ``observed_data``: ``x``, the data, if passed as ``data=`` (results do not hold their data).
 
-Importance-resampling results become one chain of ``num_samples`` draws. Each result type has a
+Importance-resampling results become one chain of ``num_samples`` draws, and the particle filters'
+results (``smc``, ``dpmm_smc``) one chain of their final particles resampled to equal weights
+(``inference.smc.equally_weighted``). Each result type has a
 ``ResultLayout`` (its variables, their dims and its relabelling) in ``LAYOUTS``: the results of
 ``gibbs``, ``importance_resampling`` and ``marginal_importance_resampling`` (both an
 ``ImportanceResult``), ``dpmm_gibbs`` (its label-free number of clusters; the partition's labels
@@ -41,12 +44,14 @@ from typing import Any
 import numpy as np
 
 from ..inference.dpmm import DPMMResult
+from ..inference.dpmm_smc import DPMMSMCResult
 from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
+from ..inference.smc import SMCResult, equally_weighted
 from ..multivariate.gibbs import MultivariateGibbsResult
 from ..validation import check_finite
 from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
-from .labels import relabel_by_mean
+from .labels import relabel_by_matching, relabel_by_mean
 
 __all__ = ["Variable", "ResultLayout", "LAYOUTS", "register_layout", "to_inference_data", "summary"]
 
@@ -66,6 +71,7 @@ class Variable:
     group: str = "posterior"
     name: str | None = None
     labelled: bool = False
+    optional: bool = False  # left out when the result holds None (e.g. α, when it was fixed)
 
     @property
     def arviz_name(self) -> str:
@@ -79,11 +85,13 @@ class Variable:
 @dataclasses.dataclass(frozen=True)
 class ResultLayout:
     """How a result type maps to ArviZ: its ``variables``; ``relabel``, which returns the result
-    with consistent labels in every draw (None if it has none); the dims of its data
-    (``observed_dims``); and the scalar fields recorded as attributes of the posterior."""
+    with consistent labels in every draw (None if it has none); ``equal_weights``, which turns
+    weighted particles into equally weighted draws (None for draws that are already); the dims of
+    its data (``observed_dims``); and the scalar fields recorded as attributes of the posterior."""
 
     variables: tuple[Variable, ...]
     relabel: Callable[[Any], Any] | None = None
+    equal_weights: Callable[[Any], Any] | None = None
     observed_dims: tuple[str, ...] = ("point",)
     attributes: tuple[str, ...] = ()
 
@@ -114,7 +122,7 @@ LAYOUTS: dict[type, ResultLayout] = {
     ),
     MultivariateGibbsResult: ResultLayout(
         variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS, _LOG_JOINT),
-        relabel=relabel_by_mean,
+        relabel=relabel_by_matching,
         observed_dims=("point", "coordinate"),
         attributes=("burn_in",),
     ),
@@ -123,14 +131,27 @@ LAYOUTS: dict[type, ResultLayout] = {
     VariationalDraws: ResultLayout(variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS), relabel=relabel_by_mean),
     MultivariateVariationalDraws: ResultLayout(
         variables=(*_MULTIVARIATE_COMPONENTS, _ASSIGNMENTS),
-        relabel=relabel_by_mean,
+        relabel=relabel_by_matching,
         observed_dims=("point", "coordinate"),
     ),
     # The partition's labels are arbitrary and nothing orders them: only the label-free number of
-    # clusters is a posterior variable; the labels are exported as they are (relabel=False).
+    # clusters (and α, when it was sampled) is a posterior variable; the labels are exported as
+    # they are (relabel=False).
     DPMMResult: ResultLayout(
-        variables=(Variable("num_clusters"), _ASSIGNMENTS, _LOG_JOINT),
+        variables=(Variable("num_clusters"), Variable("concentration", optional=True), _ASSIGNMENTS, _LOG_JOINT),
         attributes=("burn_in",),
+    ),
+    # Particle filters: the final particles resampled to equal weights, one chain.
+    SMCResult: ResultLayout(
+        variables=(*_COMPONENT_PARAMETERS, _ASSIGNMENTS),
+        relabel=relabel_by_mean,
+        equal_weights=equally_weighted,
+        attributes=("log_marginal_likelihood",),
+    ),
+    DPMMSMCResult: ResultLayout(
+        variables=(Variable("num_clusters"), _ASSIGNMENTS),
+        equal_weights=equally_weighted,
+        attributes=("log_marginal_likelihood",),
     ),
 }
 """The layout of every result type ``to_inference_data`` converts."""
@@ -210,19 +231,28 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
     with 0.x): groups ``posterior`` (weights, means, stds; dims chain, draw, component),
     ``sample_stats`` (``lp``, the log joint, for MCMC results) and, with ``data=``, ``observed_data``.
 
-    ``relabel`` (default True) first orders every draw's components by increasing mean, so that
-    a component means the same thing in every draw and chain; without it, per-component
+    ``relabel`` (default True) first relabels every draw (``relabel_by_mean`` for scalar means,
+    ``relabel_by_matching`` for vector means), so that a component means the same thing in every
+    draw and chain; without it, per-component
     averages and R-hats are meaningless (see the module docstring). ``assignments=True`` also
-    exports the assignments (dims chain, draw, point). Importance-resampling draws become one chain.
+    exports the assignments (dims chain, draw, point). Importance-resampling draws become one chain,
+    as do a particle filter's final particles, resampled to equal weights first.
     """
     layout = _layout_of(result)
     if not isinstance(relabel, bool):
         raise TypeError(f"relabel must be True or False, got {relabel!r}")
     if not isinstance(assignments, bool):
         raise TypeError(f"assignments must be True or False, got {assignments!r}")
-    wanted = [variable for variable in layout.variables if assignments or not variable.per_point]
+    wanted = [
+        variable
+        for variable in layout.variables
+        if (assignments or not variable.per_point)
+        and not (variable.optional and getattr(result, variable.attribute) is None)
+    ]
     for variable in wanted:
         _check_shape(result, variable)
+    if layout.equal_weights is not None:
+        result = layout.equal_weights(result)
     if relabel:
         if layout.relabel is None and any(variable.labelled for variable in wanted):
             raise ValueError(f"{type(result).__name__} has no relabelling; pass relabel=False")
@@ -255,7 +285,7 @@ def summary(result, var_names: Sequence[str] | None = None, hdi_prob: float = DE
     sd, ``hdi_prob`` highest-density interval, MCSE, bulk and tail ESS and R-hat, ArviZ's
     rank-normalised split R-hat (Vehtari et al. 2021; > 1.01 means keep sampling).
 
-    Every draw is relabelled first (``relabel_by_mean``): raw per-label averages are meaningless
+    Every draw is relabelled first (as by ``to_inference_data``): raw per-label averages are meaningless
     before relabelling, because the chains number the components differently. ``var_names``
     (default: every posterior variable but the assignments) selects rows; other keyword
     arguments go to ``arviz.summary`` (e.g. ``kind="stats"``). For importance resampling the

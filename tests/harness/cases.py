@@ -17,7 +17,13 @@ from scipy import stats
 import genjax_gmm as gg
 from genjax_gmm import multivariate as mv
 from genjax_gmm.engine.chains import Kernel
-from genjax_gmm.inference.dpmm import PartitionKernel, PartitionState, cluster_statistics
+from genjax_gmm.inference.dpmm import (
+    ConcentrationKernel,
+    ConcentrationState,
+    PartitionKernel,
+    PartitionState,
+    cluster_statistics,
+)
 from genjax_gmm.inference.dpmm import make_sweep as make_partition_sweep
 from genjax_gmm.inference.gibbs import Conditional, Conditionals, GibbsKernel, GibbsState, make_sweep
 from genjax_gmm.multivariate.gibbs import (
@@ -33,6 +39,7 @@ from .exact_gmm import exact_posterior as exact_gmm_posterior
 from .exact_niw import Prior as NIWPriorFields
 from .exact_niw import exact_posterior as exact_niw_posterior
 from .exact_partitions import exact_posterior as exact_partition_posterior
+from .exact_partitions import exact_posterior_integrating_alpha
 from .geweke import GewekeModel
 
 # --- tiny data and priors -----------------------------------------------------------------
@@ -40,6 +47,7 @@ from .geweke import GewekeModel
 TINY_1D = np.array([-2.1, -1.6, -2.4, 0.3, 1.9, 2.3, 1.5])
 TINY_1D_PRIOR = (1.0, 0.0, 2.0, 3.0, 1.0)  # α, m₀, s₀, a, b
 TINY_DP_PRIOR = gg.DPMMPrior(1.0, 0.0, 0.1, 2.0, 1.0)  # a spread-out posterior over K on TINY_1D
+TINY_CONCENTRATION_PRIOR = gg.ConcentrationPrior(2.0, 2.0)  # α ~ Gamma(2, 2), mean 1
 
 TINY_DATA = np.array(
     [[-1.2, -0.8], [-1.6, -1.1], [-0.9, -1.5], [1.1, 1.3], [1.5, 0.7], [0.8, 1.6], [0.2, -0.1], [1.9, 1.8], [-0.3, 0.4]]
@@ -162,6 +170,40 @@ def _ignore_table_sizes(counts, log_predictive, log_predictive_new, concentratio
     return gg.seating_logits(jnp.minimum(counts, 1.0), log_predictive, log_predictive_new, concentration)
 
 
+def _dp_concentration_joint_draws(seed_: int, num_draws: int) -> tuple[ConcentrationState, jax.Array]:
+    """α ~ Gamma(2, 2) (NumPy), a partition from CRP(α) (``gg.chinese_restaurant``), data given it."""
+    prior = TINY_CONCENTRATION_PRIOR
+    alphas = np.random.default_rng(seed_).gamma(prior.shape, 1 / prior.rate, num_draws)
+    model = gg.chinese_restaurant(DP_GEWEKE_POINTS)
+
+    def draw(key, alpha):
+        key_z, key_x = jax.random.split(key)
+        labels = seed(model.simulate)(key_z, alpha).get_retval()
+        data = _dp_data_given_partition(key_x, labels)
+        return ConcentrationState(PartitionState(labels, cluster_statistics(data, labels)), alpha), data
+
+    return jax.jit(jax.vmap(draw))(jax.random.split(jax.random.key(seed_), num_draws), jnp.asarray(alphas))
+
+
+def _dp_concentration_statistics(state: ConcentrationState, data) -> np.ndarray:
+    """The partition's statistics, α and log α."""
+    alpha = np.asarray(state.concentration)[:, None]
+    return np.concatenate([_dp_statistics(state.partition, data), alpha, np.log(alpha)], axis=1)
+
+
+def _dp_concentration_coverage(state: ConcentrationState, data) -> None:
+    _dp_coverage(state.partition, data)
+    alpha = np.asarray(state.concentration)
+    assert np.all(alpha > 0) and np.mean(alpha < 0.3) > 0.02 and np.mean(alpha > 2.5) > 0.02  # both tails
+
+
+def _first_gamma_only(key, alpha, num_clusters, num_points, prior):
+    """Escobar and West's update with the mixture's first Gamma only (wrong)."""
+    key_eta, key_alpha = jax.random.split(key)
+    eta = jax.random.beta(key_eta, alpha + 1.0, num_points)
+    return jax.random.gamma(key_alpha, prior.shape + num_clusters) / (prior.rate - jnp.log(eta))
+
+
 MV_GEWEKE_PRIOR = mv.NIWPrior(1.0, np.zeros(2), 1.0, 4.0, np.array([[1.0, 0.3], [0.3, 0.8]]))
 MV_GEWEKE_POINTS, MV_GEWEKE_K = 4, 2
 
@@ -258,9 +300,10 @@ class SamplerCase:
     exact_co_assignment: Callable[[], np.ndarray]
     exact_sweeps: int
     tolerance: float
+    label: str = ""  # the tests' id, when two cases share the public function's name
 
     def __repr__(self) -> str:
-        return self.name
+        return self.label or self.name
 
 
 def _mixture_case(
@@ -343,6 +386,47 @@ def _dirichlet_process_gibbs() -> SamplerCase:
     )
 
 
+def _dirichlet_process_with_concentration() -> SamplerCase:
+    mask = jnp.ones(DP_GEWEKE_POINTS)
+
+    def geweke_sweep(kernel):
+        def sweep(key, state, x):
+            labels = state.partition.labels
+            fresh = state._replace(partition=PartitionState(labels, cluster_statistics(x, labels)))  # x is new
+            return kernel.step(key, fresh, x, (DP_GEWEKE_PRIOR, TINY_CONCENTRATION_PRIOR), mask)[0]
+
+        return sweep
+
+    def run(key, data, *args, **options):
+        prior = options.pop("prior", TINY_DP_PRIOR)
+        return gg.dpmm_gibbs(key, data, prior, *args, concentration_prior=TINY_CONCENTRATION_PRIOR, **options)
+
+    shape, rate = TINY_CONCENTRATION_PRIOR.shape, TINY_CONCENTRATION_PRIOR.rate
+    return SamplerCase(
+        name="dpmm_gibbs",
+        label="dpmm_gibbs, α ~ Gamma",
+        run=run,
+        data=TINY_1D,
+        prior=(TINY_DP_PRIOR, TINY_CONCENTRATION_PRIOR),
+        other_prior=gg.DPMMPrior(2.0, 1.0, 0.5, 3.0, 2.0),
+        kernel=ConcentrationKernel(),
+        broken_kernel=ConcentrationKernel(update=_first_gamma_only),
+        fields=("assignments", "num_clusters", "log_joint", "concentration"),
+        geweke=GewekeModel(
+            _dp_concentration_joint_draws,
+            lambda key, state: _dp_data_given_partition(key, state.partition.labels),
+            _dp_concentration_statistics,
+            num_chains=2000,
+            num_steps=5,
+        ),
+        geweke_sweep=geweke_sweep,
+        geweke_coverage=_dp_concentration_coverage,
+        exact_co_assignment=lambda: exact_posterior_integrating_alpha(TINY_1D, TINY_DP_PRIOR, shape, rate)[1],
+        exact_sweeps=8000,
+        tolerance=0.02,
+    )
+
+
 def _multivariate_gibbs() -> SamplerCase:
     scale_matrix = np.array([[1.0, 0.2], [0.2, 3.0]])
     return _mixture_case(
@@ -366,6 +450,12 @@ def _multivariate_gibbs() -> SamplerCase:
 
 
 SAMPLER_CASES = {
-    case.name: case for case in (_one_dimensional_gibbs(), _dirichlet_process_gibbs(), _multivariate_gibbs())
+    case.label or case.name: case
+    for case in (
+        _one_dimensional_gibbs(),
+        _dirichlet_process_gibbs(),
+        _dirichlet_process_with_concentration(),
+        _multivariate_gibbs(),
+    )
 }
 """Every Markov chain sampler of the package, by its public name."""

@@ -1,4 +1,5 @@
-"""Exact posterior of the Dirichlet-process mixture on tiny data, over set partitions (NumPy/SciPy).
+"""Exact posterior of the Dirichlet-process mixture on tiny data, over set partitions (NumPy/SciPy),
+with α fixed or, under a Gamma(a, b) hyperprior, integrated out by quadrature.
 
 Written independently of ``genjax_gmm``. Partitions are enumerated as restricted growth strings
 (labels in order of opening), each with its CRP probability α^K Γ(α)/Γ(α+n) Π_k (n_k − 1)! and
@@ -8,11 +9,12 @@ each block's marginal likelihood as SciPy's multivariate Student-t, x_I ~ t_{2a}
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
-from scipy import stats
-from scipy.special import gammaln
+from scipy import integrate, stats
+from scipy.special import gammaln, logsumexp
 
 
 def set_partitions(n: int) -> np.ndarray:
@@ -58,3 +60,37 @@ def exact_posterior(data, prior) -> tuple[np.ndarray, np.ndarray]:
     p_k = np.bincount(num_clusters, weights=weights, minlength=len(data) + 1)
     same = partitions[:, :, None] == partitions[:, None, :]
     return p_k, np.tensordot(weights, same, axes=1)
+
+
+def exact_log_evidence(data, prior) -> float:
+    """log p(x) = log Σ_z p(z) Π_k m(x_{I_k}) over every partition z."""
+    return float(logsumexp([exact_log_joint(data, z, prior) for z in set_partitions(len(data))]))
+
+
+def crp_factor_integral(num_clusters: int, n: int, shape: float, rate: float, moment: int = 0) -> float:
+    """∫ α^moment Gamma(α; shape, rate) α^K Γ(α)/Γ(α + n) dα by quadrature: the CRP's α-factor
+    averaged over the hyperprior (moment 1: times α)."""
+
+    def integrand(alpha):
+        log_value = stats.gamma.logpdf(alpha, shape, scale=1 / rate) + (num_clusters + moment) * math.log(alpha)
+        return math.exp(log_value + gammaln(alpha) - gammaln(alpha + n))
+
+    value, _ = integrate.quad(integrand, 0, 200.0, points=[0.5, 2.0, 10.0], limit=400, epsabs=0)
+    return value
+
+
+def exact_posterior_integrating_alpha(data, prior, shape: float, rate: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """(P(K | x), co-assignment matrix, E[α | x]) with α ~ Gamma(shape, rate) integrated out:
+    log p(z, x) = [log p(z, x)] at α = 1 + log Γ(1 + n) + log c(K), c(K) = ``crp_factor_integral``,
+    and E[α | x] = Σ_K P(K | x) E[α | K]. ``prior``'s own concentration is ignored."""
+    n = len(data)
+    at_one = dataclasses.replace(prior, concentration=1.0)
+    log_c = {k: math.log(crp_factor_integral(k, n, shape, rate)) for k in range(1, n + 1)}
+    partitions = set_partitions(n)
+    log_joint = np.array([exact_log_joint(data, z, at_one) + gammaln(1 + n) + log_c[z.max() + 1] for z in partitions])
+    weights = np.exp(log_joint - log_joint.max())
+    weights /= weights.sum()
+    p_k = np.bincount(partitions.max(axis=1) + 1, weights=weights, minlength=n + 1)
+    same = partitions[:, :, None] == partitions[:, None, :]
+    mean_alpha = sum(p_k[k] * crp_factor_integral(k, n, shape, rate, 1) / math.exp(log_c[k]) for k in range(1, n + 1))
+    return p_k, np.tensordot(weights, same, axes=1), mean_alpha

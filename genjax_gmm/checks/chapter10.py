@@ -1,0 +1,204 @@
+"""Checks for Chapter 10, sequential Monte Carlo.
+
+* 10.1 (code): ``incremental_log_weight(x, weights, means, stds)``, each particle's log weight for
+  one new point, log p(x | θ_p) = log Σ_k π_pk N(x; μ_pk, σ_pk²), judged by behaviour on particles
+  and points the notebook never shows, one point far from every component (where each
+  π_k N(x; μ_k, σ_k²) underflows to 0, so only a log-space sum gives a number).
+* 10.2 (code): ``systematic_resample(u, weights)``, the indices chosen by systematic resampling:
+  slot i takes the particle j whose cumulative weight interval [F_{j−1}, F_j) holds (i + u)/P,
+  judged on hidden weights and offsets u.
+* 10.3: why the average of log p̂(x) over keys lies below log p(x) (multiple choice).
+
+Each check computes its expected behaviour itself, independently of the notebook. A wrong answer
+that reproduces a common mistake gets a hint about that mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import logsumexp
+from scipy.stats import norm
+
+from . import Feedback, check_choice
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
+
+__all__ = ["exercise_10_1", "exercise_10_2", "exercise_10_3"]
+
+_CHOICES = ("a", "b", "c", "d")
+
+# ---------------------------------------------------------------------------------------------
+# 10.1: the incremental weight of four hidden particles of a two-kind mixture, at hidden points.
+# The last point lies hundreds of standard deviations from every component.
+
+_POINTS = (3.1, -0.4, 7.7, 950.0)
+_PARTICLE_WEIGHTS = np.array([[0.5, 0.5], [0.9, 0.1], [0.2, 0.8], [0.65, 0.35]])
+_PARTICLE_MEANS = np.array([[0.0, 3.0], [1.0, 6.0], [-2.0, 8.0], [2.5, 2.7]])
+_PARTICLE_STDS = np.array([[1.0, 0.5], [2.0, 1.5], [0.7, 3.0], [1.2, 0.4]])
+
+
+def _incremental_log_weight(x, weights, means, stds):
+    """log Σ_k π_pk N(x; μ_pk, σ_pk²) per particle p, in log space."""
+    return logsumexp(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
+
+
+def _variance_as_std(x, weights, means, stds):
+    return _incremental_log_weight(x, weights, means, np.asarray(stds) ** 2)
+
+
+def _without_weights(x, weights, means, stds):
+    return _incremental_log_weight(x, np.ones_like(weights), means, stds)
+
+
+def _best_component_only(x, weights, means, stds):
+    return np.max(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
+
+
+def _summed_logs(x, weights, means, stds):
+    return np.sum(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
+
+
+def _weight_not_log(x, weights, means, stds):
+    return np.exp(_incremental_log_weight(x, weights, means, stds))
+
+
+def _outside_log_space(x, weights, means, stds):
+    with np.errstate(divide="ignore"):
+        return np.log(np.sum(weights * norm.pdf(x, means, stds), axis=-1))
+
+
+def _incremental_weight_behaviour(incremental_log_weight) -> dict:
+    """Every particle's log weight at every hidden point, exact; −∞ at the far point only is the
+    underflow of a sum computed outside log space."""
+    quantities = {}
+    for x in _POINTS:
+        output = read_output(
+            incremental_log_weight(x, _PARTICLE_WEIGHTS.copy(), _PARTICLE_MEANS.copy(), _PARTICLE_STDS.copy()),
+            (_PARTICLE_WEIGHTS.shape[0],),
+            "one log weight per particle",
+        )
+        if x == _POINTS[-1] and np.isneginf(output).any():
+            raise Unusable(
+                f"for the point x = {x:g}, far from every component, your log weights are -inf: each "
+                "π_k N(x; μ_k, σ_k²) underflows to 0 there, and log 0 = -inf. Add log π_k and log N(x; μ_k, "
+                "σ_k²) (norm.logpdf) and sum over the kinds with logsumexp(..., axis=-1) instead."
+            )
+        quantities.update({f"log w at x = {x:g}, particle {p}": exact(value) for p, value in enumerate(output)})
+    return quantities
+
+
+_INCREMENTAL_WEIGHT = FunctionCheck(
+    exercise="10.1",
+    reference=_incremental_log_weight,
+    behaviour=_incremental_weight_behaviour,
+    mistakes=[
+        Mistake(_variance_as_std, "stds holds standard deviations, and norm.logpdf(x, mean, sd) takes σ itself, "
+                "not the variance σ²."),
+        Mistake(_without_weights, "each kind counts with its share: add log π_k (the weights) to its log density."),
+        Mistake(_best_component_only, "the point may come from either kind: sum the kinds' terms (logsumexp), "
+                "do not keep only the largest."),
+        Mistake(_summed_logs, "the point comes from one kind OR the other: add the probabilities π_k N(x; μ_k, σ_k²) "
+                "(logsumexp of their logs), do not add their logs."),
+        Mistake(_weight_not_log, "return the log weight, log p(x | θ), not the weight itself."),
+        Mistake(_outside_log_space, "your sum is right, but outside log space it underflows far from the "
+                "components: use logsumexp of log π_k + log N(x; μ_k, σ_k²)."),
+    ],
+    signature="incremental_log_weight(x, weights, means, stds)",
+    what="your function incremental_log_weight",
+    hint="log p(x | θ_p) = log Σ_k π_pk N(x; μ_pk, σ_pk²): norm.logpdf(x, means, stds) has one row per "
+    "particle and one column per kind; add np.log(weights) and reduce each row with logsumexp(..., axis=-1). "
+    "The result has one number per particle.",
+)
+
+
+def exercise_10_1(incremental_log_weight) -> Feedback:
+    """``incremental_log_weight(x, weights, means, stds)`` returns (P,) log p(x | θ_p)."""
+    return _INCREMENTAL_WEIGHT(incremental_log_weight)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.2: systematic resampling of hidden weights with hidden offsets
+
+_RESAMPLING_CASES = (
+    (0.5, np.array([0.1, 0.2, 0.3, 0.4])),
+    (0.05, np.array([0.05, 0.05, 0.6, 0.05, 0.25])),
+    (0.93, np.array([0.3, 0.0, 0.0, 0.2, 0.1, 0.4])),
+    (0.37, np.full(8, 1 / 8)),
+    (0.71, np.array([0.96, 0.01, 0.01, 0.01, 0.01])),
+)
+
+
+def _first_above(cumulative, positions):
+    """For each position, the first index j with position < cumulative[j] (capped at the last)."""
+    return np.minimum(np.searchsorted(cumulative, positions, side="right"), len(cumulative) - 1)
+
+
+def _systematic_resample(u, weights):
+    """Slot i takes the j with F_{j−1} ≤ (i + u)/P < F_j, F the cumulative weights."""
+    weights = np.asarray(weights, dtype=float)
+    return _first_above(np.cumsum(weights), (np.arange(weights.size) + u) / weights.size)
+
+
+def _without_offset(u, weights):
+    return _systematic_resample(0.0, weights)
+
+
+def _offset_not_divided(u, weights):
+    weights = np.asarray(weights, dtype=float)
+    return _first_above(np.cumsum(weights), np.arange(weights.size) / weights.size + u)
+
+
+def _weights_not_cumulated(u, weights):
+    weights = np.asarray(weights, dtype=float)
+    return _first_above(np.sort(weights), (np.arange(weights.size) + u) / weights.size)
+
+
+def _resampling_behaviour(systematic_resample) -> dict:
+    """The chosen index of every slot in every hidden case, exact."""
+    quantities = {}
+    for case, (u, weights) in enumerate(_RESAMPLING_CASES):
+        output = read_output(
+            systematic_resample(u, weights.copy()), weights.shape, "one particle index per slot", integer=True
+        )
+        if np.any((output < 0) | (output >= weights.size)):
+            raise Unusable(f"your indices must lie in 0 … {weights.size - 1} (one of the {weights.size} particles).")
+        quantities.update({f"case {case}, slot {i}": exact(index) for i, index in enumerate(output)})
+    return quantities
+
+
+_RESAMPLE = FunctionCheck(
+    exercise="10.2",
+    reference=_systematic_resample,
+    behaviour=_resampling_behaviour,
+    mistakes=[
+        Mistake(_without_offset, "the positions are (i + u)/P: every slot is shifted by the same random u/P."),
+        Mistake(_offset_not_divided, "divide the whole (i + u) by P: the positions (i + u)/P all lie in [0, 1)."),
+        Mistake(_weights_not_cumulated, "compare the positions with the cumulative weights, np.cumsum(weights), "
+                "so that particle j owns the interval [F_{j-1}, F_j) of length w_j."),
+    ],
+    signature="systematic_resample(u, weights)",
+    what="your function systematic_resample",
+    hint="positions (np.arange(P) + u) / P, cumulative weights F = np.cumsum(weights), and for each position "
+    "the first j with position < F_j: np.searchsorted(F, positions, side='right'), capped at P - 1 against "
+    "rounding.",
+)
+
+
+def exercise_10_2(systematic_resample) -> Feedback:
+    """``systematic_resample(u, weights)`` returns the P chosen indices."""
+    return _RESAMPLE(systematic_resample)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.3: why the average log-evidence estimate is low
+
+
+def exercise_10_3(answer) -> Feedback:
+    """p̂(x) is unbiased, so by Jensen's inequality E[log p̂(x)] ≤ log E[p̂(x)] = log p(x) ("c")."""
+    hints = {
+        "a": "the filter's p̂(x) is unbiased on the natural scale at any number of particles; the "
+        "question is what taking the log does to an average.",
+        "b": "resampling keeps p̂(x) unbiased (each resampled copy stands for the weight it was drawn "
+        "with); look at what the log does to an average instead.",
+        "d": "the exact value is computed without any sampling, by enumeration: it has no error to correct.",
+    }
+    return check_choice("10.3", answer, "c", options=_CHOICES, hints=hints)

@@ -1,0 +1,131 @@
+"""Chapter 10's exercise checks: right answers pass, None waits, typical mistakes fail with a hint.
+
+10.1 (the incremental weight) and 10.2 (systematic resampling) are judged by behaviour; their
+references must agree with the package's own filter (``MixtureParticles.extend`` and
+``engine.particles.systematic_resample``, other implementations), a right answer written in any
+style passes, and every registered mistake gets its own hint.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect, assert_unanswered
+from scipy.special import logsumexp
+from scipy.stats import norm
+
+from genjax_gmm.checks import chapter10 as check
+from genjax_gmm.checks.chapter10 import _PARTICLE_MEANS, _PARTICLE_STDS, _PARTICLE_WEIGHTS, _POINTS, _RESAMPLING_CASES
+from genjax_gmm.engine import particles
+from genjax_gmm.inference.gibbs import GibbsState
+from genjax_gmm.inference.smc import MixtureParticles
+
+# ---------------------------------------------------------------------------------------------
+# 10.1: the incremental weight
+
+
+def weight_log_space(x, weights, means, stds):
+    return logsumexp(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
+
+
+def weight_by_hand(x, weights, means, stds):
+    """Right, written out: the Gaussian log density by hand, each row's largest term subtracted."""
+    terms = np.log(weights) - np.log(stds * np.sqrt(2 * np.pi)) - (x - means) ** 2 / (2 * stds**2)
+    top = terms.max(axis=1)
+    return top + np.log(np.exp(terms - top[:, None]).sum(axis=1))
+
+
+@jax.jit
+def weight_jax(x, weights, means, stds):
+    return jax.scipy.special.logsumexp(jnp.log(weights) + jax.scipy.stats.norm.logpdf(x, means, stds), axis=-1)
+
+
+def test_the_reference_is_the_filters_own_weight_and_finite_far_away():
+    model = MixtureParticles(2)
+    for x in _POINTS:
+        data = jnp.array([x])
+        theirs = [
+            float(model.extend(None, GibbsState(w, m, s**2, jnp.zeros(1, jnp.int32)), data, 0, None)[1])
+            for w, m, s in zip(_PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS, strict=True)
+        ]
+        np.testing.assert_allclose(check._incremental_log_weight(x, _PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS),
+                                   theirs, rtol=1e-10)
+    far = _POINTS[-1]
+    assert np.all(_PARTICLE_WEIGHTS * norm.pdf(far, _PARTICLE_MEANS, _PARTICLE_STDS) == 0.0)  # it underflows
+
+
+def test_a_right_weight_passes_however_it_is_written():
+    for answer in (weight_log_space, weight_by_hand, weight_jax, lambda *a: weight_log_space(*a).tolist()):
+        assert_correct(check.exercise_10_1(answer))
+    assert_unanswered(check.exercise_10_1(None))
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (lambda x, w, m, s: weight_log_space(x, w, m, np.asarray(s) ** 2), "not the variance"),
+        (lambda x, w, m, s: weight_log_space(x, np.ones_like(w), m, s), "add log π_k"),
+        (lambda x, w, m, s: np.max(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not keep only the largest"),
+        (lambda x, w, m, s: np.sum(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not add their logs"),
+        (lambda x, w, m, s: np.exp(weight_log_space(x, w, m, s)), "not the weight itself"),
+        (lambda x, w, m, s: np.log(np.sum(w * norm.pdf(x, m, s), axis=-1)), "log 0 = -inf"),
+        (lambda x, w, m, s: weight_log_space(x, w, m, s)[:2], "shape (4,)"),
+        (lambda x, w, m, s: None, "returned None"),
+        (lambda x, w: x, "the prompt asks for incremental_log_weight(x, weights, means, stds)"),
+    ],
+)
+def test_a_wrong_weight_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    assert_incorrect(check.exercise_10_1(mistake), hint)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.2: systematic resampling
+
+
+def resample_loop(u, weights):
+    """Right, written as the textbook's loop over slots and particles."""
+    size, chosen, j, cumulative = len(weights), [], 0, weights[0]
+    for i in range(size):
+        position = (i + u) / size
+        while position >= cumulative and j < size - 1:
+            j += 1
+            cumulative += weights[j]
+        chosen.append(j)
+    return np.array(chosen)
+
+
+def test_the_reference_is_the_engines_resampling():
+    for u, weights in _RESAMPLING_CASES:
+        with np.errstate(divide="ignore"):
+            engine = particles.systematic_resample(jnp.float64(u), jnp.log(weights), jnp.int32(weights.size))
+        np.testing.assert_array_equal(check._systematic_resample(u, weights), np.asarray(engine))
+        assert np.all(weights[check._systematic_resample(u, weights)] > 0)  # a particle of weight 0 never returns
+
+
+def test_a_right_resampling_passes_however_it_is_written():
+    for answer in (resample_loop, check._systematic_resample, lambda u, w: check._systematic_resample(u, w).tolist()):
+        assert_correct(check.exercise_10_2(answer))
+    assert_unanswered(check.exercise_10_2(None))
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (lambda u, w: check._systematic_resample(0.0, w), "shifted by the same random u/P"),
+        (check._offset_not_divided, "divide the whole (i + u) by P"),
+        (check._weights_not_cumulated, "cumulative weights"),
+        (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
+        (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
+        (lambda u, w: np.zeros(3, int), "shape"),
+    ],
+)
+def test_a_wrong_resampling_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    assert_incorrect(check.exercise_10_2(mistake), hint)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.3: Jensen
+
+
+def test_why_the_log_evidence_is_low_on_average():
+    assert_check_behaves(check.exercise_10_3, "c", ["a", "b", "d"])
