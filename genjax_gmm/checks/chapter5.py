@@ -292,7 +292,7 @@ def exercise_5_4(answer) -> Feedback:
     """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the same posterior with swapped labels ("c")."""
     hints = {
         "a": "look at the chains' μ₀ traces: do the chains near 350 g drift towards 500 g as they run? "
-        "Compare what the label '0' refers to in each chain.",
+        "They hold their level from the first draw after burn-in to the last.",
         "b": "count the kinds each chain sees: one near 350 g and one near 500 g, in every chain.",
         "d": "a narrower prior on the means limits how far a mean can wander; it does not make chains agree "
         "that already do: their log joints wander over the same range and R-hat is below 1.01.",
