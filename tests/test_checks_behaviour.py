@@ -473,6 +473,18 @@ def test_exact_quantities_agree_to_rounding_and_infinities_must_match():
     assert disagreements({"outside": exact(-math.inf)}, expected) == ["log p: missing."]
 
 
+def test_nan_agrees_only_with_nan_in_the_same_place():
+    """A registered mistake that divides an empty kind's 0 by 0 gives NaN: a student's NaN there matches it."""
+    mistake = {"m[0]": exact(2.0), "m[1]": exact(math.nan)}
+    assert not disagreements({"m[0]": exact(2.0), "m[1]": exact(math.nan)}, mistake)
+    assert disagreements({"m[0]": exact(math.nan), "m[1]": exact(2.0)}, mistake)
+    assert disagreements({"m[0]": exact(math.nan), "m[1]": exact(math.nan)}, mistake) == ["m[0]: yours is NaN."]
+    feedback = judge("9.9", {"m[0]": exact(2.0), "m[1]": exact(math.nan)},
+                     {"m[0]": exact(2.0), "m[1]": exact(1.0)}, [(mistake, "keep the prior.")], hint="generic")
+    assert_incorrect(feedback, "keep the prior")
+    assert "yours is NaN" in feedback.message
+
+
 def test_a_hidden_reference_value_is_not_revealed():
     expected = {"the mean weight": Quantity(439.0, draws=4_000, spread=65.0, reveal=False),
                 "log p": Quantity(-2.0, reveal=False)}

@@ -68,6 +68,7 @@ def test_a_right_weight_passes_however_it_is_written():
         (lambda x, w, m, s: np.max(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not keep only the largest"),
         (lambda x, w, m, s: np.sum(np.log(w) + norm.logpdf(x, m, s), axis=-1), "do not add their logs"),
         (lambda x, w, m, s: np.exp(weight_log_space(x, w, m, s)), "not the weight itself"),
+        (check._without_normalising_constant, "lack the constant"),
         (lambda x, w, m, s: np.log(np.sum(w * norm.pdf(x, m, s), axis=-1)), "log 0 = -inf"),
         (lambda x, w, m, s: weight_log_space(x, w, m, s)[:2], "shape (4,)"),
         (lambda x, w, m, s: None, "returned None"),
@@ -102,6 +103,17 @@ def test_the_reference_is_the_engines_resampling():
         assert np.all(weights[check._systematic_resample(u, weights)] > 0)  # a particle of weight 0 never returns
 
 
+def test_the_hidden_cases_catch_a_position_on_a_boundary():
+    # side='left' differs from the reference only where a position equals some F_j (u = 0 here).
+    assert any(not np.array_equal(check._boundary_to_the_left_capped(u, w), check._systematic_resample(u, w))
+               for u, w in _RESAMPLING_CASES)
+
+
+def test_the_generic_hints_do_not_hand_over_the_code():
+    for hint in (check._INCREMENTAL_WEIGHT.hint, check._RESAMPLE.hint):
+        assert not any(call in hint for call in ("np.", "logsumexp(", "searchsorted", "axis="))
+
+
 def test_a_right_resampling_passes_however_it_is_written():
     for answer in (resample_loop, check._systematic_resample, lambda u, w: check._systematic_resample(u, w).tolist()):
         assert_correct(check.exercise_10_2(answer))
@@ -114,6 +126,11 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: check._systematic_resample(0.0, w), "shifted by the same random u/P"),
         (check._offset_not_divided, "divide the whole (i + u) by P"),
         (check._weights_not_cumulated, "cumulative weights"),
+        (check._offset_not_divided_capped, "divide the whole (i + u) by P"),
+        (check._boundary_to_the_left, "holds its left end"),  # side='left': found by u = 0, weights [0, ½, ½, 0]
+        (check._boundary_to_the_left_capped, "holds its left end"),
+        (lambda u, w: check._systematic_resample(np.random.default_rng().random(), w), "draw nothing inside"),
+        (lambda u, w: check._systematic_resample(u, w).astype(float), "return integers"),
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
         (lambda u, w: np.zeros(3, int), "shape"),

@@ -85,6 +85,26 @@ def test_an_error_inside_a_right_signature_is_not_blamed_on_the_arguments():
     assert "check the arguments your function takes" in feedback.message
 
 
+def e_step_points_in_a_row(x, weights, means, stds):
+    """``x`` where ``x[:, None]`` is needed: (7,) points against (3,) components cannot broadcast."""
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x), means, stds)
+    return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+
+def e_step_points_in_a_row_jax(x, weights, means, stds):
+    log_joint = jnp.log(weights) - 0.5 * ((jnp.asarray(x) - means) / stds) ** 2 - jnp.log(stds)
+    return jax.nn.softmax(log_joint, axis=1)
+
+
+@pytest.mark.parametrize("e_step", [e_step_points_in_a_row, e_step_points_in_a_row_jax])
+def test_points_not_in_a_column_are_shown_x_with_a_new_axis(e_step):
+    feedback = check.exercise_6_1(e_step)
+    assert_incorrect(feedback)
+    assert "Write x[:, None]" in feedback.message and "shape (7, 1)" in feedback.message, feedback.message
+    # the right step with the column passes, so the hint names the one change needed
+    assert_correct(check.exercise_6_1(lambda x, w, m, s: e_step_points_in_a_row(np.asarray(x)[:, None], w, m, s)))
+
+
 def test_the_reference_is_the_packages_categorisation_and_finite_far_away():
     reference = check._responsibilities(_POINTS, _WEIGHTS, _MEANS, _STDS)
     assert np.allclose(reference, np.asarray(gg.category_posterior(_POINTS, _WEIGHTS, _MEANS, _STDS)), atol=1e-12)

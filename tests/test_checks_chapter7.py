@@ -87,6 +87,19 @@ def new_table_weighted_one(i, labels, data, prior):
     return probabilities / probabilities.sum()
 
 
+def log_weights(i, labels, data, prior):
+    """log n_{k,−i} + log p(x_i | table k), log α + log p(x_i) at the new table, 0 elsewhere: not exponentiated."""
+    others = np.arange(data.size) != i
+    logs = np.zeros(data.size)
+    for k in np.unique(labels[others]):
+        members = data[others & (labels == k)]
+        logs[k] = np.log(members.size) + gg.predictive_log_density(
+            data[i], members.size, members.sum(), np.sum(members**2), prior)
+    new = min(set(range(data.size)) - set(labels[others].tolist()))
+    logs[new] = np.log(prior.concentration) + gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior)
+    return logs
+
+
 def crp_only(i, labels, data, prior):
     counts = np.bincount(np.delete(labels, i), minlength=data.size).astype(float)
     counts[min(set(range(data.size)) - set(np.delete(labels, i).tolist()))] = prior.concentration
@@ -125,6 +138,8 @@ def test_right_reseating_steps_pass(reseat):
         (new_table_weighted_one, "not 1 · p(x_i)"),
         (crp_only, "CRP's seating probabilities alone"),
         (lambda i, labels, data, prior: 3 * reseat_as_the_notebook_does(i, labels, data, prior), "add up to 3"),
+        (log_weights, "Exponentiate first"),
+        (lambda *problem: log_weights(*problem) / log_weights(*problem).sum(), "exponentiate first"),
         (lambda i, labels, data, prior: reseat_as_the_notebook_does(i, labels, data, prior)[:-1], "shape (8,)"),
         (lambda i, labels, data: None, "check the arguments"),
         (lambda i, labels, data, prior: np.full(data.size, np.nan), "NaN"),
@@ -133,6 +148,14 @@ def test_right_reseating_steps_pass(reseat):
 )
 def test_wrong_reseating_steps_get_their_hint(reseat, hint):
     assert_incorrect(check.exercise_7_2(reseat), hint)
+
+
+def test_the_feedback_shows_the_hidden_example_in_full():
+    """A student can rebuild the failing case from the message: i, labels, data and prior."""
+    i, labels, data, prior = check._RESEATING_PROBLEMS[0]
+    message = check.exercise_7_2(crp_only).message
+    assert f"i = {i}" in message and str(labels.tolist()) in message and str(data.tolist()) in message
+    assert repr(prior) in message
 
 
 def test_the_reseating_check_waits_and_refuses_what_is_not_a_function():

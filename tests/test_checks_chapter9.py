@@ -3,15 +3,21 @@
 9.1 (the update of q(μ_k)) is judged by behaviour: its reference must agree with the package's own
 CAVI update (``variational.cavi.update_means``, another implementation, computed around the previous
 locations), a right update written in any style passes, and every registered mistake gets its own
-hint. 9.2's ELBO must lie below the exact log evidence of the same data (enumeration of all 3¹⁰
-assignments), and the K = 2 fit's ELBO is told apart.
+hint (the prior left out gives NaN for the empty kind, which must still match that mistake). 9.2's
+expected ELBO must be an independent NumPy CAVI's best (tests/harness/numpy_cavi.py), below the exact
+log evidence of the same data (enumeration of all 3¹⁰ assignments), and the K = 2 fit's ELBO is
+told apart.
 """
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect
+from harness.exact_gmm import Prior
+from harness.numpy_cavi import cavi as numpy_cavi
 
 import genjax_gmm as gg
 from genjax_gmm.checks import chapter9 as check
@@ -59,11 +65,33 @@ def test_reference_agrees_with_the_package():
 
 
 def test_exercise_9_1():
-    wrong = [check._variance_for_std, check._without_prior, check._unweighted_sum, check._prior_std_as_variance]
+    wrong = [check._variance_for_std, check._without_prior, check._unweighted_sum, check._weighted_average,
+             check._prior_std_as_variance]
     assert_check_behaves(check.exercise_9_1, update_by_loops, wrong)
     assert_correct(check.exercise_9_1(update_in_jax))
     assert_incorrect(check.exercise_9_1(check._variance_for_std), "standard deviation")
     assert_incorrect(check.exercise_9_1(check._unweighted_sum), "responsibilities.T @ x")
+
+
+def without_prior(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    """Wrong: the data's precision and pull only; the empty kind gets 0/0 = NaN and 1/0 = inf."""
+    counts = responsibilities.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = counts * expected_precisions
+        return expected_precisions * (responsibilities.T @ x) / precision, precision**-0.5
+
+
+def em_average(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    """Wrong: m_k is EM's weighted average (NaN for the empty kind); s_k is right."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        locs = (responsibilities.T @ x) / responsibilities.sum(axis=0)
+    return locs, (1 / prior_std**2 + responsibilities.sum(axis=0) * expected_precisions) ** -0.5
+
+
+def test_mistakes_that_give_nan_for_the_empty_kind_get_their_own_hints():
+    feedback = check.exercise_9_1(without_prior)
+    assert_incorrect(feedback, "keep the prior")
+    assert_incorrect(check.exercise_9_1(em_average), "EM's average")
     assert_incorrect(check.exercise_9_1(lambda x, r, e, m, s: np.zeros(3)), "")
     assert_incorrect(check.exercise_9_1(lambda x: x), "")
 
@@ -74,11 +102,17 @@ def test_exercise_9_1():
 
 def test_exercise_9_2():
     bentos = gg.MYSTERY_BENTO_WEIGHTS[: check.ELBO_BENTOS]
-    fit = gg.cavi(bentos, check.ELBO_COMPONENTS, check.BENTO_PRIOR)
-    assert fit.elbo < gg.exact_log_evidence(bentos, check.ELBO_COMPONENTS, check.BENTO_PRIOR)
-    two = gg.cavi(bentos, 2, check.BENTO_PRIOR).elbo
-    assert abs(two - fit.elbo) > 0.5  # the K = 2 mistake is distinguishable at 1 decimal
-    assert_check_behaves(check.exercise_9_2, round(fit.elbo, check.ELBO_DECIMALS), [round(two, 1), -fit.elbo])
+    prior = Prior(1.0, 425.0, 100.0, 2.0, 10.0)  # the bento prior
+    assert check.BENTO_PRIOR == gg.GMMPrior(*dataclasses.astuple(prior))
+    # an independent CAVI from starts that put a third kind at either end or in the middle: the best
+    starts = [[350.0, 499.0, 502.5], [349.0, 351.0, 500.0], [350.0, 425.0, 500.0]]
+    three = max(numpy_cavi(bentos, start, prior)[1][-1] for start in starts)
+    two = numpy_cavi(bentos, [350.0, 500.0], prior)[1][-1]
+    expected = check._elbos()[check.ELBO_COMPONENTS]
+    assert expected == pytest.approx(three, abs=1e-6)
+    assert expected < gg.exact_log_evidence(bentos, check.ELBO_COMPONENTS, check.BENTO_PRIOR)
+    assert abs(two - three) > 0.5  # the K = 2 mistake is distinguishable at 1 decimal
+    assert_check_behaves(check.exercise_9_2, round(three, check.ELBO_DECIMALS), [round(two, 1), -three])
     assert_incorrect(check.exercise_9_2(round(two, 1)), "K = 2")
 
 

@@ -7,7 +7,8 @@ reference implementation's:
 
 * **exact** numbers (``exact``): log densities from ``assess``, return values, the
   output of a deterministic step or of a step on fixed keys. They agree when
-  ``|yours − reference| <= rel·|reference| + abs`` (float rounding; equal infinities agree);
+  ``|yours − reference| <= rel·|reference| + abs`` (float rounding; equal infinities agree, and so
+  does NaN where the reference is NaN: a registered mistake that divides by an empty kind's 0);
 * **simulated** averages (``sample_mean``: moments of draws, frequencies, estimates averaged
   over keys). Yours and the reference's are two samples; they agree when their means differ
   by at most ``z`` standard errors of the difference, ``s·√(1/n₁ + 1/n₂)`` with ``s²`` the
@@ -265,8 +266,8 @@ def _format(value: float) -> str:
 def _disagreement(label: str, got: Quantity, expected: Quantity, z: float, rel: float, abs: float) -> str | None:
     """Why ``got`` does not agree with ``expected``, or ``None`` when it does."""
     yours, theirs = got.value, expected.value
-    if math.isnan(yours):
-        return f"{label}: yours is NaN."
+    if math.isnan(yours):  # NaN where the expected value is NaN too agrees (a mistake that divides 0 by 0)
+        return None if math.isnan(theirs) else f"{label}: yours is NaN."
     simulated = got.simulated and expected.simulated
     if math.isinf(theirs) or math.isinf(yours):
         if yours == theirs:
@@ -350,7 +351,8 @@ def _crash_feedback(exercise: str, doing: str, error: Exception, hint: str, argu
         hint = _TRACER_HINTS[type(error)]
     elif isinstance(error, TypeError) and "argument" in str(error):
         hint = arguments_hint
-    return incorrect(exercise, f"{doing} raised {one_line(error)}", hint)
+    raised = one_line(error)
+    return incorrect(exercise, f"{doing} raised {raised}{'' if raised.endswith(('.', '…')) else '.'}", hint)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@
   π_k N(x; μ_k, σ_k²) underflows to 0, so only a log-space sum gives a number).
 * 10.2 (code): ``systematic_resample(u, weights)``, the indices chosen by systematic resampling:
   slot i takes the particle j whose cumulative weight interval [F_{j−1}, F_j) holds (i + u)/P,
-  judged on hidden weights and offsets u.
+  judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j);
+  integer indices required.
 * 10.3: why the average of log p̂(x) over keys lies below log p(x) (multiple choice).
 
 Each check computes its expected behaviour itself, independently of the notebook. A wrong answer
@@ -39,6 +40,12 @@ _PARTICLE_STDS = np.array([[1.0, 0.5], [2.0, 1.5], [0.7, 3.0], [1.2, 0.4]])
 def _incremental_log_weight(x, weights, means, stds):
     """log Σ_k π_pk N(x; μ_pk, σ_pk²) per particle p, in log space."""
     return logsumexp(np.log(weights) + norm.logpdf(x, means, stds), axis=-1)
+
+
+def _without_normalising_constant(x, weights, means, stds):
+    stds = np.asarray(stds, dtype=float)
+    log_density = -np.log(stds) - (x - np.asarray(means)) ** 2 / (2 * stds**2)  # no −½ log 2π
+    return logsumexp(np.log(weights) + log_density, axis=-1)
 
 
 def _variance_as_std(x, weights, means, stds):
@@ -98,15 +105,17 @@ _INCREMENTAL_WEIGHT = FunctionCheck(
                 "do not keep only the largest."),
         Mistake(_summed_logs, "the point comes from one kind OR the other: add the probabilities π_k N(x; μ_k, σ_k²) "
                 "(logsumexp of their logs), do not add their logs."),
+        Mistake(_without_normalising_constant, "the Gaussian log density is −½ log(2π) − log σ − (x − μ)²/(2σ²): "
+                "your weights lack the constant −½ log(2π) (norm.logpdf includes it)."),
         Mistake(_weight_not_log, "return the log weight, log p(x | θ), not the weight itself."),
         Mistake(_outside_log_space, "your sum is right, but outside log space it underflows far from the "
                 "components: use logsumexp of log π_k + log N(x; μ_k, σ_k²)."),
     ],
     signature="incremental_log_weight(x, weights, means, stds)",
     what="your function incremental_log_weight",
-    hint="log p(x | θ_p) = log Σ_k π_pk N(x; μ_pk, σ_pk²): norm.logpdf(x, means, stds) has one row per "
-    "particle and one column per kind; add np.log(weights) and reduce each row with logsumexp(..., axis=-1). "
-    "The result has one number per particle.",
+    hint="log p(x | θ_p) = log Σ_k π_pk N(x; μ_pk, σ_pk²), one number per particle: stay in logs throughout "
+    "(log π_k + log N(x; μ_k, σ_k²) for each kind) and combine the kinds of each particle, one row, with a sum "
+    "done in log space.",
 )
 
 
@@ -124,6 +133,9 @@ _RESAMPLING_CASES = (
     (0.93, np.array([0.3, 0.0, 0.0, 0.2, 0.1, 0.4])),
     (0.37, np.full(8, 1 / 8)),
     (0.71, np.array([0.96, 0.01, 0.01, 0.01, 0.01])),
+    # u = 0 puts the first position exactly on F_0 = F_1 = 0 and others on F_j: a particle of
+    # weight 0 must not be chosen (a boundary belongs to the interval it opens).
+    (0.0, np.array([0.0, 0.5, 0.5, 0.0])),
 )
 
 
@@ -144,7 +156,11 @@ def _without_offset(u, weights):
 
 def _offset_not_divided(u, weights):
     weights = np.asarray(weights, dtype=float)
-    return _first_above(np.cumsum(weights), np.arange(weights.size) / weights.size + u)
+    return np.searchsorted(np.cumsum(weights), np.arange(weights.size) / weights.size + u, side="right")
+
+
+def _offset_not_divided_capped(u, weights):
+    return np.minimum(_offset_not_divided(u, weights), len(weights) - 1)
 
 
 def _weights_not_cumulated(u, weights):
@@ -152,15 +168,49 @@ def _weights_not_cumulated(u, weights):
     return _first_above(np.sort(weights), (np.arange(weights.size) + u) / weights.size)
 
 
+def _boundary_to_the_left(u, weights):
+    weights = np.asarray(weights, dtype=float)
+    return np.searchsorted(np.cumsum(weights), (np.arange(weights.size) + u) / weights.size, side="left")
+
+
+def _boundary_to_the_left_capped(u, weights):
+    return np.minimum(_boundary_to_the_left(u, weights), len(weights) - 1)
+
+
+_BOUNDARY_HINT = ("the interval [F_{j-1}, F_j) holds its left end, not its right: a position equal to F_j "
+                  "belongs to the next particle, so a particle of weight 0 (an empty interval) is never chosen.")
+_OFFSET_HINT = "divide the whole (i + u) by P: the positions (i + u)/P all lie in [0, 1)."
+_RESAMPLING_MISTAKES = [
+    Mistake(_without_offset, "the positions are (i + u)/P: every slot is shifted by the same random u/P."),
+    *(Mistake(mistake, _OFFSET_HINT) for mistake in (_offset_not_divided, _offset_not_divided_capped)),
+    Mistake(_weights_not_cumulated, "compare the positions with the cumulative weights, np.cumsum(weights), "
+            "so that particle j owns the interval [F_{j-1}, F_j) of length w_j."),
+    *(Mistake(mistake, _BOUNDARY_HINT) for mistake in (_boundary_to_the_left, _boundary_to_the_left_capped)),
+]
+
+
+def _reproduces_a_mistake(output, u, weights) -> bool:
+    return any(np.array_equal(output, mistake.implementation(u, weights)) for mistake in _RESAMPLING_MISTAKES)
+
+
 def _resampling_behaviour(systematic_resample) -> dict:
-    """The chosen index of every slot in every hidden case, exact."""
+    """The chosen index of every slot in every hidden case, exact. Indices must be integers, the same
+    for the same u (the only randomness), and within 0 … P − 1 unless a registered mistake explains
+    them (its hint says more than the range)."""
     quantities = {}
     for case, (u, weights) in enumerate(_RESAMPLING_CASES):
-        output = read_output(
-            systematic_resample(u, weights.copy()), weights.shape, "one particle index per slot", integer=True
-        )
-        if np.any((output < 0) | (output >= weights.size)):
-            raise Unusable(f"your indices must lie in 0 … {weights.size - 1} (one of the {weights.size} particles).")
+        returned = systematic_resample(u, weights.copy())
+        output = read_output(returned, weights.shape, "one particle index per slot", integer=True)
+        if np.asarray(returned).dtype.kind not in "iu":
+            raise Unusable("your indices are numbers with decimals (floats); return integers, for instance "
+                           "with .astype(int), so that they can index the particles.")
+        if not np.array_equal(read_output(systematic_resample(u, weights.copy()), weights.shape, "", integer=True),
+                              output):
+            raise Unusable("your function gave other indices when called again with the same u and weights: the "
+                           "only randomness of systematic resampling is u, which it is given; draw nothing inside.")
+        if np.any((output < 0) | (output >= weights.size)) and not _reproduces_a_mistake(output, u, weights):
+            raise Unusable(f"your indices must lie in 0 … {weights.size - 1} (one of the {weights.size} particles); "
+                           "the cumulative weights may end a rounding error below 1, so cap the last index at P − 1.")
         quantities.update({f"case {case}, slot {i}": exact(index) for i, index in enumerate(output)})
     return quantities
 
@@ -169,17 +219,11 @@ _RESAMPLE = FunctionCheck(
     exercise="10.2",
     reference=_systematic_resample,
     behaviour=_resampling_behaviour,
-    mistakes=[
-        Mistake(_without_offset, "the positions are (i + u)/P: every slot is shifted by the same random u/P."),
-        Mistake(_offset_not_divided, "divide the whole (i + u) by P: the positions (i + u)/P all lie in [0, 1)."),
-        Mistake(_weights_not_cumulated, "compare the positions with the cumulative weights, np.cumsum(weights), "
-                "so that particle j owns the interval [F_{j-1}, F_j) of length w_j."),
-    ],
+    mistakes=_RESAMPLING_MISTAKES,
     signature="systematic_resample(u, weights)",
     what="your function systematic_resample",
-    hint="positions (np.arange(P) + u) / P, cumulative weights F = np.cumsum(weights), and for each position "
-    "the first j with position < F_j: np.searchsorted(F, positions, side='right'), capped at P - 1 against "
-    "rounding.",
+    hint="build the P evenly spaced positions (i + u)/P and the cumulative weights F_j; slot i takes the first "
+    "particle j (counting from 0) whose F_j lies strictly above its position.",
 )
 
 
@@ -195,10 +239,11 @@ def exercise_10_2(systematic_resample) -> Feedback:
 def exercise_10_3(answer) -> Feedback:
     """p̂(x) is unbiased, so by Jensen's inequality E[log p̂(x)] ≤ log E[p̂(x)] = log p(x) ("c")."""
     hints = {
-        "a": "the filter's p̂(x) is unbiased on the natural scale at any number of particles; the "
-        "question is what taking the log does to an average.",
-        "b": "resampling keeps p̂(x) unbiased (each resampled copy stands for the weight it was drawn "
-        "with); look at what the log does to an average instead.",
-        "d": "the exact value is computed without any sampling, by enumeration: it has no error to correct.",
+        "a": "the filter's p̂(x) is unbiased at any number of particles (§2): runs that miss part of p(x) are "
+        "balanced by runs that overshoot. Look at what taking the log does to such an average.",
+        "b": "resampling keeps p̂(x) unbiased (each copy is drawn with the probability its weight gave it); "
+        "look at what taking the log does to an average instead.",
+        "d": "the assignments the exact value leaves out weigh less than 10^-14 of z* together: they would move "
+        "log p(x) by about 10^-14 nats, far below the gap seen over the keys.",
     }
     return check_choice("10.3", answer, "c", options=_CHOICES, hints=hints)

@@ -5,7 +5,8 @@
   parameters the notebook never shows, one of them far from every component (where each
   π_k N(x_i; μ_k, σ_k²) underflows to 0, so only a log-space step gives numbers). An error raised
   inside a function whose arguments match the prompt is reported as the student's code failing,
-  not as a wrong signature.
+  not as a wrong signature; points ``x`` paired with the means where ``x[:, None]`` is needed
+  (a broadcasting error) are told how to make them a column.
 * 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
 * 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
 * 6.4: the AIC of the K = 3 EM fit to the coffee, −2 L̂ + 2 (3K − 1), to 1 decimal place.
@@ -111,14 +112,29 @@ def _takes_the_prompted_arguments(e_step) -> bool:
     return True
 
 
+def _points_not_in_a_column(error: Exception) -> bool:
+    """Whether ``error`` is NumPy's (or JAX's) refusal to pair the n points, shape (n,), with the
+    K components, shape (K,): what ``x`` in place of ``x[:, None]`` gives."""
+    text = str(error)
+    return "broadcast" in text and f"({_POINTS.size},)" in text and f"({_WEIGHTS.size},)" in text
+
+
 def _e_step_behaviour(e_step) -> dict:
     """Every responsibility of ``e_step`` on the hidden points, exact; NaN at the far point only
     is the underflow of a step computed outside log space."""
     shape = (_POINTS.size, _WEIGHTS.size)
     try:
         responsibilities = e_step(_POINTS.copy(), _WEIGHTS.copy(), _MEANS.copy(), _STDS.copy())
-    except TypeError as error:
-        if not _takes_the_prompted_arguments(e_step):
+    except (TypeError, ValueError) as error:
+        if _points_not_in_a_column(error):
+            n, k = shape
+            raise Unusable(
+                f"your code raised {one_line(error).rstrip('.')}. x has shape ({n},) and the means shape ({k},), so "
+                f"NumPy pairs them entry by entry and cannot: {n} points, {k} components. Write x[:, None], "
+                f"x as a column of shape ({n}, 1): then norm.logpdf(x[:, None], means, stds) pairs every "
+                f"point with every component and gives the ({n}, {k}) array of log densities."
+            ) from error
+        if not isinstance(error, TypeError) or not _takes_the_prompted_arguments(e_step):
             raise
         raise Unusable(
             f"your code raised {one_line(error)}. Your function takes the arguments the prompt asks for, "

@@ -1,15 +1,18 @@
 """Feedback for Chapter 7, Dirichlet-process mixtures.
 
 * 7.1: the expected number of occupied tables after ``CUSTOMERS`` customers of a CRP with
-  concentration ``ALPHA``, E[K] = Σ_{i=0}^{n−1} α / (α + i), to 3 significant figures.
+  concentration ``ALPHA``, E[K] = Σ_{i=0}^{n−1} α / (α + i), to 3 significant figures, summed with NumPy
+  (the notebook shows the package's ``expected_num_tables`` only after the exercise).
 * 7.2 (code): ``reseat_probabilities(i, labels, data, prior)``, one reseating step of collapsed
   Gibbs: the probability of each label 0 … N−1 for point i given the other points' tables,
   P(k) ∝ n_{k,−i} p(x_i | the others at k) at a label the others use, α p(x_i) at the new table
   (any label no other point uses; the prompt asks for the smallest). Checked by behaviour on
-  ``_RESEATING_PROBLEMS``, which the notebook never shows, against the package's seating rule.
+  ``_RESEATING_PROBLEMS``, which the notebook never shows (a failing one is shown in full in the
+  feedback), against the package's seating rule; log weights, raw or normalised, get "exponentiate".
 * 7.3: P(K = 3 | coffee, α = ``REWEIGHT_ALPHA``) from the exact α = 1 posterior by the
-  reweighting identity P(K | x, α′) ∝ P(K | x, α)(α′/α)^K, to 3 decimals; the check computes
-  it by a second enumeration at α′, another route to the same number.
+  reweighting identity P(K | x, α′) ∝ P(K | x, α)(α′/α)^K with NumPy, to 3 decimals (the notebook
+  shows the package's ``reweight_num_clusters`` only after the exercise); the check computes it by a
+  second enumeration at α′, another route to the same number.
 * 7.4: with ever more bentos from the same two kinds, does P(K = 2 | x) tend to 1 under a DP
   mixture with fixed α (multiple choice; Miller and Harrison 2013, 2014: it does not).
 
@@ -80,7 +83,10 @@ def exercise_7_1(expected_tables) -> Feedback:
         expected,
         significant_figures=SIGNIFICANT_FIGURES,
         mistakes=mistakes,
-        hint="add up each customer's chance of opening a new table, α / (α + i) for i = 0 … n − 1.",
+        hint=(
+            "add up each customer's chance of opening a new table, α / (α + i) for i = 0 … n − 1: an array of "
+            "the i from np.arange, then np.sum."
+        ),
         what="an expected number of tables",
     )
 
@@ -118,20 +124,27 @@ def _seating_logits(x, seat_counts, counts, sums, squares, prior, concentration,
     return seating_logits(seat_counts, log_predictive, log_prior_predictive, concentration)
 
 
-def _reseating(i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True):
-    """The exact conditional (all defaults), or one of the typical mistakes."""
+def _reseating(
+    i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True, in_logs=False
+):
+    """The exact conditional (all defaults), or one of the typical mistakes (``in_logs``: the log weights,
+    0 at the labels that get no weight, divided by their sum)."""
     counts, sums, squares = _others_statistics(i, labels, data, keep_point)
     seat_counts = counts if use_counts else np.minimum(counts, 1.0)
     alpha = prior.concentration if new_weight is None else new_weight
     logits = np.asarray(
         _seating_logits(data[i], seat_counts, counts, sums, squares, prior, alpha, float(use_data))
     )
-    weights = np.exp(logits - logits.max())
+    weights = np.where(np.isfinite(logits), logits, 0.0) if in_logs else np.exp(logits - logits.max())
     return weights / weights.sum()
 
 
-def _describe_problem(index: int, i: int, labels: np.ndarray) -> str:
-    return f"point {i} of hidden example {index + 1} (labels {labels.tolist()})"
+def _describe_problem(index: int, i: int, labels: np.ndarray, data: np.ndarray, prior: DPMMPrior) -> str:
+    """The hidden example in full, so that the student can rebuild it."""
+    return (
+        f"point i = {i} of hidden example {index + 1} (labels = np.array({labels.tolist()}), "
+        f"data = np.array({data.tolist()}), prior = gg.{prior})"
+    )
 
 
 def _reseating_behaviour(reseat) -> dict:
@@ -139,12 +152,16 @@ def _reseating_behaviour(reseat) -> dict:
     table (the total over the labels no other point uses), exact."""
     behaviour = {}
     for index, (i, labels, data, prior) in enumerate(_RESEATING_PROBLEMS):
-        where = _describe_problem(index, i, labels)
+        where = _describe_problem(index, i, labels, data, prior)
         output = reseat(i, labels.copy(), data.copy(), prior)
         what = f"{data.size} probabilities, one for each label 0 … {data.size - 1}"
         probabilities = read_output(output, (data.size,), what)
         if not np.all(np.isfinite(probabilities)):
             raise Unusable(f"your function returned NaN or infinite probabilities for {where}.")
+        if np.any(probabilities < 0):
+            raise Unusable(f"your probabilities for {where} include negative numbers ({probabilities.min():.6g}): "
+                           "they look like logarithms. Exponentiate first (np.exp), then divide the weights by "
+                           "their sum.")
         if abs(probabilities.sum() - 1.0) > 1e-6:
             raise Unusable(f"your probabilities for {where} add up to {probabilities.sum():.6g}, not 1: divide the "
                            "weights n_k · p(x_i | table k) and α · p(x_i) by their sum.")
@@ -168,6 +185,9 @@ _RESEATING_CHECK = FunctionCheck(
                 "weigh each table by its number of other customers n_{k,−i}: rich tables get richer."),
         Mistake(functools.partial(_reseating, new_weight=1.0),
                 "the new table's weight is α · p(x_i), with α = prior.concentration, not 1 · p(x_i)."),
+        Mistake(functools.partial(_reseating, in_logs=True),
+                "these are the logarithms of the weights divided by their sum: exponentiate first (np.exp), "
+                "then divide the weights by their sum."),
         Mistake(functools.partial(_reseating, use_data=False),
                 "these are the CRP's seating probabilities alone: multiply each weight by the predictive "
                 "density of x_i at that table, np.exp(gg.predictive_log_density(...))."),
@@ -223,7 +243,10 @@ def exercise_7_3(p_three_blends) -> Feedback:
         decimals=REWEIGHT_DECIMALS,
         mistakes=mistakes,
         mistake_abs=1e-3,
-        hint="multiply each P(K = k | x, α = 1) by (0.3 / 1)^k, divide by the sum over every k, read off k = 3.",
+        hint=(
+            "multiply each entry k of coffee_exact.probabilities, P(K = k | x, α = 1), by (0.3 / 1)^k (the k from "
+            "np.arange), divide by the sum over every k, read off k = 3."
+        ),
         what="a probability",
     )
 

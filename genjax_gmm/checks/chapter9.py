@@ -10,8 +10,9 @@
 * 9.2: the ELBO of CAVI with K = 3 on the ten bentos, to 1 decimal place.
 * 9.3: why mean-field VI is narrower than the posterior (multiple choice).
 
-Each check computes its expected answer itself (9.2 by running ``gg.cavi``), independently of the
-notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
+Each check computes its expected answer itself (9.2 by running ``gg.cavi``; its test checks that
+value against an independent NumPy CAVI), independently of the notebook. A wrong answer that
+reproduces a common mistake gets a hint about that mistake.
 """
 
 from __future__ import annotations
@@ -76,6 +77,12 @@ def _unweighted_sum(x, responsibilities, expected_precisions, prior_mean, prior_
     return variance * (prior_mean / prior_std**2 + expected_precisions * np.sum(x)), np.sqrt(variance)
 
 
+def _weighted_average(x, responsibilities, expected_precisions, prior_mean, prior_std):
+    locs, stds = _mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (responsibilities.T @ x) / responsibilities.sum(axis=0), stds
+
+
 def _prior_std_as_variance(x, responsibilities, expected_precisions, prior_mean, prior_std):
     return _mean_update(x, responsibilities, expected_precisions, prior_mean, np.sqrt(prior_std))
 
@@ -106,13 +113,17 @@ _MEAN_UPDATE = FunctionCheck(
                 "m₀/s₀² in m_k (a kind with no points must get back the prior N(m₀, s₀²))."),
         Mistake(_unweighted_sum, "each kind sums only its share of each point: Σ_i r_ik x_i "
                 "(responsibilities.T @ x), not Σ_i x_i."),
+        Mistake(_weighted_average, "m_k is not EM's average Σ_i r_ik x_i / N_k: it weighs the prior's "
+                "m₀ by its precision 1/s₀² and the points by E[1/σ²_k], and divides by the precision "
+                "1/s_k² (a kind with N_k = 0 must get back m₀, not 0/0)."),
         Mistake(_prior_std_as_variance, "prior_std is the standard deviation s₀: the prior's precision "
                 "is 1/s₀², i.e. 1 / prior_std**2."),
     ],
     signature="mean_update(x, responsibilities, expected_precisions, prior_mean, prior_std)",
     what="your function mean_update",
-    hint="N_k = responsibilities.sum(axis=0); 1/s_k² = 1/s₀² + N_k E[1/σ²_k]; m_k = s_k² (m₀/s₀² + "
-    "E[1/σ²_k] Σ_i r_ik x_i); return the pair (m, s), each an array of K numbers.",
+    hint="compare each part of your function with the q(μ_k) row of §3's table: which precisions add up "
+    "to 1/s_k², and what m_k weighs by them. Try it on a kind with no responsibility at all: it must "
+    "return the prior's m₀ and s₀. Return the pair (m, s), each an array of K numbers.",
 )
 
 
@@ -142,8 +153,8 @@ def exercise_9_2(elbo) -> Feedback:
         elbos[ELBO_COMPONENTS],
         decimals=ELBO_DECIMALS,
         mistakes={elbos[2]: "that is the ELBO of the K = 2 fit; refit with num_components=3."},
-        hint="fit gg.cavi(bentos[:10], 3, bento_prior) and give its .elbo (a negative number, in nats), "
-        "to 1 decimal place.",
+        hint="a CAVI fit's ELBO is its attribute .elbo, a negative number of nats; fit three kinds to "
+        "the same ten bentos and prior, and round to 1 decimal place.",
     )
 
 
@@ -155,9 +166,12 @@ def exercise_9_3(answer) -> Feedback:
     """q(μ_k) is narrower than the posterior because KL(q ‖ p) punishes q's mass where p is small,
     and a factorised q cannot follow the correlations between the unknowns ("c")."""
     hints = {
-        "a": "both methods use all 30 cups: the data are the same, only the approximation differs.",
-        "b": "more sweeps of Gibbs would only sharpen its estimate of the same posterior spread; it "
-        "would not shrink the spread to CAVI's.",
-        "d": "CAVI and Gibbs use the same prior here (coffee_prior); the difference is in q.",
+        "a": "fewer cups would make q(μ_k) wider, not narrower; and each cup here belongs to its blend "
+        "almost surely (N_k is 10 for every blend).",
+        "b": "correlated draws from a chain that has converged (R-hat 1.00) still have the posterior's "
+        "spread; correlation only lowers the number of effective draws, so the estimate is noisier, "
+        "not wider.",
+        "d": "each sweep recomputes every factor from the same prior and data: the prior enters the "
+        "ELBO once, however many sweeps run.",
     }
     return check_choice("9.3", answer, "c", options=_CHOICES, hints=hints)

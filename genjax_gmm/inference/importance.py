@@ -13,7 +13,7 @@ likelihood log w_p = log p(x | z_p, μ_p, σ²_p) = Σ_i log N(x_i; μ_{z_i}, σ
 and ``num_samples`` particles are resampled with replacement with probabilities w̄_p.
 
 Compiled once per K and size bucket. The data are padded to a bucket of N (``engine.buckets``,
-from ``MIN_PARTICLE_BUCKET`` = 16 points rather than the samplers' 32: the kernel's work grows with
+from ``MIN_PARTICLE_DATA_BUCKET`` = 16 points rather than the samplers' 32: the kernel's work grows with
 the number of points times the number of particles, so the 20 bentos run as 20 points, not 32) and
 the model is run on the padded data; each padded point i adds log N(x_i; μ_{z_i}, σ²_{z_i}) to
 generate's weight, which is subtracted again, so the weight is exactly that of the N real points
@@ -60,9 +60,10 @@ from ..validation import (
 
 __all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "two_pass_resampling"]
 
-MIN_PARTICLE_BUCKET = 16
-"""The importance samplers' smallest data bucket (``engine.buckets``, whose ``MIN_BUCKET`` is 32):
-their work grows with points × particles, so data sets of up to 16 points share one program."""
+MIN_PARTICLE_DATA_BUCKET = 16
+"""The particle methods' smallest DATA bucket (importance sampling, ``smc``, ``dpmm_smc``; the
+samplers' ``engine.buckets.MIN_BUCKET`` is 32); the particles' own is ``engine.particles.MIN_PARTICLE_BUCKET``.
+Their work grows with points × particles, so data sets of up to 16 points share one program."""
 
 BATCH_ELEMENTS = 2**18
 """Particles are generated in batches of ``BATCH_ELEMENTS / N`` (N padded data points, at least 1)."""
@@ -148,7 +149,8 @@ def two_pass_resampling(
     prior)`` → (log w, draws) on padded data. Returns the log weights, the draws of the resampled
     particles (num_samples rows, still padded along N), log p̂(x) and the ESS; warns
     (``ImportanceWarning``) when the ESS is below ``MIN_RELIABLE_ESS``."""
-    padded, mask = jax.device_put(pad_to_bucket(data, MIN_PARTICLE_BUCKET))  # jnp.asarray would compile one per shape
+    # device_put, not jnp.asarray, which would compile one program per shape
+    padded, mask = jax.device_put(pad_to_bucket(data, MIN_PARTICLE_DATA_BUCKET))
     size = batch_size(padded.shape[0])
     check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles")
     check_memory(8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles")

@@ -42,7 +42,7 @@ from ..engine.buckets import bucket_size, pad_to_bucket
 from ..gaussian import normal_mixture_logits
 from ..models import GMMPrior, bayesian_mixture
 from ..validation import cached_by_counts
-from .importance import MIN_PARTICLE_BUCKET, ImportanceResult, two_pass_resampling, validated_arguments
+from .importance import MIN_PARTICLE_DATA_BUCKET, ImportanceResult, two_pass_resampling, validated_arguments
 
 __all__ = ["gaussian_mixture_distribution", "marginal_gmm", "marginal_importance_resampling"]
 
@@ -117,7 +117,7 @@ def marginal_importance_resampling(
     # Assignments for a bucket of samples at a time: padded rows repeat the first sample.
     rows = bucket_size(num_samples, 1, steps_per_doubling=1)
     padded_draws = [np.concatenate([a, np.repeat(a[:1], rows - num_samples, axis=0)]) for a in (weights, means, stds)]
-    padded_data = pad_to_bucket(data, MIN_PARTICLE_BUCKET)[0]
+    padded_data = pad_to_bucket(data, MIN_PARTICLE_DATA_BUCKET)[0]
     # sliced on the host: no program per size
     assignments = np.asarray(_assignments(assignments_key, padded_data, *padded_draws))
     return ImportanceResult(

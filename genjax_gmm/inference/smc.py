@@ -44,7 +44,7 @@ from ..gaussian import normal_mixture_logits
 from ..models import GMMPrior, weights_from_log_gamma
 from ..validation import check_instance, check_magnitude, check_observations, check_positive_int
 from .gibbs import GibbsKernel, GibbsState, assignments_conditional
-from .importance import MIN_PARTICLE_BUCKET, MIN_RELIABLE_ESS, ImportanceWarning
+from .importance import MIN_PARTICLE_DATA_BUCKET, MIN_RELIABLE_ESS, ImportanceWarning
 
 __all__ = ["MixtureParticles", "SMCResult", "smc", "warn_if_collapsed", "equally_weighted"]
 
@@ -174,7 +174,7 @@ def smc(
     check_instance(prior, GMMPrior, "prior")
     settings = particle_settings(key, num_particles, rejuvenation_sweeps, resample_threshold)
     particles = filter_points(
-        MixtureParticles(num_components), data, prior, settings, sampler="smc", min_bucket=MIN_PARTICLE_BUCKET
+        MixtureParticles(num_components), data, prior, settings, sampler="smc", min_bucket=MIN_PARTICLE_DATA_BUCKET
     )
     warn_if_collapsed("smc", particles, data, settings.num_particles)
     states = particles.states
