@@ -81,6 +81,8 @@ def test_known_mistakes_get_their_own_hint():
     assert_incorrect(check.exercise_5_2(1.0), "squares them")
     assert_incorrect(check.exercise_5_2(np.sum(NORMALISED**2)), "reciprocal")
     assert_incorrect(check.exercise_5_2(2.9), "rounded too much")
+    assert_incorrect(check.exercise_5_2(int(ESS)), "do not round")  # 2
+    assert_incorrect(check.exercise_5_2(round(ESS)), "do not round")  # 3
 
 
 def draw_kinds_by_inversion(key, x, weights, means, variances):
@@ -213,7 +215,11 @@ def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilit
         [blend_probabilities[:, ::-1], blend_probabilities.T, 2 * blend_probabilities, blend_probabilities[:-1],
          np.full((31, 3), 1 / 3), stuck, known, raw],
     )
-    assert_incorrect(check.exercise_5_5(blend_probabilities[:, ::-1]), "label switching")
+    assert_incorrect(check.exercise_5_5(blend_probabilities[:, ::-1]), "another order")
+    reversed_and_stuck = stuck[:, ::-1]  # the new cup's row wrong too: judged on the 30 certain cups
+    assert_incorrect(check.exercise_5_5(reversed_and_stuck), "another order")
+    counts = np.round(600 * raw)  # 600 draws counted, labels unsorted
+    assert_incorrect(check.exercise_5_5(counts), "counts rather than probabilities")
     assert_incorrect(check.exercise_5_5(raw), "label switching")
     assert_incorrect(check.exercise_5_5(blend_probabilities.T), "one row per cup")
     assert_incorrect(check.exercise_5_5(2 * blend_probabilities), "distribution")

@@ -1,6 +1,6 @@
 """Checks for Chapter 5, Gaussian mixture models.
 
-Kinds are numbered as in the chapter: by weight, lightest first (hamburger 0, tonkatsu 1; coffee
+Kinds are numbered as in the chapter: by mean, lightest first (hamburger 0, tonkatsu 1; coffee
 blends weakest first), the order every relabelled result of the package has. (``gg.TONKATSU = 0``
 and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
 
@@ -30,7 +30,8 @@ and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
   gets its hint.
 
 5.1 and 5.2 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), and their answers rounded to
-2 are more than one unit of the third figure off, so a rounding that is too coarse is told so. Each
+2 are more than one unit of the third figure off, so a rounding that is too coarse is told so; 5.2's
+answer rounded to a whole number of particles gets its own hint (an ESS need not be whole). Each
 check computes its expected answer itself, with the standard library from the exercise's numbers
 (stated here as constants) for 5.1 and 5.2, by its own reference implementation for 5.3 and by
 Bayes' rule and the collapsed log joint for 5.5, independently of the notebook. A wrong answer that
@@ -165,6 +166,11 @@ def exercise_5_2(effective_sample_size) -> Feedback:
         "(An ESS of exactly 1 would mean one particle has all the weight.)",
         math.fsum(w**2 for w in normalised): "that is Σᵢ w̄ᵢ²; the ESS is its reciprocal, 1 / Σᵢ w̄ᵢ².",
     }
+    for whole in {math.floor(expected), round(expected)}:  # int(ess) or round(ess)
+        mistakes[float(whole)] = (
+            "that is a whole number of particles; the ESS need not be whole: do not round it, give at least "
+            f"{SIGNIFICANT_FIGURES} significant figures."
+        )
     hint = (
         "subtract the largest log weight before exponentiating (log-sum-exp), normalise, "
         "then ESS = 1 / Σᵢ w̄ᵢ²."
@@ -286,10 +292,10 @@ def exercise_5_4(answer) -> Feedback:
     """Chains report raw μ₀ ≈ 500 g and ≈ 350 g: the same posterior with swapped labels ("c")."""
     hints = {
         "a": "look at the chains' μ₀ traces: do the chains near 350 g drift towards 500 g as they run? "
-        "Compare what the label '0' refers to in each chain.",
+        "They hold their level from the first draw after burn-in to the last.",
         "b": "count the kinds each chain sees: one near 350 g and one near 500 g, in every chain.",
-        "d": "the model treats its labels alike whatever the prior on the means; which kind is "
-        "'component 0' depends only on where a chain started.",
+        "d": "a narrower prior on the means limits how far a mean can wander; it does not make chains agree "
+        "that already do: their log joints wander over the same range and R-hat is below 1.01.",
     }
     return check_choice("5.4", answer, "c", options=_CHOICES, hints=hints)
 
@@ -316,11 +322,16 @@ _BLEND_HINT = (
 
 
 def _blend_hint(answer: np.ndarray, expected: np.ndarray, cup: int) -> str:
-    """The hint for a wrong array of the right shape: label switching, or the new cup's row."""
+    """The hint for a wrong array of the right shape: columns in another order or mixed (label switching),
+    judged on the 30 cups whose blends are certain, or else the new cup's row."""
     tolerance = BLEND_PROBABILITY_TOLERANCE
-    mixing, *_ = np.linalg.lstsq(expected, answer, rcond=None)  # answer ≈ expected · mixing?
-    labels_mixed = not np.allclose(mixing, np.eye(3), atol=0.1) and not np.allclose(mixing, 1 / 3, atol=0.1)
-    if labels_mixed and np.all(np.abs(expected @ mixing - answer) <= tolerance):
+    certain, answered = expected[:-1], answer[:-1]
+    mixing, *_ = np.linalg.lstsq(certain, answered, rcond=None)  # answer ≈ expected · mixing?
+    explained = np.all(np.abs(certain @ mixing - answered) <= tolerance)
+    if explained and not np.allclose(mixing, np.eye(3), atol=0.1) and not np.allclose(mixing, 1 / 3, atol=0.1):
+        if np.allclose(mixing, np.round(mixing), atol=0.1):
+            return ("your columns hold the blends in another order (labels switched, or sorted the wrong way): "
+                    "column 0 must be the weakest blend, column 2 the strongest.")
         return ("your columns mix the blends: label switching. Sort the blends by mean in every draw before "
                 "averaging (gg.assignment_probabilities does that relabelling), so that column 0 is the weakest.")
     if cup == expected.shape[0] - 1:
@@ -353,7 +364,12 @@ def exercise_5_5(blend_probabilities) -> Feedback:
         return incorrect("5.5", f"expected {what}, shape {expected.shape}, got shape {answer.shape}.", _BLEND_HINT)
     if not np.all(np.isfinite(answer)):
         return incorrect("5.5", "the array contains NaN or infinite values.", _BLEND_HINT)
-    if not np.allclose(answer.sum(axis=1), 1, atol=1e-6):
+    totals = answer.sum(axis=1)
+    if not np.allclose(totals, 1, atol=1e-6):
+        if np.all(answer >= 0) and np.allclose(totals, totals[0]) and totals[0] > 1.5:
+            return incorrect("5.5", f"every row sums to {totals[0]:g}, not 1: counts rather than probabilities?",
+                             "divide by the number of draws, so that each row is one cup's distribution "
+                             "over the three blends.")
         return incorrect(
             "5.5", "the rows do not sum to 1.", "each row is one cup's distribution over the three blends."
         )
