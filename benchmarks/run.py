@@ -24,7 +24,8 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    cache the first run filled (warm), beside a fixed reference workload timed in the same run
    (``REFERENCE_WORKLOAD``: a fresh process that compiles and runs the bare JAX Gibbs chain, no
    cache), so that runs on different CPUs compare by the ratio. Targets (cold) from
-   tests/conftest.py's ``target_seconds``, with PASS/MISS.
+   tests/conftest.py's ``target_seconds``, with PASS/MISS. ``BENCH_NOTEBOOKS=GLOB`` times only the
+   solutions whose names match GLOB (e.g. ``08_*``).
 6. Multivariate mixtures (Chapter 8, ``--only multivariate``, ``benchmarks/multivariate_mixtures.py``):
    ``mv.gibbs`` against NUTS in ESS per second on Old Faithful, ``mv.em`` against scikit-learn per fit.
 7. The Dirichlet-process mixture on the 82 galaxies (``--only dpmm``): ``dpmm_gibbs``'s time and
@@ -562,7 +563,7 @@ def notebook_seconds(config: Config) -> list[str]:
     rows = [f"reference workload (fresh process, 2000 bare JAX sweeps, N = 10³, K = 3, no cache): {reference:.2f} s",
             "", "| notebook | target (s) | cold (s) | cold ÷ reference | verdict | warm re-run (s) "
             "| student twin after it, warm (s) |", "|" + "---|" * 7]
-    for solution in sorted((ROOT / "solutions").glob("*.ipynb")):
+    for solution in sorted((ROOT / "solutions").glob(os.environ.get("BENCH_NOTEBOOKS", "*.ipynb"))):
         twin = ROOT / "chapters" / solution.name
         with tempfile.TemporaryDirectory() as cache:
             cold = _nbval_seconds(solution, cache)
