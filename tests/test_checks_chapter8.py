@@ -151,6 +151,12 @@ def test_exercise_8_2_a_percentage_is_told_so():
     assert_incorrect(check.exercise_8_2(86.5), "percentage")
 
 
+def test_exercise_8_3_a_misspelt_key_is_named():
+    feedback = check.exercise_8_3({**{k: v for k, v in COUNTS.items() if k != "full"}, "Full": 17})
+    assert_incorrect(feedback, "full")
+    assert "'Full'" in feedback.message
+
+
 def test_exercise_8_3_tied_with_d_squared_entries_names_symmetry():
     assert_incorrect(check.exercise_8_3({**COUNTS, "tied": COUNTS["tied"] + 1}), "symmetric")
 

@@ -135,7 +135,11 @@ def exercise_8_3(counts) -> Feedback:
         )
     missing = [name for name in expected if name not in counts]
     if missing:
-        return incorrect("8.3", f"missing the covariance type(s) {missing}.", f"use the keys {list(expected)}.")
+        unexpected = [name for name in counts if name not in expected]
+        also = f" (got unexpected key(s) {unexpected})" if unexpected else ""
+        return incorrect(
+            "8.3", f"missing the covariance type(s) {missing}{also}.", f"use exactly the keys {list(expected)}."
+        )
     for name, value in expected.items():
         number = read_number(counts[name])
         if number is None:
