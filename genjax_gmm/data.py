@@ -2,7 +2,7 @@
 
 The bentos, the coffee and the galaxies are one-dimensional arrays of float64 measurements: the
 bentos and the coffee exactly as listed in the course plan, the galaxies as published (see
-``GALAXY_VELOCITIES``). Old Faithful and the Palmer penguins (Chapter 7) are (N, 2) arrays.
+``GALAXY_VELOCITIES``). Old Faithful and the Palmer penguins (Chapter 8) are (N, 2) arrays.
 """
 
 import numpy as np

@@ -135,8 +135,30 @@ def test_exercise_8_4_wrong_models_get_a_cross_and_the_likely_mistake(answer, fr
 
 def test_known_values():
     assert CORRELATION == 0.5 and COUNTS == {"full": 17, "tied": 11, "diag": 14, "spherical": 11}
-    assert check.exercise_8_2(0.862)  # a Monte Carlo estimate within the tolerance passes
-    assert not check.exercise_8_2(0.85)
+    assert check.COVARIANCE[0, 1] == 3.0  # indexable like the notebook's NumPy matrices
+    assert check.exercise_8_2(0.852)  # a Monte Carlo estimate within the tolerance passes
+    assert not check.exercise_8_2(0.845)
+
+
+def test_exercise_8_2_passes_the_simulation_the_prompt_asks_for():
+    # 20,000 standard-normal pairs per estimate, as the prompt says: every one of 200 seeds passes.
+    rng = np.random.default_rng(0)
+    estimates = [np.mean(np.sum(rng.standard_normal((20_000, 2)) ** 2, axis=1) <= 4.0) for _ in range(200)]
+    assert all(check.exercise_8_2(estimate) for estimate in estimates)
+
+
+def test_exercise_8_2_a_percentage_is_told_so():
+    assert_incorrect(check.exercise_8_2(86.5), "percentage")
+
+
+def test_exercise_8_3_a_misspelt_key_is_named():
+    feedback = check.exercise_8_3({**{k: v for k, v in COUNTS.items() if k != "full"}, "Full": 17})
+    assert_incorrect(feedback, "full")
+    assert "'Full'" in feedback.message
+
+
+def test_exercise_8_3_tied_with_d_squared_entries_names_symmetry():
+    assert_incorrect(check.exercise_8_3({**COUNTS, "tied": COUNTS["tied"] + 1}), "symmetric")
 
 
 @pytest.mark.parametrize("exercise", [case[0] for case in CASES] + [check.exercise_8_4])

@@ -3,11 +3,15 @@
 * 8.1: the correlation ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE`` (3 / √(4 · 9) = 0.5), to three decimals.
 * 8.2: the probability that a 2-D Gaussian point lies inside its Mahalanobis-radius-2 ellipse.
   The squared radius (x − μ)ᵀ Σ⁻¹ (x − μ) is χ² with D = 2 degrees of freedom, whose CDF is
-  1 − e^{−r²/2}: 1 − e^{−2} ≈ 0.8647 (not the 1-D rule's 0.9545). A Monte Carlo answer passes
-  within ``PROBABILITY_TOLERANCE``.
+  1 − e^{−r²/2}: 1 − e^{−2} ≈ 0.8647 (not the 1-D rule's 0.9545). A Monte Carlo answer from the
+  20,000 points the prompt asks for (standard error √(p(1 − p)/20000) ≈ 0.0024) passes within
+  ``PROBABILITY_TOLERANCE``, six standard errors (three of a 5,000-point estimate); a percentage
+  (86.5) is told to give a probability between 0 and 1.
 * 8.3: scikit-learn's count of free parameters of a K = 3, D = 2 mixture for each covariance
   type: K − 1 weights + K·D means + covariances (full K·D(D+1)/2, tied D(D+1)/2, diag K·D,
-  spherical K), i.e. full 17, tied 11, diag 14, spherical 11.
+  spherical K), i.e. full 17, tied 11, diag 14, spherical 11. Counting D² entries for a symmetric
+  matrix, or all K weights, gets a hint naming the slip (for tied, D = 2, both give 12: the hint names
+  both).
 * 8.4: a 2-D mixture as a generative function ``eruption(weights, means, covariances)``: the kind
   ~ Categorical(weights) at "kind", the point ~ N(means[kind], covariances[kind]) at "x", returned.
   Checked by behaviour (``checks.behaviour.ModelCheck``) with weights, means and covariances the
@@ -27,6 +31,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 import jax.numpy as jnp
+import numpy as np
 from genjax import categorical, gen, multivariate_normal
 
 from . import Feedback, check_number, correct, describe, incorrect, read_number, unanswered
@@ -45,11 +50,14 @@ __all__ = [
     "exercise_8_5",
 ]
 
-COVARIANCE = ((4.0, 3.0), (3.0, 9.0))
-"""Exercise 8.1: a covariance matrix of (weight, length), in g² and cm²."""
+COVARIANCE = np.array([[4.0, 3.0], [3.0, 9.0]])
+COVARIANCE.flags.writeable = False
+"""Exercise 8.1: a covariance matrix of (weight in g, length in mm): variances in g² and mm², covariance in
+g·mm. A NumPy array: ``COVARIANCE[0, 1]`` is the covariance."""
 
-PROBABILITY_TOLERANCE = 0.01
-"""Exercise 8.2: largest accepted difference from 1 − e⁻² (room for a Monte Carlo estimate)."""
+PROBABILITY_TOLERANCE = 0.015
+"""Exercise 8.2: largest accepted difference from 1 − e⁻²: six standard errors of the 20,000-point Monte
+Carlo estimate the prompt asks for (√(0.8647 · 0.1353 / 20000) ≈ 0.0024), three of a 5,000-point one."""
 
 PARAMETER_COUNT_SHAPE = (3, 2)
 """Exercise 8.3: K components in D dimensions."""
@@ -61,7 +69,7 @@ LABELS_B = (0, 0, 1, 1, 1, 2, 2, 2)
 
 def exercise_8_1(correlation) -> Feedback:
     """ρ = Σ₁₂ / √(Σ₁₁ Σ₂₂) of ``COVARIANCE``."""
-    (variance_1, covariance), (_, variance_2) = COVARIANCE
+    (variance_1, covariance), (_, variance_2) = COVARIANCE.tolist()
     mistakes = {
         covariance: "that is the covariance Σ₁₂ itself; divide it by both standard deviations.",
         covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
@@ -87,6 +95,9 @@ def exercise_8_2(probability) -> Feedback:
         1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
         math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
     }
+    value = read_number(probability)
+    if value is not None and 1 < value <= 100:
+        return incorrect("8.2", f"{value:g} looks like a percentage.", "give a probability between 0 and 1.")
     return check_number(
         "8.2",
         probability,
@@ -94,7 +105,7 @@ def exercise_8_2(probability) -> Feedback:
         abs=PROBABILITY_TOLERANCE,
         mistakes=mistakes,
         mistake_abs=0.005,
-        hint="the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate many points and count.",
+        hint="the CDF of χ² with 2 degrees of freedom is 1 − exp(−r²/2); or simulate 20,000 points and count.",
         what="a probability",
     )
 
@@ -124,7 +135,11 @@ def exercise_8_3(counts) -> Feedback:
         )
     missing = [name for name in expected if name not in counts]
     if missing:
-        return incorrect("8.3", f"missing the covariance type(s) {missing}.", f"use the keys {list(expected)}.")
+        unexpected = [name for name in counts if name not in expected]
+        also = f" (got unexpected key(s) {unexpected})" if unexpected else ""
+        return incorrect(
+            "8.3", f"missing the covariance type(s) {missing}{also}.", f"use exactly the keys {list(expected)}."
+        )
     for name, value in expected.items():
         number = read_number(counts[name])
         if number is None:
@@ -140,9 +155,15 @@ def exercise_8_3(counts) -> Feedback:
             value + 1: "the K weights sum to 1, so only K − 1 of them are free.",
             value - num_components * dimension: "count the K·D mean coordinates too.",
         }
+        off_diagonal = dimension * (dimension - 1) // 2  # D² − D(D+1)/2 entries counted twice
+        symmetric = "a covariance matrix is symmetric: D(D+1)/2 free entries, not D²."
         if name == "full":
-            hints[value + num_components * (dimension * dimension - dimension * (dimension + 1) // 2)] = (
-                "a covariance matrix is symmetric: D(D+1)/2 free entries, not D²."
+            hints[value + num_components * off_diagonal] = symmetric
+        if name == "tied":
+            doubled = value + off_diagonal
+            hints[doubled] = symmetric if doubled != value + 1 else (
+                f"{symmetric} (Or, if you counted the covariance right: the K weights sum to 1, so only K − 1"
+                " of them are free.)"
             )
         return incorrect(
             "8.3",

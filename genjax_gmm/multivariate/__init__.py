@@ -1,4 +1,4 @@
-"""Multivariate Gaussian mixtures with full covariances (Chapter 7): ``from genjax_gmm import multivariate as mv``.
+"""Multivariate Gaussian mixtures with full covariances (Chapter 8): ``from genjax_gmm import multivariate as mv``.
 
 Modules, one idea each:
 
