@@ -109,6 +109,24 @@ def test_the_hidden_cases_catch_a_position_on_a_boundary():
                for u, w in _RESAMPLING_CASES)
 
 
+def uncapped(u, weights):
+    """Right but for the cap: a last position that rounds up to F_P (or the weights' sum a rounding
+    error below 1) gives P."""
+    weights = np.asarray(weights, dtype=float)
+    return np.searchsorted(np.cumsum(weights), (np.arange(weights.size) + u) / weights.size, side="right")
+
+
+def test_the_hidden_cases_need_the_cap_at_the_last_particle():
+    # Some hidden case puts a position above the last cumulative weight, where only the cap keeps
+    # the index a particle; everywhere else the uncapped answer is the reference.
+    needs_cap = [np.any(uncapped(u, w) == w.size) for u, w in _RESAMPLING_CASES]
+    assert any(needs_cap)
+    for (u, w), capped in zip(_RESAMPLING_CASES, needs_cap, strict=True):
+        expected = check._systematic_resample(u, w)
+        assert np.array_equal(np.minimum(uncapped(u, w), w.size - 1), expected)
+        assert capped or np.array_equal(uncapped(u, w), expected)
+
+
 def test_the_generic_hints_do_not_hand_over_the_code():
     for hint in (check._INCREMENTAL_WEIGHT.hint, check._RESAMPLE.hint):
         assert not any(call in hint for call in ("np.", "logsumexp(", "searchsorted", "axis="))
@@ -133,6 +151,7 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: check._systematic_resample(u, w).astype(float), "return integers"),
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
+        (uncapped, "cap the last index at P − 1"),
         (lambda u, w: np.zeros(3, int), "shape"),
     ],
 )

@@ -6,8 +6,8 @@
   π_k N(x; μ_k, σ_k²) underflows to 0, so only a log-space sum gives a number).
 * 10.2 (code): ``systematic_resample(u, weights)``, the indices chosen by systematic resampling:
   slot i takes the particle j whose cumulative weight interval [F_{j−1}, F_j) holds (i + u)/P,
-  judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j);
-  integer indices required.
+  judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j; one
+  whose last position rounds up to F_P, so that the index must be capped at P − 1); integer indices required.
 * 10.3: why the average of log p̂(x) over keys lies below log p(x) (multiple choice).
 
 Each check computes its expected behaviour itself, independently of the notebook. A wrong answer
@@ -136,6 +136,10 @@ _RESAMPLING_CASES = (
     # u = 0 puts the first position exactly on F_0 = F_1 = 0 and others on F_j: a particle of
     # weight 0 must not be chosen (a boundary belongs to the interval it opens).
     (0.0, np.array([0.0, 0.5, 0.5, 0.0])),
+    # u = 1 − 2⁻⁵³, the largest number below 1: the last position (2 + u)/3 rounds to 1.0, not below
+    # F_3 = 1 (nor below a sum that rounding left a hair under 1), so only the cap at P − 1 keeps the
+    # last slot a particle; the other positions lie well inside the last interval.
+    (1 - 2**-53, np.array([0.05, 0.15, 0.8])),
 )
 
 
