@@ -9,7 +9,9 @@
   (a broadcasting error) are told how to make them a column.
 * 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
 * 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
-* 6.4: the AIC of the K = 3 EM fit to the coffee, −2 L̂ + 2 (3K − 1), to 1 decimal place.
+* 6.4: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
+  AIC = −2 L̂ + 2 (3K − 1), to 1 decimal place: rounded correctly (an answer cut off, or rounded
+  the wrong way, is told so), or with more decimals.
 
 Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
@@ -26,7 +28,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
-from . import Feedback, check_choice, check_number, unanswered
+from . import Feedback, check_choice, check_number, incorrect, read_number, unanswered
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
@@ -42,8 +44,8 @@ __all__ = [
 BLEND_COUNTS = (1, 2, 3, 4, 5)
 """Exercise 6.3: the numbers of blends K to compare by BIC."""
 
-AIC_BLENDS = 3
-"""Exercise 6.4: the number of blends of the fit whose AIC is asked for."""
+AIC_BLENDS = (2, 3)
+"""Exercise 6.4: the numbers of blends K of the two fits whose AICs are compared (fewer first)."""
 
 AIC_DECIMALS = 1
 """Exercise 6.4: the answer's stated precision (decimal places)."""
@@ -86,6 +88,11 @@ def _without_log_std(x, weights, means, stds):
 
 def _unnormalised(x, weights, means, stds):
     return np.exp(np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds))
+
+
+def _max_subtracted(x, weights, means, stds):
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - np.max(log_joint, axis=1, keepdims=True))
 
 
 def _normalised_over_points(x, weights, means, stds):
@@ -172,6 +179,9 @@ _E_STEP = FunctionCheck(
         Mistake(_without_log_std, "log N(x; μ_k, σ_k²) = −log σ_k − ½ log 2π − (x − μ_k)²/2σ_k²: the "
                 "−log σ_k term differs between components with different spreads, so it does not cancel "
                 "when you normalise (norm.logpdf includes it)."),
+        Mistake(_max_subtracted, "your rows do not add up to 1. Subtracting each row's largest log term "
+                "keeps exp from underflowing, but it does not normalise: divide each row by its sum afterwards, "
+                "or subtract the row's logsumexp instead of its maximum."),
         Mistake(_unnormalised, "divide each row by its sum (in log space: subtract its log-sum-exp), so "
                 "that each point's responsibilities add up to 1."),
         Mistake(_normalised_over_points, "normalise each point's row over the K components (axis=1), "
@@ -253,28 +263,47 @@ def exercise_6_3(num_blends) -> Feedback:
     )
 
 
-def exercise_6_4(aic) -> Feedback:
-    """AIC = −2 L̂ + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
-    if aic is None:
-        return unanswered("6.4", "an AIC value")
-    fit = _fits()[AIC_BLENDS]
-    parameters = _num_parameters(AIC_BLENDS)
-    expected = _aic(fit, AIC_BLENDS)
+def exercise_6_4(aic_drop) -> Feedback:
+    """AIC(K = 2) − AIC(K = 3) of the EM fits to the coffee, AIC = −2 L̂ + 2 (3K − 1), to
+    ``AIC_DECIMALS`` decimal places: within half a unit of the last decimal (rounded correctly, or
+    given with more decimals)."""
+    if aic_drop is None:
+        return unanswered("6.4", "an AIC difference")
+    fewer, more = AIC_BLENDS
+    fits = _fits()
+    aic_fewer, aic_more = _aic(fits[fewer], fewer), _aic(fits[more], more)
+    expected = aic_fewer - aic_more
+    log_likelihood_gain = fits[more].log_likelihood - fits[fewer].log_likelihood
+    extra_parameters = _num_parameters(more) - _num_parameters(fewer)
     mistakes = {
-        fit.bic: "that is BIC, which charges log n per parameter; AIC charges 2.",
-        -2 * fit.log_likelihood + 2 * 3 * AIC_BLENDS: (
-            "the weights sum to 1, so only K − 1 of them are free: 3K − 1 parameters, not 3K."
-        ),
-        -2 * fit.log_likelihood: "add the penalty, 2 per free parameter.",
-        -fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂, not −L̂.",
-        2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂: mind the sign.",
+        -expected: f"the exercise asks for AIC(K = {fewer}) − AIC(K = {more}), positive when {more} blends "
+        "score better.",
+        fits[fewer].bic - fits[more].bic: "that is the difference of the BICs, which charge log n per parameter; "
+        "AIC charges 2.",
+        2 * log_likelihood_gain: "add each model's penalty, 2 per free parameter: the two models have different "
+        "numbers of parameters, so the penalties do not cancel.",
+        2 * log_likelihood_gain + 2 * extra_parameters: "the model with more parameters pays the larger penalty, "
+        f"so the penalties make AIC(K = {more}) larger and the difference smaller.",
+        log_likelihood_gain: "AIC is −2 L̂ + 2p: the log-likelihoods enter multiplied by 2, and the penalties "
+        "count too.",
+        log_likelihood_gain - 2 * extra_parameters: "AIC starts from −2 L̂, not −L̂.",
+        aic_more: f"that is the AIC of {more} blends alone; subtract it from the AIC of {fewer} blends.",
+        aic_fewer: f"that is the AIC of {fewer} blends alone; subtract the AIC of {more} blends from it.",
     }
-    return check_number(
-        "6.4",
-        aic,
-        expected,
-        decimals=AIC_DECIMALS,
-        mistakes=mistakes,
-        hint="AIC = −2 L̂ + 2 × (number of free parameters), with L̂ = gg.em(coffee, 3).log_likelihood.",
-        what="an AIC value",
+    hint = (
+        f"AIC = −2 L̂ + 2p for each fit (p = 3K − 1 free parameters, L̂ = gg.em(coffee, K).log_likelihood); "
+        f"subtract the AIC of {more} blends from that of {fewer}."
     )
+    feedback = check_number(
+        "6.4", aic_drop, expected, decimals=AIC_DECIMALS, mistakes=mistakes, hint=hint, what="an AIC difference"
+    )
+    value = read_number(aic_drop)
+    half_unit = 0.5 * 10.0**-AIC_DECIMALS
+    if feedback and abs(value - expected) > half_unit * (1 + 1e-9):
+        return incorrect(
+            "6.4",
+            f"{value:g} is close, but it is not the difference rounded to {AIC_DECIMALS} decimal place.",
+            f"round to the nearest {10.0**-AIC_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise it "
+            "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals.",
+        )
+    return feedback
