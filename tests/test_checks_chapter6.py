@@ -242,3 +242,95 @@ def test_an_untouched_notebook_waits_without_fitting_anything():
     assert_unanswered(check.exercise_6_3(None))
     assert_unanswered(check.exercise_6_4(None))
     assert check._fits.cache_info().currsize == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.5: the M step with one shared spread
+
+
+def m_step_shared_numpy(x, responsibilities):
+    counts = responsibilities.sum(axis=0)
+    means = x @ responsibilities / counts
+    variance = np.sum(responsibilities * (x[:, None] - means) ** 2) / x.size
+    return counts / x.size, means, np.full(counts.size, np.sqrt(variance))
+
+
+def m_step_shared_loops(x, responsibilities):
+    """Right, with Python loops, lists out and the shared σ as one number."""
+    n, num_kinds = responsibilities.shape
+    counts = [sum(responsibilities[i, k] for i in range(n)) for k in range(num_kinds)]
+    means = [sum(responsibilities[i, k] * x[i] for i in range(n)) / counts[k] for k in range(num_kinds)]
+    squares = sum(responsibilities[i, k] * (x[i] - means[k]) ** 2 for i in range(n) for k in range(num_kinds))
+    return [c / n for c in counts], means, math.sqrt(squares / n)
+
+
+@jax.jit
+def m_step_shared_jax(x, responsibilities):
+    counts = responsibilities.sum(axis=0)
+    means = x @ responsibilities / counts
+    std = jnp.sqrt(jnp.sum(responsibilities * (x[:, None] - means) ** 2) / x.shape[0])
+    return counts / x.shape[0], means, jnp.full(counts.shape, std)
+
+
+def test_the_shared_m_step_reference_maximises_q():
+    """The reference's σ is where Q's σ-part, Σ_i Σ_k r_ik log N(x_i; μ_k, σ²), peaks (checked on a
+    grid), and with hard responsibilities its means are the groups' averages."""
+    x, soft = check._SHARED_POINTS, check._SOFT
+    weights, means, stds = check._shared_m_step(x, soft)
+    assert np.allclose(weights.sum(), 1.0) and np.ptp(stds) == 0
+    sigmas = np.linspace(0.5 * stds[0], 2 * stds[0], 3001)
+    q = [np.sum(soft * norm.logpdf(x[:, None], means, sigma)) for sigma in sigmas]
+    assert abs(sigmas[int(np.argmax(q))] - stds[0]) < 2 * (sigmas[1] - sigmas[0])
+    _, hard_means, _ = check._shared_m_step(x, check._HARD)
+    assert np.allclose(hard_means, [x[:6].mean(), x[6:].mean()])
+
+
+def test_a_right_shared_m_step_passes_however_it_is_written():
+    for m_step_shared in (m_step_shared_numpy, m_step_shared_loops, m_step_shared_jax):
+        assert_correct(check.exercise_6_5(m_step_shared))
+    assert_unanswered(check.exercise_6_5(None))
+
+
+def per_kind_spreads(x, r):
+    counts = r.sum(axis=0)
+    means = x @ r / counts
+    return counts / x.size, means, np.sqrt(np.sum(r * (x[:, None] - means) ** 2, axis=0) / counts)
+
+
+def unweighted_average_of_variances(x, r):
+    weights, means, stds = per_kind_spreads(x, r)
+    return weights, means, np.full(r.shape[1], np.sqrt(np.mean(stds**2)))
+
+
+def deviations_not_squared(x, r):
+    weights, means, _ = per_kind_spreads(x, r)
+    return weights, means, np.full(r.shape[1], np.sum(r * np.abs(x[:, None] - means)) / x.size)
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (per_kind_spreads, "§2's spreads, one per kind"),
+        (lambda x, r: (r.sum(0) / x.size, x @ r / x.size, m_step_shared_numpy(x, r)[2]), "not by n"),
+        (lambda x, r: (r.sum(0), *m_step_shared_numpy(x, r)[1:]), "add up to 1"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], m_step_shared_numpy(x, r)[2] ** 2), "square root"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], m_step_shared_numpy(x, r)[2] / np.sqrt(r.shape[1])),
+         "not by n × K"),
+        (unweighted_average_of_variances, "counts a kind"),
+        (deviations_not_squared, "absolute values"),
+        (lambda x, r: None, "returned None"),
+        (lambda x, r: m_step_shared_numpy(x, r)[:2], "a tuple of 2 items"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], np.ones(5)), "shape (5,)"),
+        (lambda x: x, "the prompt asks for m_step_shared(x, responsibilities)"),
+        (lambda x, r: 1 / 0, "ZeroDivisionError"),
+    ],
+)
+def test_a_wrong_shared_m_step_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    feedback = check.exercise_6_5(mistake)
+    assert_incorrect(feedback)
+    assert hint in feedback.message, feedback.message
+
+
+def test_a_shared_m_step_that_is_not_a_function_is_told_so():
+    for answer in (3, m_step_shared_numpy(check._SHARED_POINTS, check._SOFT)):
+        assert_incorrect(check.exercise_6_5(answer), "give its name")

@@ -12,6 +12,10 @@
 * 6.4: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
   AIC = −2 L̂ + 2 (3K − 1), to 1 decimal place: rounded correctly (an answer cut off, or rounded
   the wrong way, is told so), or with more decimals.
+* 6.5 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
+  one spread: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n
+  (Q's maximiser when σ_k = σ for every k), judged by behaviour on hidden data and
+  responsibilities, soft and hard; standard deviations may come as K equal numbers or as one.
 
 Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
@@ -28,7 +32,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
-from . import Feedback, check_choice, check_number, incorrect, read_number, unanswered
+from . import Feedback, check_choice, check_number, describe, incorrect, read_number, unanswered
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
@@ -39,6 +43,7 @@ __all__ = [
     "exercise_6_2",
     "exercise_6_3",
     "exercise_6_4",
+    "exercise_6_5",
 ]
 
 BLEND_COUNTS = (1, 2, 3, 4, 5)
@@ -307,3 +312,128 @@ def exercise_6_4(aic_drop) -> Feedback:
             "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals.",
         )
     return feedback
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.5: the M step with one spread shared by every kind, on hidden points and responsibilities:
+# soft ones (three kinds) and hard ones (two kinds of different sizes, so that n and N_k differ).
+
+_SHARED_POINTS = np.array([2.1, 3.4, 3.9, 5.0, 6.2, 7.7, 8.1, 9.6, 11.3])
+_SOFT = np.array(
+    [
+        [0.90, 0.08, 0.02],
+        [0.75, 0.20, 0.05],
+        [0.60, 0.35, 0.05],
+        [0.30, 0.60, 0.10],
+        [0.10, 0.70, 0.20],
+        [0.05, 0.45, 0.50],
+        [0.02, 0.38, 0.60],
+        [0.01, 0.14, 0.85],
+        [0.00, 0.05, 0.95],
+    ]
+)
+_HARD = np.eye(2)[[0, 0, 0, 0, 0, 0, 1, 1, 1]]
+_SHARED_CASES = {"soft responsibilities, 3 kinds": _SOFT, "hard responsibilities, 2 kinds": _HARD}
+
+
+def _shared_m_step(x, responsibilities):
+    """π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k, σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n for every k."""
+    x, r = np.asarray(x, dtype=float), np.asarray(responsibilities, dtype=float)
+    counts = r.sum(axis=0)
+    means = x @ r / counts
+    variance = np.sum(r * (x[:, None] - means) ** 2) / x.size
+    return counts / x.size, means, np.full(counts.size, np.sqrt(variance))
+
+
+def _per_kind_spreads(x, responsibilities):
+    weights, means, _ = _shared_m_step(x, responsibilities)
+    counts = responsibilities.sum(axis=0)
+    return weights, means, np.sqrt(np.sum(responsibilities * (x[:, None] - means) ** 2, axis=0) / counts)
+
+
+def _unweighted_average_of_variances(x, responsibilities):
+    weights, means, per_kind = _per_kind_spreads(x, responsibilities)
+    return weights, means, np.full(weights.size, np.sqrt(np.mean(per_kind**2)))
+
+
+def _means_over_n(x, responsibilities):
+    weights, _, stds = _shared_m_step(x, responsibilities)
+    return weights, x @ responsibilities / x.size, stds
+
+
+def _variance_over_k(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights, means, stds / np.sqrt(weights.size)
+
+
+def _variance_not_rooted(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights, means, stds**2
+
+
+def _deviations_not_squared(x, responsibilities):
+    weights, means, _ = _shared_m_step(x, responsibilities)
+    spread = np.sum(responsibilities * np.abs(x[:, None] - means)) / x.size
+    return weights, means, np.full(weights.size, spread)
+
+
+def _counts_as_weights(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights * x.size, means, stds
+
+
+def _read_m_step(output, num_kinds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The student's (weights, means, stds), each of shape (K,); one number for stds is the shared σ."""
+    expected = f"three arrays, weights, means and stds, each with one number per kind ({num_kinds})"
+    if not isinstance(output, (tuple, list)) or len(output) != 3:
+        raise Unusable(f"your function returned {describe(output)}; expected {expected}.")
+    weights, means, stds = output
+    if (shared := read_number(stds)) is not None:
+        stds = np.full(num_kinds, shared)
+    return tuple(
+        read_output(value, (num_kinds,), f"{name}, one number per kind")
+        for value, name in zip((weights, means, stds), ("weights", "means", "stds"))
+    )
+
+
+def _shared_m_step_behaviour(m_step_shared) -> dict:
+    behaviour = {}
+    for case, responsibilities in _SHARED_CASES.items():
+        num_kinds = responsibilities.shape[1]
+        output = m_step_shared(_SHARED_POINTS.copy(), responsibilities.copy())
+        for name, values in zip(("weight", "mean", "std"), _read_m_step(output, num_kinds)):
+            for k, value in enumerate(values):
+                behaviour[f"{name} of kind {k} ({case})"] = exact(value)
+    return behaviour
+
+
+_SHARED_M_STEP = FunctionCheck(
+    exercise="6.5",
+    reference=_shared_m_step,
+    behaviour=_shared_m_step_behaviour,
+    mistakes=[
+        Mistake(_per_kind_spreads, "these are §2's spreads, one per kind. With one shared σ, Q's σ-part is "
+                "Σ_i Σ_k r_ik (−log σ − (x_i − μ_k)²/2σ²): add the weighted squared deviations of every kind "
+                "and divide by n (the r_ik of all kinds add up to n), then give every kind that σ."),
+        Mistake(_unweighted_average_of_variances, "averaging the per-kind variances counts a kind of 1 bento as "
+                "much as a kind of 100: add the weighted squared deviations of every kind and divide by n "
+                "(a kind's variance then counts with its share N_k / n)."),
+        Mistake(_means_over_n, "each kind's mean is its weighted average: divide Σ_i r_ik x_i by that kind's "
+                "N_k = Σ_i r_ik, not by n."),
+        Mistake(_variance_over_k, "divide the sum of r_ik (x_i − μ_k)² over all bentos and kinds by n, the "
+                "total of the r_ik, not by n × K."),
+        Mistake(_variance_not_rooted, "return standard deviations: the square root of the shared variance."),
+        Mistake(_deviations_not_squared, "the variance averages squared deviations, (x_i − μ_k)², not their "
+                "absolute values."),
+        Mistake(_counts_as_weights, "the weights must add up to 1: divide each N_k = Σ_i r_ik by n."),
+    ],
+    signature="m_step_shared(x, responsibilities)",
+    what="your function m_step_shared",
+    hint="with N_k = Σ_i r_ik: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k, and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n "
+    "for every kind; return (weights, means, stds), each an array with one number per kind.",
+)
+
+
+def exercise_6_5(m_step_shared) -> Feedback:
+    """``m_step_shared(x, responsibilities)`` returns π, μ and the shared σ (K times), the maximisers of Q."""
+    return _SHARED_M_STEP(m_step_shared)
