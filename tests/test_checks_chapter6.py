@@ -4,9 +4,11 @@
 categorisation (``gg.category_posterior``, another implementation), a right step written in any
 style passes, every registered mistake gets its own hint, and a step computed outside log space
 is told why it gives NaN. The coffee answers (6.3, 6.4) are recomputed by another route,
-scikit-learn's EM, whose BIC and log-likelihood must agree with the package's. The fits are a
+scikit-learn's EM, whose BIC and AIC must agree with the package's. The fits are a
 session fixture: they run once, when a test needs them, not at import in every xdist worker.
 """
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -71,6 +73,12 @@ def e_step_without_log_std(x, weights, means, stds):
     return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
 
 
+def e_step_max_subtracted_only(x, weights, means, stds):
+    """Each row's largest log term subtracted (no underflow), but the rows never normalised."""
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
+
+
 def e_step_wrong_scipy_keyword(x, weights, means, stds):
     """The right signature, a wrong call inside: SciPy has no ``sd`` keyword."""
     log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, sd=stds)
@@ -127,6 +135,7 @@ def test_a_right_e_step_passes_however_it_is_written():
         (lambda x, w, m, s: e_step_log_space(x, w, m, np.sqrt(s)), "not its square root"),
         (lambda x, w, m, s: e_step_log_space(x, np.ones(len(w)), m, s), "add log π_k"),
         (lambda x, w, m, s: np.exp(np.log(w) + norm.logpdf(np.asarray(x)[:, None], m, s)), "divide each row"),
+        (e_step_max_subtracted_only, "do not add up to 1"),
         (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s)), "not their logarithms"),
         (lambda x, w, m, s: np.log(e_step_log_space(x, w, m, s) + 1e-300), "r_ik = π_k"),
         (e_step_naive, "0/0 = NaN"),
@@ -192,35 +201,39 @@ def sklearn_bic(sklearn_fits):
 
 
 @pytest.fixture(scope="session")
-def three_blend_log_likelihood(sklearn_fits):
-    return float(sklearn_fits[check.AIC_BLENDS].score(COFFEE) * COFFEE.shape[0])
+def aic_drop(sklearn_fits):
+    """AIC(K = 2) − AIC(K = 3) by scikit-learn, which counts 3K − 1 parameters too."""
+    fewer, more = check.AIC_BLENDS
+    return float(sklearn_fits[fewer].aic(COFFEE) - sklearn_fits[more].aic(COFFEE))
 
 
-def test_bic_blends(sklearn_bic):
-    best = min(sklearn_bic, key=sklearn_bic.get)
-    assert_check_behaves(check.exercise_6_3, best, [k for k in check.BLEND_COUNTS if k != best])
-    assert_incorrect(check.exercise_6_3(max(sklearn_bic, key=sklearn_bic.get)), "largest BIC")
-    assert_incorrect(check.exercise_6_3(max(check.BLEND_COUNTS)), "charges (3K − 1) log n")
-    assert_incorrect(check.exercise_6_3(best - 1), "counted from 0")
+def test_the_aic_drop_of_a_third_blend(aic_drop, sklearn_fits):
+    fewer, more = check.AIC_BLENDS
+    log_l = {k: float(sklearn_fits[k].score(COFFEE) * COFFEE.shape[0]) for k in (fewer, more)}
+    assert abs(aic_drop - ((-2 * log_l[fewer] + 2 * 5) - (-2 * log_l[more] + 2 * 8))) < 1e-6
+    gain = log_l[more] - log_l[fewer]
+    bic_drop = sklearn_fits[fewer].bic(COFFEE) - sklearn_fits[more].bic(COFFEE)
+    wrong = [-aic_drop, bic_drop, 2 * gain, 2 * gain + 6, gain, gain - 6, sklearn_fits[more].aic(COFFEE)]
+    assert_check_behaves(check.exercise_6_4, aic_drop, wrong)
+    assert_incorrect(check.exercise_6_4(bic_drop), "difference of the BICs")
+    assert_incorrect(check.exercise_6_4(2 * gain), "penalties do not cancel")
+    assert_incorrect(check.exercise_6_4(2 * gain + 6), "larger penalty")
+    assert_incorrect(check.exercise_6_4(-aic_drop), "positive when")
+    assert_incorrect(check.exercise_6_4(sklearn_fits[more].aic(COFFEE)), "alone")
+    assert check.exercise_6_4(np.float32(aic_drop)) and check.exercise_6_4(jnp.asarray(aic_drop))
 
 
-def test_bic_prefers_three_blends_by_a_clear_margin(sklearn_bic):
-    """The BIC answer is not a near-tie that another EM implementation could flip (scikit-learn
-    finds a better four-blend maximum than gg.em's ten restarts, and BIC still prefers three)."""
-    assert min(sklearn_bic, key=sklearn_bic.get) == 3
-    assert min(v for k, v in sklearn_bic.items() if k != 3) - sklearn_bic[3] > 5
-
-
-def test_aic_of_the_three_blend_fit(three_blend_log_likelihood, sklearn_fits):
-    log_l = three_blend_log_likelihood
-    aic = -2 * log_l + 2 * 8
-    assert abs(aic - sklearn_fits[3].aic(COFFEE)) < 1e-6  # scikit-learn counts 3K − 1 = 8 parameters too
-    bic = sklearn_fits[3].bic(COFFEE)
-    assert_check_behaves(check.exercise_6_4, aic, [bic, aic + 2, -2 * log_l, -log_l + 16, 2 * log_l + 16])
-    assert_incorrect(check.exercise_6_4(bic), "that is BIC")
-    assert_incorrect(check.exercise_6_4(aic + 2), "K − 1")
-    assert check.exercise_6_4(round(aic, 1)) and check.exercise_6_4(np.float32(aic))
-    assert not check.exercise_6_4(round(aic, 1) + 0.3)
+def test_the_aic_drop_to_one_decimal_place_must_be_rounded_right(aic_drop):
+    """The prompt asks for 1 decimal place: the value rounded passes, more decimals pass, and the
+    value cut off (57.6 for 57.66) fails although it lies within 0.1, as does a coarser rounding."""
+    rounded = round(aic_drop, 1)
+    cut_off = math.floor(aic_drop * 10) / 10
+    assert abs(rounded - cut_off) > 0.05 and abs(aic_drop - cut_off) < 0.1  # the case the review found
+    for right in (rounded, round(aic_drop, 2), round(aic_drop, 4)):
+        assert_correct(check.exercise_6_4(right))
+    assert_incorrect(check.exercise_6_4(cut_off), "not the difference rounded to 1 decimal place")
+    assert_incorrect(check.exercise_6_4(round(aic_drop)), "rounded too much")
+    assert_incorrect(check.exercise_6_4(rounded + 0.1))
 
 
 def test_an_untouched_notebook_waits_without_fitting_anything():
@@ -229,3 +242,95 @@ def test_an_untouched_notebook_waits_without_fitting_anything():
     assert_unanswered(check.exercise_6_3(None))
     assert_unanswered(check.exercise_6_4(None))
     assert check._fits.cache_info().currsize == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.5: the M step with one shared spread
+
+
+def m_step_shared_numpy(x, responsibilities):
+    counts = responsibilities.sum(axis=0)
+    means = x @ responsibilities / counts
+    variance = np.sum(responsibilities * (x[:, None] - means) ** 2) / x.size
+    return counts / x.size, means, np.full(counts.size, np.sqrt(variance))
+
+
+def m_step_shared_loops(x, responsibilities):
+    """Right, with Python loops, lists out and the shared σ as one number."""
+    n, num_kinds = responsibilities.shape
+    counts = [sum(responsibilities[i, k] for i in range(n)) for k in range(num_kinds)]
+    means = [sum(responsibilities[i, k] * x[i] for i in range(n)) / counts[k] for k in range(num_kinds)]
+    squares = sum(responsibilities[i, k] * (x[i] - means[k]) ** 2 for i in range(n) for k in range(num_kinds))
+    return [c / n for c in counts], means, math.sqrt(squares / n)
+
+
+@jax.jit
+def m_step_shared_jax(x, responsibilities):
+    counts = responsibilities.sum(axis=0)
+    means = x @ responsibilities / counts
+    std = jnp.sqrt(jnp.sum(responsibilities * (x[:, None] - means) ** 2) / x.shape[0])
+    return counts / x.shape[0], means, jnp.full(counts.shape, std)
+
+
+def test_the_shared_m_step_reference_maximises_q():
+    """The reference's σ is where Q's σ-part, Σ_i Σ_k r_ik log N(x_i; μ_k, σ²), peaks (checked on a
+    grid), and with hard responsibilities its means are the groups' averages."""
+    x, soft = check._SHARED_POINTS, check._SOFT
+    weights, means, stds = check._shared_m_step(x, soft)
+    assert np.allclose(weights.sum(), 1.0) and np.ptp(stds) == 0
+    sigmas = np.linspace(0.5 * stds[0], 2 * stds[0], 3001)
+    q = [np.sum(soft * norm.logpdf(x[:, None], means, sigma)) for sigma in sigmas]
+    assert abs(sigmas[int(np.argmax(q))] - stds[0]) < 2 * (sigmas[1] - sigmas[0])
+    _, hard_means, _ = check._shared_m_step(x, check._HARD)
+    assert np.allclose(hard_means, [x[:6].mean(), x[6:].mean()])
+
+
+def test_a_right_shared_m_step_passes_however_it_is_written():
+    for m_step_shared in (m_step_shared_numpy, m_step_shared_loops, m_step_shared_jax):
+        assert_correct(check.exercise_6_5(m_step_shared))
+    assert_unanswered(check.exercise_6_5(None))
+
+
+def per_kind_spreads(x, r):
+    counts = r.sum(axis=0)
+    means = x @ r / counts
+    return counts / x.size, means, np.sqrt(np.sum(r * (x[:, None] - means) ** 2, axis=0) / counts)
+
+
+def unweighted_average_of_variances(x, r):
+    weights, means, stds = per_kind_spreads(x, r)
+    return weights, means, np.full(r.shape[1], np.sqrt(np.mean(stds**2)))
+
+
+def deviations_not_squared(x, r):
+    weights, means, _ = per_kind_spreads(x, r)
+    return weights, means, np.full(r.shape[1], np.sum(r * np.abs(x[:, None] - means)) / x.size)
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (per_kind_spreads, "§2's spreads, one per kind"),
+        (lambda x, r: (r.sum(0) / x.size, x @ r / x.size, m_step_shared_numpy(x, r)[2]), "not by n"),
+        (lambda x, r: (r.sum(0), *m_step_shared_numpy(x, r)[1:]), "add up to 1"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], m_step_shared_numpy(x, r)[2] ** 2), "square root"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], m_step_shared_numpy(x, r)[2] / np.sqrt(r.shape[1])),
+         "not by n × K"),
+        (unweighted_average_of_variances, "counts a kind"),
+        (deviations_not_squared, "absolute values"),
+        (lambda x, r: None, "returned None"),
+        (lambda x, r: m_step_shared_numpy(x, r)[:2], "a tuple of 2 items"),
+        (lambda x, r: (*m_step_shared_numpy(x, r)[:2], np.ones(5)), "shape (5,)"),
+        (lambda x: x, "the prompt asks for m_step_shared(x, responsibilities)"),
+        (lambda x, r: 1 / 0, "ZeroDivisionError"),
+    ],
+)
+def test_a_wrong_shared_m_step_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    feedback = check.exercise_6_5(mistake)
+    assert_incorrect(feedback)
+    assert hint in feedback.message, feedback.message
+
+
+def test_a_shared_m_step_that_is_not_a_function_is_told_so():
+    for answer in (3, m_step_shared_numpy(check._SHARED_POINTS, check._SOFT)):
+        assert_incorrect(check.exercise_6_5(answer), "give its name")

@@ -9,7 +9,13 @@
   (a broadcasting error) are told how to make them a column.
 * 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
 * 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
-* 6.4: the AIC of the K = 3 EM fit to the coffee, −2 L̂ + 2 (3K − 1), to 1 decimal place.
+* 6.4: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
+  AIC = −2 L̂ + 2 (3K − 1), to 1 decimal place: rounded correctly (an answer cut off, or rounded
+  the wrong way, is told so), or with more decimals.
+* 6.5 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
+  one spread: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n
+  (Q's maximiser when σ_k = σ for every k), judged by behaviour on hidden data and
+  responsibilities, soft and hard; standard deviations may come as K equal numbers or as one.
 
 Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
@@ -26,7 +32,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
-from . import Feedback, check_choice, check_number, unanswered
+from . import Feedback, check_choice, check_number, describe, incorrect, read_number, unanswered
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
@@ -37,13 +43,14 @@ __all__ = [
     "exercise_6_2",
     "exercise_6_3",
     "exercise_6_4",
+    "exercise_6_5",
 ]
 
 BLEND_COUNTS = (1, 2, 3, 4, 5)
 """Exercise 6.3: the numbers of blends K to compare by BIC."""
 
-AIC_BLENDS = 3
-"""Exercise 6.4: the number of blends of the fit whose AIC is asked for."""
+AIC_BLENDS = (2, 3)
+"""Exercise 6.4: the numbers of blends K of the two fits whose AICs are compared (fewer first)."""
 
 AIC_DECIMALS = 1
 """Exercise 6.4: the answer's stated precision (decimal places)."""
@@ -86,6 +93,11 @@ def _without_log_std(x, weights, means, stds):
 
 def _unnormalised(x, weights, means, stds):
     return np.exp(np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds))
+
+
+def _max_subtracted(x, weights, means, stds):
+    log_joint = np.log(weights) + norm.logpdf(np.asarray(x)[:, None], means, stds)
+    return np.exp(log_joint - np.max(log_joint, axis=1, keepdims=True))
 
 
 def _normalised_over_points(x, weights, means, stds):
@@ -172,6 +184,9 @@ _E_STEP = FunctionCheck(
         Mistake(_without_log_std, "log N(x; μ_k, σ_k²) = −log σ_k − ½ log 2π − (x − μ_k)²/2σ_k²: the "
                 "−log σ_k term differs between components with different spreads, so it does not cancel "
                 "when you normalise (norm.logpdf includes it)."),
+        Mistake(_max_subtracted, "your rows do not add up to 1. Subtracting each row's largest log term "
+                "keeps exp from underflowing, but it does not normalise: divide each row by its sum afterwards, "
+                "or subtract the row's logsumexp instead of its maximum."),
         Mistake(_unnormalised, "divide each row by its sum (in log space: subtract its log-sum-exp), so "
                 "that each point's responsibilities add up to 1."),
         Mistake(_normalised_over_points, "normalise each point's row over the K components (axis=1), "
@@ -253,28 +268,172 @@ def exercise_6_3(num_blends) -> Feedback:
     )
 
 
-def exercise_6_4(aic) -> Feedback:
-    """AIC = −2 L̂ + 2 (3K − 1) of the K = ``AIC_BLENDS`` EM fit to the coffee."""
-    if aic is None:
-        return unanswered("6.4", "an AIC value")
-    fit = _fits()[AIC_BLENDS]
-    parameters = _num_parameters(AIC_BLENDS)
-    expected = _aic(fit, AIC_BLENDS)
+def exercise_6_4(aic_drop) -> Feedback:
+    """AIC(K = 2) − AIC(K = 3) of the EM fits to the coffee, AIC = −2 L̂ + 2 (3K − 1), to
+    ``AIC_DECIMALS`` decimal places: within half a unit of the last decimal (rounded correctly, or
+    given with more decimals)."""
+    if aic_drop is None:
+        return unanswered("6.4", "an AIC difference")
+    fewer, more = AIC_BLENDS
+    fits = _fits()
+    aic_fewer, aic_more = _aic(fits[fewer], fewer), _aic(fits[more], more)
+    expected = aic_fewer - aic_more
+    log_likelihood_gain = fits[more].log_likelihood - fits[fewer].log_likelihood
+    extra_parameters = _num_parameters(more) - _num_parameters(fewer)
     mistakes = {
-        fit.bic: "that is BIC, which charges log n per parameter; AIC charges 2.",
-        -2 * fit.log_likelihood + 2 * 3 * AIC_BLENDS: (
-            "the weights sum to 1, so only K − 1 of them are free: 3K − 1 parameters, not 3K."
-        ),
-        -2 * fit.log_likelihood: "add the penalty, 2 per free parameter.",
-        -fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂, not −L̂.",
-        2 * fit.log_likelihood + 2 * parameters: "AIC starts from −2 L̂: mind the sign.",
+        -expected: f"the exercise asks for AIC(K = {fewer}) − AIC(K = {more}), positive when {more} blends "
+        "score better.",
+        fits[fewer].bic - fits[more].bic: "that is the difference of the BICs, which charge log n per parameter; "
+        "AIC charges 2.",
+        2 * log_likelihood_gain: "add each model's penalty, 2 per free parameter: the two models have different "
+        "numbers of parameters, so the penalties do not cancel.",
+        2 * log_likelihood_gain + 2 * extra_parameters: "the model with more parameters pays the larger penalty, "
+        f"so the penalties make AIC(K = {more}) larger and the difference smaller.",
+        log_likelihood_gain: "AIC is −2 L̂ + 2p: the log-likelihoods enter multiplied by 2, and the penalties "
+        "count too.",
+        log_likelihood_gain - 2 * extra_parameters: "AIC starts from −2 L̂, not −L̂.",
+        aic_more: f"that is the AIC of {more} blends alone; subtract it from the AIC of {fewer} blends.",
+        aic_fewer: f"that is the AIC of {fewer} blends alone; subtract the AIC of {more} blends from it.",
     }
-    return check_number(
-        "6.4",
-        aic,
-        expected,
-        decimals=AIC_DECIMALS,
-        mistakes=mistakes,
-        hint="AIC = −2 L̂ + 2 × (number of free parameters), with L̂ = gg.em(coffee, 3).log_likelihood.",
-        what="an AIC value",
+    hint = (
+        f"AIC = −2 L̂ + 2p for each fit (p = 3K − 1 free parameters, L̂ = gg.em(coffee, K).log_likelihood); "
+        f"subtract the AIC of {more} blends from that of {fewer}."
     )
+    feedback = check_number(
+        "6.4", aic_drop, expected, decimals=AIC_DECIMALS, mistakes=mistakes, hint=hint, what="an AIC difference"
+    )
+    value = read_number(aic_drop)
+    half_unit = 0.5 * 10.0**-AIC_DECIMALS
+    if feedback and abs(value - expected) > half_unit * (1 + 1e-9):
+        return incorrect(
+            "6.4",
+            f"{value:g} is close, but it is not the difference rounded to {AIC_DECIMALS} decimal place.",
+            f"round to the nearest {10.0**-AIC_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise it "
+            "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals.",
+        )
+    return feedback
+
+
+# ---------------------------------------------------------------------------------------------
+# 6.5: the M step with one spread shared by every kind, on hidden points and responsibilities:
+# soft ones (three kinds) and hard ones (two kinds of different sizes, so that n and N_k differ).
+
+_SHARED_POINTS = np.array([2.1, 3.4, 3.9, 5.0, 6.2, 7.7, 8.1, 9.6, 11.3])
+_SOFT = np.array(
+    [
+        [0.90, 0.08, 0.02],
+        [0.75, 0.20, 0.05],
+        [0.60, 0.35, 0.05],
+        [0.30, 0.60, 0.10],
+        [0.10, 0.70, 0.20],
+        [0.05, 0.45, 0.50],
+        [0.02, 0.38, 0.60],
+        [0.01, 0.14, 0.85],
+        [0.00, 0.05, 0.95],
+    ]
+)
+_HARD = np.eye(2)[[0, 0, 0, 0, 0, 0, 1, 1, 1]]
+_SHARED_CASES = {"soft responsibilities, 3 kinds": _SOFT, "hard responsibilities, 2 kinds": _HARD}
+
+
+def _shared_m_step(x, responsibilities):
+    """π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k, σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n for every k."""
+    x, r = np.asarray(x, dtype=float), np.asarray(responsibilities, dtype=float)
+    counts = r.sum(axis=0)
+    means = x @ r / counts
+    variance = np.sum(r * (x[:, None] - means) ** 2) / x.size
+    return counts / x.size, means, np.full(counts.size, np.sqrt(variance))
+
+
+def _per_kind_spreads(x, responsibilities):
+    weights, means, _ = _shared_m_step(x, responsibilities)
+    counts = responsibilities.sum(axis=0)
+    return weights, means, np.sqrt(np.sum(responsibilities * (x[:, None] - means) ** 2, axis=0) / counts)
+
+
+def _unweighted_average_of_variances(x, responsibilities):
+    weights, means, per_kind = _per_kind_spreads(x, responsibilities)
+    return weights, means, np.full(weights.size, np.sqrt(np.mean(per_kind**2)))
+
+
+def _means_over_n(x, responsibilities):
+    weights, _, stds = _shared_m_step(x, responsibilities)
+    return weights, x @ responsibilities / x.size, stds
+
+
+def _variance_over_k(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights, means, stds / np.sqrt(weights.size)
+
+
+def _variance_not_rooted(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights, means, stds**2
+
+
+def _deviations_not_squared(x, responsibilities):
+    weights, means, _ = _shared_m_step(x, responsibilities)
+    spread = np.sum(responsibilities * np.abs(x[:, None] - means)) / x.size
+    return weights, means, np.full(weights.size, spread)
+
+
+def _counts_as_weights(x, responsibilities):
+    weights, means, stds = _shared_m_step(x, responsibilities)
+    return weights * x.size, means, stds
+
+
+def _read_m_step(output, num_kinds: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The student's (weights, means, stds), each of shape (K,); one number for stds is the shared σ."""
+    expected = f"three arrays, weights, means and stds, each with one number per kind ({num_kinds})"
+    if not isinstance(output, (tuple, list)) or len(output) != 3:
+        raise Unusable(f"your function returned {describe(output)}; expected {expected}.")
+    weights, means, stds = output
+    if (shared := read_number(stds)) is not None:
+        stds = np.full(num_kinds, shared)
+    return tuple(
+        read_output(value, (num_kinds,), f"{name}, one number per kind")
+        for value, name in zip((weights, means, stds), ("weights", "means", "stds"))
+    )
+
+
+def _shared_m_step_behaviour(m_step_shared) -> dict:
+    behaviour = {}
+    for case, responsibilities in _SHARED_CASES.items():
+        num_kinds = responsibilities.shape[1]
+        output = m_step_shared(_SHARED_POINTS.copy(), responsibilities.copy())
+        for name, values in zip(("weight", "mean", "std"), _read_m_step(output, num_kinds)):
+            for k, value in enumerate(values):
+                behaviour[f"{name} of kind {k} ({case})"] = exact(value)
+    return behaviour
+
+
+_SHARED_M_STEP = FunctionCheck(
+    exercise="6.5",
+    reference=_shared_m_step,
+    behaviour=_shared_m_step_behaviour,
+    mistakes=[
+        Mistake(_per_kind_spreads, "these are §2's spreads, one per kind. With one shared σ, Q's σ-part is "
+                "Σ_i Σ_k r_ik (−log σ − (x_i − μ_k)²/2σ²): add the weighted squared deviations of every kind "
+                "and divide by n (the r_ik of all kinds add up to n), then give every kind that σ."),
+        Mistake(_unweighted_average_of_variances, "averaging the per-kind variances counts a kind of 1 bento as "
+                "much as a kind of 100: add the weighted squared deviations of every kind and divide by n "
+                "(a kind's variance then counts with its share N_k / n)."),
+        Mistake(_means_over_n, "each kind's mean is its weighted average: divide Σ_i r_ik x_i by that kind's "
+                "N_k = Σ_i r_ik, not by n."),
+        Mistake(_variance_over_k, "divide the sum of r_ik (x_i − μ_k)² over all bentos and kinds by n, the "
+                "total of the r_ik, not by n × K."),
+        Mistake(_variance_not_rooted, "return standard deviations: the square root of the shared variance."),
+        Mistake(_deviations_not_squared, "the variance averages squared deviations, (x_i − μ_k)², not their "
+                "absolute values."),
+        Mistake(_counts_as_weights, "the weights must add up to 1: divide each N_k = Σ_i r_ik by n."),
+    ],
+    signature="m_step_shared(x, responsibilities)",
+    what="your function m_step_shared",
+    hint="with N_k = Σ_i r_ik: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k, and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n "
+    "for every kind; return (weights, means, stds), each an array with one number per kind.",
+)
+
+
+def exercise_6_5(m_step_shared) -> Feedback:
+    """``m_step_shared(x, responsibilities)`` returns π, μ and the shared σ (K times), the maximisers of Q."""
+    return _SHARED_M_STEP(m_step_shared)
