@@ -254,8 +254,9 @@ def test_under_xdist_twins_share_a_worker_in_order_and_the_times_are_reported(tm
     assert workers["solutions/stand_in.ipynb"] == {twin_worker} and workers["solutions/another.ipynb"] != {twin_worker}
     twins = [notebook for worker, notebook, _ in cells if worker == twin_worker]
     assert twins == sorted(twins)  # the chapter's cells, then its solution twin's
-    for name in TWINS_AND_ANOTHER:  # the controller prints the workers' times
-        assert re.search(rf"\d+\.\d s  target   20 s  {re.escape(name)}\n", result.stdout), result.stdout
+    for name in TWINS_AND_ANOTHER:  # the controller prints the workers' times (a loaded machine may be over target)
+        line = rf"\d+\.\d s  target   20 s  {re.escape(name)}(  over target \(not a failure[^\n]*)?\n"
+        assert re.search(line, result.stdout), result.stdout
     assert re.search(r"\d+\.\d s  total, 3 notebooks\n", result.stdout)
 
 
