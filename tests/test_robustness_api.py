@@ -1,0 +1,125 @@
+"""Bad and edge input to the newer public API (issue 24's fuzz findings, by cause): memory limits
+that name the argument, the multivariate prior and model, chains that do not move or leave the
+floating-point range, the ArviZ export, the adjusted Rand index and the warnings' wording.
+
+Each battery feeds one cause many inputs of its own, in the style of tests/test_checks_robustness.py.
+The refusals come before any compilation; the few runs are short and share module-scoped results."""
+
+import itertools
+import re
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from genjax import seed
+from sklearn.metrics import adjusted_rand_score
+
+import genjax_gmm as gg
+from genjax_gmm import multivariate as mv
+from genjax_gmm.engine import diagnostics
+from genjax_gmm.validation import MEMORY_LIMIT_BYTES, check_memory
+
+KEY = jax.random.key(0)
+BENTOS = gg.MYSTERY_BENTO_WEIGHTS
+PRIOR = gg.GMMPrior(1.0, 425.0, 100.0, 2.0, 10.0)
+DP_PRIOR = gg.DPMMPrior(1.0, 425.0, 0.01, 2.0, 10.0)
+POINTS = np.random.default_rng(0).normal(size=(30, 2))
+NIW = mv.NIWPrior(1.0, np.zeros(2), 0.01, 4.0, np.eye(2))
+
+
+@pytest.fixture(scope="module")
+def dpmm_result():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.ConvergenceWarning)  # a short run, on purpose
+        return gg.dpmm_gibbs(KEY, BENTOS, DP_PRIOR, 16, num_chains=2)
+
+
+@pytest.fixture(scope="module")
+def gibbs_result():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.ConvergenceWarning)
+        return gg.gibbs(KEY, BENTOS, 2, PRIOR, 100)
+
+
+@pytest.fixture(scope="module")
+def importance_result():
+    """Importance resampling whose effective sample size is about 1: its draws are copies of one particle."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gg.ImportanceWarning)
+        result = gg.importance_resampling(KEY, BENTOS, 2, PRIOR, 100, 50)
+    assert result.effective_sample_size < 2
+    return result
+
+
+# --- 1: a request beyond memory names the argument that is too large, and by how much ---------------
+
+TOO_LARGE = {
+    "importance_resampling num_particles": (
+        lambda _: gg.importance_resampling(KEY, BENTOS, 2, PRIOR, 10**12, 10), "num_particles", 10**12),
+    "importance_resampling num_samples": (
+        lambda _: gg.importance_resampling(KEY, BENTOS, 2, PRIOR, 100, 10**11), "num_samples", 10**11),
+    "marginal_importance_resampling num_particles": (
+        lambda _: gg.marginal_importance_resampling(KEY, BENTOS, 2, PRIOR, 3 * 10**12, 10), "num_particles",
+        3 * 10**12),
+    "gibbs num_chains": (lambda _: gg.gibbs(KEY, BENTOS, 2, PRIOR, 100, num_chains=10**12), "num_chains", 10**12),
+    "gibbs num_components": (lambda _: gg.gibbs(KEY, BENTOS, 10**7, PRIOR, 100), "num_components", 10**7),
+    "mv.gibbs num_chains": (lambda _: mv.gibbs(KEY, POINTS, 2, NIW, 100, num_chains=7 * 10**11), "num_chains",
+                            7 * 10**11),
+    "mv.gibbs num_components": (lambda _: mv.gibbs(KEY, POINTS, 10**6, NIW, 100), "num_components", 10**6),
+    "mv.gibbs num_components, few sweeps": (lambda _: mv.gibbs(KEY, POINTS, 10**7, NIW, 8, burn_in=0),
+                                            "num_components", 10**7),
+    "dpmm_gibbs num_chains": (lambda _: gg.dpmm_gibbs(KEY, BENTOS, DP_PRIOR, 100, num_chains=10**13), "num_chains",
+                              10**13),
+    "dpmm_gibbs num_sweeps": (lambda _: gg.dpmm_gibbs(KEY, BENTOS, DP_PRIOR, 2 * 10**9, burn_in=0),
+                              "num_sweeps − burn_in", 2 * 10**9),
+    "smc num_particles": (lambda _: gg.smc(KEY, BENTOS, 2, PRIOR, num_particles=10**11), "num_particles", 10**11),
+    "posterior_predictive_density grid": (
+        lambda result: gg.posterior_predictive_density(result, np.zeros(10**7)), "len(grid)", 10**7),
+    "posterior_predictive_density long grid": (
+        lambda result: gg.posterior_predictive_density(result, np.linspace(0, 1, 3 * 10**6)), "len(grid)",
+        3 * 10**6),
+}
+
+
+@pytest.mark.parametrize("case", TOO_LARGE)
+def test_a_request_beyond_memory_names_the_argument_and_how_far_to_lower_it(case, dpmm_result):
+    call, argument, value = TOO_LARGE[case]
+    with pytest.raises(ValueError) as raised:
+        call(dpmm_result)
+    message = str(raised.value)
+    needed = re.search(r"would need ([\d,.]+) GiB of memory, ([\d.e+,]+) times the limit of 4 GiB", message)
+    assert needed, message
+    bound = re.search(rf"(?:lower|or) {re.escape(argument)} = {value:,} to at most about ([\d,]+)", message)
+    assert bound, message
+    # the stated bound is the value scaled down by the stated excess
+    excess = float(needed.group(1).replace(",", "")) * 2**30 / MEMORY_LIMIT_BYTES
+    assert int(bound.group(1).replace(",", "")) == pytest.approx(value / excess, rel=1e-2)
+
+
+@pytest.mark.parametrize("seed_", range(40))
+def test_the_memory_check_states_the_largest_value_that_fits(seed_):
+    """For a need proportional to each named argument, ``value`` is exactly the largest that fits."""
+    rng = np.random.default_rng(seed_)
+    sizes = {f"argument_{i}": int(rng.integers(1, 10 ** rng.integers(1, 13))) for i in range(rng.integers(1, 4))}
+    bytes_per_unit = float(rng.uniform(1, 1e3))
+    need = bytes_per_unit * np.prod([float(v) for v in sizes.values()])
+    if need <= MEMORY_LIMIT_BYTES:
+        check_memory(need, "it", sizes)  # fits: no error
+        return
+    with pytest.raises(ValueError) as raised:
+        check_memory(need, "it", sizes)
+    message = str(raised.value)
+    stated = {name: int(fit.replace(",", "")) for name, fit in re.findall(r"(argument_\d) = [\d,]+ to at most about "
+                                                                          r"([\d,]+)", message)}
+    for name, value in sizes.items():
+        largest = int(value * MEMORY_LIMIT_BYTES / need)
+        if largest >= 1:
+            assert stated[name] == largest, message
+            assert need / value * stated[name] <= MEMORY_LIMIT_BYTES * (1 + 1e-12)
+            assert need / value * (stated[name] + 1) > MEMORY_LIMIT_BYTES
+        else:
+            assert name not in stated, message
+    if not stated:
+        assert "lower several of" in message and all(name in message for name in sizes), message
