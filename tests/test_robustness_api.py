@@ -123,3 +123,48 @@ def test_the_memory_check_states_the_largest_value_that_fits(seed_):
             assert name not in stated, message
     if not stated:
         assert "lower several of" in message and all(name in message for name in sizes), message
+
+
+# --- 5: the multivariate prior and model refuse what they cannot use --------------------------------
+
+NIW_FIELDS = {"concentration": 1.0, "mean_loc": np.zeros(2), "mean_pseudo_count": 0.01, "df": 4.0,
+              "scale_matrix": np.eye(2)}
+NOT_NUMBERS = [True, False, np.bool_(True), jnp.array(True), "1.0", b"1", None]
+
+
+@pytest.mark.parametrize(("field", "value"), list(itertools.product(
+    ["concentration", "mean_pseudo_count", "df"], NOT_NUMBERS)))
+def test_the_niw_prior_refuses_a_scalar_field_that_is_not_a_number(field, value):
+    with pytest.raises(TypeError, match=rf"prior\.{field} must be a number"):
+        mv.NIWPrior(**{**NIW_FIELDS, field: value})
+
+
+@pytest.mark.parametrize("value", [2, np.float32(2.0), np.int64(2), jnp.array(2.0), np.array(2.0)])
+def test_the_niw_prior_stores_its_scalars_as_floats(value):
+    prior = mv.NIWPrior(**{**NIW_FIELDS, "concentration": value, "df": value})
+    assert type(prior.concentration) is float and type(prior.df) is float and prior.concentration == 2.0
+
+
+@pytest.mark.parametrize(("model_dimension", "prior_dimension"), [(3, 2), (1, 2), (2, 1), (2, 5)])
+@pytest.mark.parametrize("method", ["simulate", "assess"])
+def test_the_multivariate_model_refuses_a_prior_of_another_dimension(model_dimension, prior_dimension, method):
+    prior = mv.NIWPrior(1.0, np.zeros(prior_dimension), 0.01, prior_dimension + 1.0, np.eye(prior_dimension))
+    model = mv.bayesian_gmm(5, 2, model_dimension)
+    call = (lambda: seed(model.simulate)(KEY, prior)) if method == "simulate" else (lambda: model.assess({}, prior))
+    with pytest.raises(ValueError, match=rf"prior has dimension D = {prior_dimension}.*dimension = {model_dimension}"):
+        call()
+
+
+WRONG_PRIORS = [PRIOR, DP_PRIOR, None, 1.0, {"df": 4.0}, NIW_FIELDS, np.zeros(5)]
+
+
+@pytest.mark.parametrize("prior", WRONG_PRIORS, ids=lambda prior: type(prior).__name__)
+def test_the_multivariate_model_names_prior_when_given_another_kind(prior):
+    with pytest.raises(TypeError, match="prior must be a NIWPrior"):
+        seed(mv.bayesian_gmm(5, 2, 2).simulate)(KEY, prior)
+
+
+@pytest.mark.parametrize("prior", [NIW, DP_PRIOR, None, 1.0, {"mean_loc": 0.0}], ids=lambda p: type(p).__name__)
+def test_the_one_dimensional_model_names_prior_when_given_another_kind(prior):
+    with pytest.raises(TypeError, match="prior must be a GMMPrior"):
+        seed(gg.bayesian_gmm(5, 2).simulate)(KEY, prior)
