@@ -168,3 +168,112 @@ def test_the_multivariate_model_names_prior_when_given_another_kind(prior):
 def test_the_one_dimensional_model_names_prior_when_given_another_kind(prior):
     with pytest.raises(TypeError, match="prior must be a GMMPrior"):
         seed(gg.bayesian_gmm(5, 2).simulate)(KEY, prior)
+
+
+# --- 6: chains that do not move, or leave the floating-point range: the engine's one behaviour --------
+
+
+def test_multivariate_chains_that_do_not_move_get_the_engines_conventional_diagnostics():
+    """With df = 10¹⁰⁰ every covariance draw is Ψ/ν to float64 precision and the log joint never
+    changes: R-hat 1 and ESS nan, as for ``dpmm_gibbs``, not the diagnostics' internal error."""
+    prior = mv.NIWPrior(1.0, np.zeros(2), 0.01, 1e100, np.eye(2) * 1e100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = mv.gibbs(KEY, POINTS, 2, prior, 12, num_chains=2)
+    assert np.all(result.log_joint == result.log_joint.flat[0])
+    assert result.rhat == 1.0 and np.isnan(result.ess)
+
+
+OVERFLOWING = {  # data whose squares overflow float32: every log joint is nan
+    "gibbs": lambda: gg.gibbs(KEY, BENTOS * 1e23, 2, gg.GMMPrior(1.0, 0.0, 1e25, 2.0, 1e46), 12, num_chains=2,
+                              dtype=jnp.float32),
+    "mv.gibbs": lambda: mv.gibbs(KEY, POINTS * 1e25, 2, mv.NIWPrior(1.0, np.zeros(2), 0.01, 4.0, np.eye(2) * 1e50),
+                                 12, num_chains=2, dtype=jnp.float32),
+}
+
+
+@pytest.mark.parametrize("sampler", OVERFLOWING)
+def test_draws_beyond_the_floating_point_range_are_named_not_called_disagreeing_chains(sampler):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = OVERFLOWING[sampler]()
+    messages = [str(w.message) for w in caught if issubclass(w.category, gg.ConvergenceWarning)]
+    assert len(messages) == 1, messages
+    assert "the log joint is nan or infinite in some draws" in messages[0]
+    assert "disagree" not in messages[0]
+    assert np.isnan(result.rhat) and np.isnan(result.ess)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_undefined_diagnostics_of_non_finite_draws_are_nan(bad):
+    draws = np.random.default_rng(0).normal(size=(3, 20))
+    draws[1, 7] = bad
+    rhat, ess = diagnostics.rhat_and_ess(draws)
+    assert np.isnan(rhat) and np.isnan(ess)
+
+
+# --- 9: one warning wording for every sampler and every iteration ------------------------------------
+
+
+@pytest.mark.parametrize(("num_chains", "rhat", "ess"), list(itertools.product(
+    [1, 2, 4, 13], [1.0, 1.005, 1.5, np.inf, np.nan], [np.nan, 0.0, 8.0, 99.0, 10.0**6])))
+def test_the_convergence_warning_reads_right_for_any_diagnostics(num_chains, rhat, ess):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        diagnostics.warn_if_unreliable("sampler", {"the log joint": (rhat, ess)}, num_chains, stacklevel=1)
+    expected = np.isnan(rhat) or rhat > diagnostics.RHAT_THRESHOLD or ess < 100 * num_chains
+    assert len(caught) == expected
+    if not caught:
+        return
+    message = str(caught[0].message)
+    assert message.startswith("sampler: ") and "summaries of these draws may be wrong" in message
+    assert " its " not in message and " 1 chains" not in message and " < " not in message.split("R-hat")[-1]
+    assert ("chains disagree" in message) == (num_chains > 1 and rhat > diagnostics.RHAT_THRESHOLD)
+    assert ("chain's two halves disagree" in message) == (num_chains == 1 and rhat > diagnostics.RHAT_THRESHOLD)
+    assert ("nan or infinite" in message) == bool(np.isnan(rhat))
+    if ess < 100 * num_chains:
+        chains = f"{num_chains} chain{'s' if num_chains > 1 else ''}"
+        assert f"below the {100 * num_chains} (100 per chain × {chains}) that summaries need" in message
+
+
+def test_one_chain_whose_halves_disagree_is_not_called_disagreeing_chains():
+    with pytest.warns(gg.ConvergenceWarning) as caught:
+        result = gg.gibbs(KEY, BENTOS, 2, PRIOR, 20, num_chains=1)
+    assert result.rhat > diagnostics.RHAT_THRESHOLD
+    message = str(caught[0].message)
+    assert "the chain's two halves disagree" in message and "the chains disagree" not in message
+
+
+def test_dpmm_gibbs_checks_the_effective_sample_size_like_the_other_samplers():
+    with pytest.warns(gg.ConvergenceWarning, match=r"dpmm_gibbs: .*the effective sample size of the log joint is "
+                                                   r"\d+, below the 200 \(100 per chain × 2 chains\)"):
+        gg.dpmm_gibbs(KEY, BENTOS, DP_PRIOR, 40, num_chains=2)
+
+
+EM_CALLS = {
+    "em": (lambda iterations: gg.em(POINTS[:, 0], 2, max_iterations=iterations), "variance_floor"),
+    "mv.em": (lambda iterations: mv.em(POINTS, 2, max_iterations=iterations), "covariance_floor"),
+    "mv.em diag": (lambda iterations: mv.em(POINTS, 3, covariance_type="diag", max_iterations=iterations),
+                   "covariance_floor"),
+}
+
+
+@pytest.mark.parametrize("iterations", [1, 2])
+@pytest.mark.parametrize("call", EM_CALLS)
+def test_em_that_did_not_converge_warns_alike_and_points_to_the_floor(call, iterations):
+    run, floor = EM_CALLS[call]
+    caller = call.split()[0]
+    plural = "" if iterations == 1 else "s"
+    with pytest.warns(gg.ConvergenceWarning) as caught:
+        result = run(iterations)
+    assert not result.converged
+    message = str(caught[0].message)
+    assert message.startswith(f"{caller}: the best restart did not converge in {iterations} iteration{plural};")
+    assert "spike" in message and "tied" in message and f"raise {floor}" in message
+
+
+def test_cavi_that_did_not_converge_says_one_iteration_and_no_floor():
+    with pytest.warns(gg.ConvergenceWarning) as caught:
+        gg.cavi(BENTOS, 2, PRIOR, max_iterations=1)
+    message = str(caught[0].message)
+    assert "did not converge in 1 iteration;" in message and "floor" not in message
