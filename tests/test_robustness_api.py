@@ -212,6 +212,57 @@ def test_undefined_diagnostics_of_non_finite_draws_are_nan(bad):
     assert np.isnan(rhat) and np.isnan(ess)
 
 
+# --- 7: the ArviZ export ----------------------------------------------------------------------------
+
+PROBABILITIES = [np.float32(0.9), np.float64(0.9), np.float16(0.9), jnp.array(0.9), jnp.float32(0.9),
+                 np.array(0.9), np.array(0.9, np.float32), 0.9]
+
+
+@pytest.mark.parametrize("hdi_prob", PROBABILITIES, ids=lambda p: f"{type(p).__name__}-{np.asarray(p).dtype}")
+def test_summary_takes_a_probability_of_any_numeric_type(gibbs_result, hdi_prob):
+    table = gg.summary(gibbs_result, var_names=["means"], hdi_prob=hdi_prob)
+    columns = [column for column in table.columns if "90" in column]
+    assert len(columns) == 2, list(table.columns)  # the 90 % interval's two ends, not an 89 % one
+
+
+NOT_PROBABILITIES = [True, np.bool_(False), "0.9", None, [0.9], np.array([0.9, 0.5]), 0, 1, 1.5, -0.1, np.nan,
+                     jnp.array(np.nan), 1 + 0j, {}]
+
+
+@pytest.mark.parametrize("hdi_prob", NOT_PROBABILITIES, ids=repr)
+def test_summary_refuses_what_is_not_a_probability(gibbs_result, hdi_prob):
+    with pytest.raises(ValueError, match="hdi_prob must be a probability strictly between 0 and 1"):
+        gg.summary(gibbs_result, hdi_prob=hdi_prob)
+
+
+@pytest.mark.parametrize("var_names", [[], (), np.array([], dtype=str), [1], [None], ["means", 2], 5, "means",
+                                       ["mu"], iter([])], ids=repr)
+def test_summary_refuses_var_names_that_select_nothing_it_has(gibbs_result, var_names):
+    with pytest.raises(ValueError, match="var_names must be a non-empty list of names among"):
+        gg.summary(gibbs_result, var_names=var_names)
+
+
+@pytest.mark.parametrize("length", [1, 3, 19, 21, 40])
+@pytest.mark.parametrize("assignments", [False, True])
+def test_data_of_another_length_than_the_result_is_refused_by_name(gibbs_result, length, assignments):
+    data = np.resize(BENTOS, length)
+    with pytest.raises(ValueError, match=f"data has {length} points but the result's assignments has 20"):
+        gg.to_inference_data(gibbs_result, assignments=assignments, data=data)
+
+
+def test_data_of_the_right_length_is_exported(gibbs_result, dpmm_result):
+    for result in (gibbs_result, dpmm_result):
+        exported = gg.to_inference_data(result, data=BENTOS)
+        np.testing.assert_array_equal(exported["observed_data"]["x"].values, BENTOS)
+
+
+def test_a_summary_of_draws_that_do_not_vary_leaks_no_runtime_warning(importance_result):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        table = gg.summary(importance_result)
+    assert np.all(table["sd"] < 1e-12) and np.all(np.isnan(table["r_hat"]))  # nothing varies; R-hat needs 2 chains
+
+
 # --- 9: one warning wording for every sampler and every iteration ------------------------------------
 
 
