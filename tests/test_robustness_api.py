@@ -263,6 +263,63 @@ def test_a_summary_of_draws_that_do_not_vary_leaks_no_runtime_warning(importance
     assert np.all(table["sd"] < 1e-12) and np.all(np.isnan(table["r_hat"]))  # nothing varies; R-hat needs 2 chains
 
 
+# --- 8: the adjusted Rand index of any hashable labels, in time linear in N --------------------------
+
+
+def _relabel(labels: np.ndarray, names: list) -> np.ndarray:
+    """``labels`` (0 … L−1) renamed ``names[label]``, as an object array."""
+    renamed = np.empty(labels.size, dtype=object)
+    renamed[:] = [names[label] for label in labels]
+    return renamed
+
+
+OBJECT_NAMES = [
+    [None, "a", 1, 2.5, (1, 2), frozenset({3}), b"x", "1"],
+    [(), None, "None", 0, -1, (None,), "", 3 + 4j],
+]
+
+
+@pytest.mark.parametrize(("seed_", "names"), list(itertools.product(range(10), range(len(OBJECT_NAMES)))))
+def test_labels_of_any_hashable_kind_give_the_index_of_their_partition(seed_, names):
+    rng = np.random.default_rng(seed_)
+    size = int(rng.integers(1, 60))
+    first, second = rng.integers(0, 8, size), rng.integers(0, int(rng.integers(1, 9)), size)
+    expected = adjusted_rand_score(first, second)
+    renamed = _relabel(first, OBJECT_NAMES[names])
+    assert gg.adjusted_rand_index(renamed, second) == pytest.approx(expected, abs=1e-12)
+    assert gg.adjusted_rand_index(second, renamed) == pytest.approx(expected, abs=1e-12)
+    assert gg.adjusted_rand_index(renamed, renamed) == 1.0
+
+
+@pytest.mark.parametrize("labels", [
+    [None, None, 1], np.array(["1", 1], dtype=object)[[0, 0, 1]], np.array(["x", "x", None], dtype=object),
+    np.array([{"a"}, {"a"}, {"b"}], dtype=object).astype(str),
+], ids=repr)
+def test_the_issues_object_labels_work(labels):
+    assert gg.adjusted_rand_index(labels, [0, 0, 1]) == 1.0
+    assert gg.adjusted_rand_index(labels, [0, 1, 1]) == pytest.approx(adjusted_rand_score([0, 0, 1], [0, 1, 1]))
+
+
+@pytest.mark.parametrize("unhashable", [{}, {"a": 1}, [1], {1}, np.zeros(2)], ids=repr)
+@pytest.mark.parametrize("argument", ["labels_a", "labels_b"])
+def test_unhashable_labels_are_refused_by_name(unhashable, argument):
+    labels = np.empty(3, dtype=object)
+    labels[:] = [unhashable, unhashable, 1]
+    arguments = {"labels_a": [0, 0, 1], "labels_b": [0, 0, 1], argument: labels}
+    with pytest.raises(TypeError, match=f"{argument} must hold hashable cluster labels"):
+        gg.adjusted_rand_index(**arguments)
+
+
+@pytest.mark.parametrize("num_points", [10**5, 10**6])
+def test_many_distinct_labels_need_no_dense_table(num_points):
+    """A million distinct labels (a 10⁶ × 10⁶ table, were it dense) against a few clusters; the time is
+    in the report (issue 24), not in a test."""
+    rng = np.random.default_rng(1)
+    distinct, few = rng.permutation(num_points), rng.integers(0, 7, num_points)
+    assert gg.adjusted_rand_index(distinct, distinct) == 1.0
+    assert gg.adjusted_rand_index(distinct, few) == pytest.approx(adjusted_rand_score(distinct, few), abs=1e-12)
+
+
 # --- 9: one warning wording for every sampler and every iteration ------------------------------------
 
 
