@@ -44,8 +44,9 @@ relate (tested in tests/test_arviz.py):
 
 Every sampler of the package reports these for the scalars its kernel monitors (the log joint;
 for the Dirichlet-process mixture also the number of clusters) and warns through one function,
-``warn_if_unreliable``, with one message: R-hat above ``RHAT_THRESHOLD`` (1.01), or an ESS below
-``MIN_ESS_PER_CHAIN`` (100) per chain, the number of draws summaries need.
+``warn_if_unreliable``, with one message: R-hat above ``RHAT_THRESHOLD`` (1.01), an ESS below
+``MIN_ESS_PER_CHAIN`` (100) per chain, the number of draws summaries need, or draws that are not
+finite. ``rhat_and_ess`` gives the conventional values where the diagnostics are undefined.
 """
 
 from __future__ import annotations
