@@ -226,13 +226,16 @@ def check_scalar(value, name: str) -> float:
     return float(as_float_array(value, name))
 
 
-def check_memory(num_bytes: float, what: str, sizes: dict[str, int] | None = None) -> None:
+def check_memory(
+    num_bytes: float, what: str, sizes: dict[str, int] | None = None, smallest: dict[str, int] | None = None
+) -> None:
     """``ValueError`` saying how much memory ``what`` needs when it exceeds ``MEMORY_LIMIT_BYTES``.
 
     ``sizes`` maps the arguments the need grows with, about in proportion (as the user knows them:
     ``"num_chains"``, ``"len(grid)"``), to their values. The message names each that could be
-    lowered enough on its own, with the largest value that would fit, value × limit / need
-    (rounded down; "about", where the need is only roughly proportional to it)."""
+    lowered enough on its own (not below its ``smallest`` allowed value, default 1), with the
+    largest value that would fit, value × limit / need (rounded down; "about", where the need is
+    only roughly proportional to it)."""
     if num_bytes <= MEMORY_LIMIT_BYTES:
         return
     excess = num_bytes / MEMORY_LIMIT_BYTES
@@ -240,9 +243,13 @@ def check_memory(num_bytes: float, what: str, sizes: dict[str, int] | None = Non
         f"{what} would need {num_bytes / 2**30:,.1f} GiB of memory, {excess:,.3g} times the limit of "
         f"{MEMORY_LIMIT_BYTES / 2**30:.0f} GiB"
     )
-    sizes = sizes or {}
+    sizes, smallest = sizes or {}, smallest or {}
     fits = {name: int(value / excess) for name, value in sizes.items()}
-    lowerable = [f"{name} = {sizes[name]:,} to at most about {fit:,}" for name, fit in fits.items() if fit >= 1]
+    lowerable = [
+        f"{name} = {sizes[name]:,} to at most about {fit:,}"
+        for name, fit in fits.items()
+        if fit >= smallest.get(name, 1)
+    ]
     if lowerable:
         raise ValueError(f"{needed}: lower {' or '.join(lowerable)}")
     if sizes:

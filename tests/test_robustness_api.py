@@ -89,6 +89,7 @@ def test_a_request_beyond_memory_names_the_argument_and_how_far_to_lower_it(case
     with pytest.raises(ValueError) as raised:
         call(dpmm_result)
     message = str(raised.value)
+    assert not re.search(r"num_sweeps − burn_in = [\d,]+ to at most about [0-3]\b", message), message  # ≥ 4 draws
     needed = re.search(r"would need ([\d,.]+) GiB of memory, ([\d.e+,]+) times the limit of 4 GiB", message)
     assert needed, message
     bound = re.search(rf"(?:lower|or) {re.escape(argument)} = {value:,} to at most about ([\d,]+)", message)
@@ -100,22 +101,24 @@ def test_a_request_beyond_memory_names_the_argument_and_how_far_to_lower_it(case
 
 @pytest.mark.parametrize("seed_", range(40))
 def test_the_memory_check_states_the_largest_value_that_fits(seed_):
-    """For a need proportional to each named argument, ``value`` is exactly the largest that fits."""
+    """For a need proportional to each named argument, the stated value is exactly the largest that
+    fits, and an argument that cannot go low enough (below its smallest allowed value) is not offered."""
     rng = np.random.default_rng(seed_)
     sizes = {f"argument_{i}": int(rng.integers(1, 10 ** rng.integers(1, 13))) for i in range(rng.integers(1, 4))}
+    smallest = {name: int(rng.integers(1, 6)) for name in sizes}
     bytes_per_unit = float(rng.uniform(1, 1e3))
     need = bytes_per_unit * np.prod([float(v) for v in sizes.values()])
     if need <= MEMORY_LIMIT_BYTES:
-        check_memory(need, "it", sizes)  # fits: no error
+        check_memory(need, "it", sizes, smallest)  # fits: no error
         return
     with pytest.raises(ValueError) as raised:
-        check_memory(need, "it", sizes)
+        check_memory(need, "it", sizes, smallest)
     message = str(raised.value)
     stated = {name: int(fit.replace(",", "")) for name, fit in re.findall(r"(argument_\d) = [\d,]+ to at most about "
                                                                           r"([\d,]+)", message)}
     for name, value in sizes.items():
         largest = int(value * MEMORY_LIMIT_BYTES / need)
-        if largest >= 1:
+        if largest >= smallest[name]:
             assert stated[name] == largest, message
             assert need / value * stated[name] <= MEMORY_LIMIT_BYTES * (1 + 1e-12)
             assert need / value * (stated[name] + 1) > MEMORY_LIMIT_BYTES

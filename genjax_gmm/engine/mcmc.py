@@ -136,6 +136,7 @@ def sample(
         num_chains * num_draws * bytes_per_draw,
         f"keeping {num_chains:,} chains × {num_draws:,} draws",
         {"num_chains": num_chains, "num_sweeps − burn_in": num_draws, **sizes},
+        smallest={"num_sweeps − burn_in": MIN_DRAWS},
     )
     sweeps_per_block = block_size(cost, numbers_per_draw)
     check_memory(
