@@ -18,14 +18,33 @@ __all__ = ["adjusted_rand_index"]
 
 
 def _labels(value, name: str) -> np.ndarray:
-    labels = np.asarray(value)
+    """``value``'s labels renumbered 0 … L−1 (L distinct labels), in any order: NumPy's sort for
+    numbers and strings, a dictionary for other objects (``None``, tuples, mixed types: any hashable
+    label, equal labels meaning the same cluster), so that no label need be comparable with another."""
+    try:
+        labels = np.asarray(value)
+    except ValueError as error:  # ragged nested sequences
+        raise ValueError(f"{name} must be a non-empty 1-D array of cluster labels: {error}") from None
     if labels.ndim != 1 or labels.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of cluster labels, got shape {labels.shape}")
     if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
         raise ValueError(f"{name} must not contain NaN or infinite labels")
     if labels.dtype.kind not in "biufUSO":
         raise TypeError(f"{name} must hold cluster labels (integers or strings), got dtype {labels.dtype}")
-    return np.unique(labels, return_inverse=True)[1].ravel()
+    if labels.dtype.kind != "O":
+        return np.unique(labels, return_inverse=True)[1].ravel()
+    codes: dict = {}
+    try:
+        return np.fromiter((codes.setdefault(label, len(codes)) for label in labels), np.int64, labels.size)
+    except TypeError as error:
+        raise TypeError(f"{name} must hold hashable cluster labels: {error}") from None
+
+
+def _pair_counts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The nonzero entries of the contingency table n_ab = #{i: first_i = a, second_i = b}, counted
+    over the pairs that occur (at most N of them), never over all L₁ × L₂ label pairs."""
+    pairs = first.astype(np.int64) * (int(second.max()) + 1) + second
+    return np.unique(pairs, return_counts=True)[1].astype(np.float64)
 
 
 def adjusted_rand_index(labels_a, labels_b) -> float:
@@ -33,12 +52,10 @@ def adjusted_rand_index(labels_a, labels_b) -> float:
     first, second = _labels(labels_a, "labels_a"), _labels(labels_b, "labels_b")
     if first.size != second.size:
         raise ValueError(f"labels_a and labels_b must label the same points, got {first.size} and {second.size} labels")
-    table = np.zeros((first.max() + 1, second.max() + 1), dtype=np.float64)
-    np.add.at(table, (first, second), 1.0)
     num_points = float(first.size)
-    together_both = 0.5 * (np.sum(table**2) - num_points)
-    together_first = 0.5 * (np.sum(table.sum(axis=1) ** 2) - num_points)
-    together_second = 0.5 * (np.sum(table.sum(axis=0) ** 2) - num_points)
+    together_both = 0.5 * (np.sum(_pair_counts(first, second) ** 2) - num_points)
+    together_first = 0.5 * (np.sum(np.bincount(first).astype(np.float64) ** 2) - num_points)
+    together_second = 0.5 * (np.sum(np.bincount(second).astype(np.float64) ** 2) - num_points)
     only_first = together_first - together_both
     only_second = together_second - together_both
     apart_both = 0.5 * num_points * (num_points - 1) - together_first - together_second + together_both

@@ -280,7 +280,9 @@ def fit_mixture(
     mixture = jax.device_get(best.mixture)
     order = order_by_mean(mixture.means, vectors=True)
     covariances = mixture.covariances[order]
-    warn_if_not_converged(best_converged, caller, "the best restart", max_iterations, stacklevel=3)
+    warn_if_not_converged(
+        best_converged, caller, "the best restart", max_iterations, stacklevel=3, floor=floor_argument[0]
+    )
     at_floor = _at_floor(covariances, covariance_type, scale, floor)
     if at_floor.size:
         name, value = floor_argument

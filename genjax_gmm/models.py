@@ -25,7 +25,14 @@ from genjax.pjax import wrap_logpdf, wrap_sampler
 from jax.scipy.special import gammaln, xlogy
 
 from .gamma import log_gamma
-from .validation import cached_by_counts, check_key, check_positive_int, check_prior_fields, register_prior_pytree
+from .validation import (
+    cached_by_counts,
+    check_instance,
+    check_key,
+    check_positive_int,
+    check_prior_fields,
+    register_prior_pytree,
+)
 
 __all__ = [
     "MixtureParameters",
@@ -203,6 +210,7 @@ def bayesian_mixture(points, num_components: int):
 
     @gen
     def model(prior: GMMPrior):
+        check_instance(prior, GMMPrior, "prior")
         weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         means = normal.repeat(num_components)(prior.mean_loc, prior.mean_scale) @ "means"
         variances = inverse_gamma_variance.repeat(num_components)(prior.var_shape, prior.var_scale) @ "variances"

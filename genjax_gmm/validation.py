@@ -30,6 +30,7 @@ __all__ = [
     "check_key",
     "check_float_dtype",
     "check_magnitude",
+    "check_scalar",
     "check_memory",
     "cached_by_counts",
     "check_prior_fields",
@@ -213,13 +214,48 @@ def check_magnitude(value, name: str, *, scale: bool = False) -> np.ndarray:
     return array
 
 
-def check_memory(num_bytes: float, what: str) -> None:
-    """``ValueError`` saying how much memory ``what`` needs when it exceeds ``MEMORY_LIMIT_BYTES``."""
-    if num_bytes > MEMORY_LIMIT_BYTES:
-        raise ValueError(
-            f"{what} would need {num_bytes / 2**30:,.1f} GiB of memory (limit "
-            f"{MEMORY_LIMIT_BYTES / 2**30:.0f} GiB); ask for fewer draws, chains or points"
-        )
+def check_scalar(value, name: str) -> float:
+    """A single real number (Python, NumPy or 0-d array) as a float: ``TypeError`` naming ``name`` for a
+    bool, a string, bytes or None (which NumPy would turn into 1.0 or fail on later), ``ValueError``
+    for an array of another shape."""
+    is_bool = isinstance(value, (bool, np.bool_)) or getattr(value, "dtype", None) in (np.bool_,)
+    if is_bool or isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+    if np.ndim(value) != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
+    return float(as_float_array(value, name))
+
+
+def check_memory(
+    num_bytes: float, what: str, sizes: dict[str, int] | None = None, smallest: dict[str, int] | None = None
+) -> None:
+    """``ValueError`` saying how much memory ``what`` needs when it exceeds ``MEMORY_LIMIT_BYTES``.
+
+    ``sizes`` maps the arguments the need grows with, about in proportion (as the user knows them:
+    ``"num_chains"``, ``"len(grid)"``), to their values. The message names each that could be
+    lowered enough on its own (not below its ``smallest`` allowed value, default 1), with the
+    largest value that would fit, value × limit / need (rounded down; "about", where the need is
+    only roughly proportional to it)."""
+    if num_bytes <= MEMORY_LIMIT_BYTES:
+        return
+    excess = num_bytes / MEMORY_LIMIT_BYTES
+    needed = (
+        f"{what} would need {num_bytes / 2**30:,.1f} GiB of memory, {excess:,.3g} times the limit of "
+        f"{MEMORY_LIMIT_BYTES / 2**30:.0f} GiB"
+    )
+    sizes, smallest = sizes or {}, smallest or {}
+    fits = {name: int(value / excess) for name, value in sizes.items()}
+    lowerable = [
+        f"{name} = {sizes[name]:,} to at most about {fit:,}"
+        for name, fit in fits.items()
+        if fit >= smallest.get(name, 1)
+    ]
+    if lowerable:
+        raise ValueError(f"{needed}: lower {' or '.join(lowerable)}")
+    if sizes:
+        named = ", ".join(f"{name} = {value:,}" for name, value in sizes.items())
+        raise ValueError(f"{needed}: lower several of {named}")
+    raise ValueError(needed)
 
 
 def cached_by_counts(*names: str):
@@ -253,10 +289,7 @@ def check_prior_fields(prior, location_field: str = "mean_loc") -> None:
         return
     for field_name, value in values.items():
         name = f"prior.{field_name}"
-        if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-        if np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a scalar, got shape {np.shape(value)}")
+        value = check_scalar(value, name)
         if field_name != location_field:
             check_positive(value, name)
         value = check_magnitude(value, name, scale=field_name != location_field)

@@ -44,8 +44,9 @@ relate (tested in tests/test_arviz.py):
 
 Every sampler of the package reports these for the scalars its kernel monitors (the log joint;
 for the Dirichlet-process mixture also the number of clusters) and warns through one function,
-``warn_if_unreliable``, with one message: R-hat above ``RHAT_THRESHOLD`` (1.01), or an ESS below
-``MIN_ESS_PER_CHAIN`` (100) per chain, the number of draws summaries need.
+``warn_if_unreliable``, with one message: R-hat above ``RHAT_THRESHOLD`` (1.01), an ESS below
+``MIN_ESS_PER_CHAIN`` (100) per chain, the number of draws summaries need, or draws that are not
+finite. ``rhat_and_ess`` gives the conventional values where the diagnostics are undefined.
 """
 
 from __future__ import annotations
@@ -144,8 +145,11 @@ def rhat_and_ess(samples) -> tuple[float, float]:
     """(split R-hat, ESS) of one scalar's (num_chains, num_draws) draws, also where they are
     undefined: if every draw is the same number, R-hat 1 and ESS nan (nothing varies, nothing to
     mix); if the draws are constant within every (half-)chain but not across chains, R-hat ∞ (the
-    chains are stuck in different places) and ESS nan."""
+    chains are stuck in different places) and ESS nan; if some draw is nan or ±∞ (the arithmetic
+    left the floating-point range), both nan."""
     samples = np.asarray(samples, dtype=np.float64)
+    if not np.all(np.isfinite(samples)):
+        return float("nan"), float("nan")
     if np.all(samples == samples.flat[0]):
         return 1.0, float("nan")
     try:
@@ -158,14 +162,21 @@ def warn_if_unreliable(
     sampler: str, diagnostics: dict[str, tuple[float, float]], num_chains: int, stacklevel: int
 ) -> None:
     """Warn (``ConvergenceWarning``) when a monitored quantity's R-hat exceeds ``RHAT_THRESHOLD`` or
-    its ESS is below ``MIN_ESS_PER_CHAIN`` per chain, saying what to do about it. ``diagnostics``
-    maps what each quantity is ("the log joint") to its (R-hat, ESS); a nan ESS is not checked."""
+    its ESS is below ``MIN_ESS_PER_CHAIN`` per chain, or it is not finite (R-hat nan, from
+    ``rhat_and_ess``), saying what to do about it. ``diagnostics`` maps what each quantity is ("the
+    log joint") to its (R-hat, ESS); a nan ESS is not checked."""
     needed = MIN_ESS_PER_CHAIN * num_chains
     chains = f"{num_chains} chain{'s' if num_chains > 1 else ''}"
+    disagree = "the chains disagree" if num_chains > 1 else "the chain's two halves disagree"
     problems = []
     for quantity, (rhat, ess) in diagnostics.items():
+        if np.isnan(rhat):
+            problems.append(
+                f"{quantity} is nan or infinite in some draws (the arithmetic left the floating-point range: "
+                "rescale the data or the prior, or use float64)"
+            )
         if rhat > RHAT_THRESHOLD:
-            problems.append(f"split R-hat of {quantity} is {rhat:.3f} > {RHAT_THRESHOLD} (the chains disagree)")
+            problems.append(f"split R-hat of {quantity} is {rhat:.3f} > {RHAT_THRESHOLD} ({disagree})")
         if ess < needed:
             problems.append(
                 f"the effective sample size of {quantity} is {ess:.0f}, below the {needed} "

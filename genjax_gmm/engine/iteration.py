@@ -65,12 +65,21 @@ def iterate(step: Step, state, operands: tuple, max_iterations: int) -> tuple[An
     return state, np.concatenate(traces), converged
 
 
-def warn_if_not_converged(converged: bool, caller: str, what: str, max_iterations: int, stacklevel: int) -> None:
+def warn_if_not_converged(
+    converged: bool, caller: str, what: str, max_iterations: int, stacklevel: int, *, floor: str | None = None
+) -> None:
     """``ConvergenceWarning`` "{caller}: {what} did not converge in {max_iterations} iterations" unless
-    ``converged``."""
-    if not converged:
-        warnings.warn(
-            f"{caller}: {what} did not converge in {max_iterations} iterations; raise max_iterations or tolerance",
-            ConvergenceWarning,
-            stacklevel=stacklevel + 1,
+    ``converged``, with advice. ``floor`` names the caller's variance floor argument, if it has one
+    (EM): on tied data, iterating longer often ends in a spike, which the floor prevents."""
+    if converged:
+        return
+    iterations = f"{max_iterations:,} iteration{'s' if max_iterations > 1 else ''}"
+    advice = "raise max_iterations or tolerance"
+    if floor is not None:
+        advice = (
+            "raise max_iterations or tolerance. But on tied (e.g. rounded) data a slow climb often ends in a "
+            "spike, a component collapsed onto one repeated value, where the likelihood is unbounded: raise "
+            f"{floor} to prevent it"
         )
+    warnings.warn(f"{caller}: {what} did not converge in {iterations}; {advice}", ConvergenceWarning,
+                  stacklevel=stacklevel + 1)

@@ -107,9 +107,19 @@ def _on_device(value, dtype: np.dtype) -> jax.Array:
     return jax.device_put(np.asarray(value, dtype))
 
 
-def sample(kernel: Kernel, data: np.ndarray, prior: Any, settings: ChainSettings, *, sampler: str) -> Draws:
+def sample(
+    kernel: Kernel,
+    data: np.ndarray,
+    prior: Any,
+    settings: ChainSettings,
+    *,
+    sampler: str,
+    sizes: dict[str, int] | None = None,
+) -> Draws:
     """Run ``kernel``'s chains on ``data`` (N, …) under ``prior`` as ``settings`` say (module
-    docstring); ``sampler`` names the caller in the convergence warning."""
+    docstring); ``sampler`` names the caller in the convergence warning, ``sizes`` the model's
+    arguments the memory grows with (e.g. ``{"num_components": K}``) in memory errors."""
+    sizes, num_data = sizes or {}, data.shape[0]
     padded, mask = pad_to_bucket(data)
     dtype = settings.dtype
     data, mask = _on_device(padded, dtype), _on_device(mask, dtype)
@@ -122,11 +132,17 @@ def sample(kernel: Kernel, data: np.ndarray, prior: Any, settings: ChainSettings
     numbers_per_draw = sum(value.size for value in row.values())
     bytes_per_draw = sum(value.size * value.dtype.itemsize for value in row.values())
     num_chains, num_draws = settings.num_chains, settings.num_draws
-    check_memory(num_chains * num_draws * bytes_per_draw, f"keeping {num_chains} × {num_draws} draws")
+    check_memory(
+        num_chains * num_draws * bytes_per_draw,
+        f"keeping {num_chains:,} chains × {num_draws:,} draws",
+        {"num_chains": num_chains, "num_sweeps − burn_in": num_draws, **sizes},
+        smallest={"num_sweeps − burn_in": MIN_DRAWS},
+    )
     sweeps_per_block = block_size(cost, numbers_per_draw)
     check_memory(
         width * (sweeps_per_block * bytes_per_draw + WORKING_COPIES * cost * dtype.itemsize),
         f"a block of {sweeps_per_block} sweeps over {num_points} points in {width} chains",
+        {**sizes, "len(data)": num_data},
     )
 
     values = run_chains(

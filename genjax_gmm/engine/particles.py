@@ -236,17 +236,19 @@ class Particles(NamedTuple):
 
 
 def filter_points(model: ParticleModel, data: np.ndarray, prior: Any, settings: ParticleSettings, *,
-                  sampler: str, min_bucket: int) -> Particles:
+                  sampler: str, min_bucket: int, sizes: dict[str, int] | None = None) -> Particles:
     """Run ``model``'s particle filter on ``data`` (N, …) under ``prior`` as ``settings`` say: pad the
     data (``pad_to_bucket(data, min_bucket)``) and the particles (``particle_bucket``), refuse runs
     that would not fit in memory and run ``run_filter``. ``sampler`` names the caller in the error
-    raised when every particle's weight underflows at some point."""
+    raised when every particle's weight underflows at some point, ``sizes`` the model's arguments
+    the memory grows with (e.g. ``{"num_components": K}``) in memory errors."""
     padded, mask = pad_to_bucket(data, min_bucket)
     padded, mask = jax.device_put(padded), jax.device_put(mask)  # jnp.asarray would compile a program
     prior = jax.tree.map(lambda value: jax.device_put(np.asarray(value, np.float64)), prior)
     slots = particle_bucket(settings.num_particles)
     check_memory(slots * WORKING_COPIES * model.kernel.cost(padded) * 8.0,
-                 f"{settings.num_particles:,} particles over {padded.shape[0]} points")
+                 f"{settings.num_particles:,} particles over {padded.shape[0]} points",
+                 {"num_particles": settings.num_particles, **(sizes or {}), "len(data)": data.shape[0]})
     num_points = data.shape[0]
     filtered = jax.device_get(run_filter(
         model, slots, settings.key, padded, mask, prior,

@@ -343,7 +343,11 @@ def posterior_predictive_density(result: DPMMResult, grid) -> np.ndarray:
     grid = check_finite(grid, "grid")
     if grid.ndim != 1:
         raise ValueError(f"grid must be a 1-D array of points, got shape {grid.shape}")
-    check_memory(PREDICTIVE_BATCH * grid.size * result.data.size * 8, f"the predictive density at {grid.size} points")
+    check_memory(
+        PREDICTIVE_BATCH * grid.size * result.data.size * 8,
+        f"the predictive density at {grid.size:,} points",
+        {"len(grid)": grid.size},
+    )
     centre = float(np.mean(result.data))
     labels = jnp.asarray(result.assignments.reshape(-1, result.data.size))
     if result.concentration is None:

@@ -391,7 +391,8 @@ def gibbs(
     settings = chain_settings(
         key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=data.size
     )
-    draws = sample(GibbsKernel(num_components, settings.keep_assignments), data, prior, settings, sampler="gibbs")
+    kernel = GibbsKernel(num_components, settings.keep_assignments)
+    draws = sample(kernel, data, prior, settings, sampler="gibbs", sizes={"num_components": num_components})
     values, (rhat, ess) = draws.values, draws.diagnostics["log_joint"]
     return GibbsResult(
         weights=jax.device_put(values["weights"]),

@@ -152,8 +152,10 @@ def two_pass_resampling(
     # device_put, not jnp.asarray, which would compile one program per shape
     padded, mask = jax.device_put(pad_to_bucket(data, MIN_PARTICLE_DATA_BUCKET))
     size = batch_size(padded.shape[0])
-    check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles")
-    check_memory(8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles")
+    check_memory(8 * num_particles, f"the log weights of {num_particles:,} particles", {"num_particles": num_particles})
+    check_memory(
+        8 * num_samples * (padded.shape[0] + 8), f"{num_samples:,} resampled particles", {"num_samples": num_samples}
+    )
     particles_key, resample_key = jax.random.split(key)
 
     # First pass: keep only the log weights of each batch. The bookkeeping below is O(P) NumPy.

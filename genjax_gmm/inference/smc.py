@@ -174,7 +174,8 @@ def smc(
     check_instance(prior, GMMPrior, "prior")
     settings = particle_settings(key, num_particles, rejuvenation_sweeps, resample_threshold)
     particles = filter_points(
-        MixtureParticles(num_components), data, prior, settings, sampler="smc", min_bucket=MIN_PARTICLE_DATA_BUCKET
+        MixtureParticles(num_components), data, prior, settings, sampler="smc", min_bucket=MIN_PARTICLE_DATA_BUCKET,
+        sizes={"num_components": num_components},
     )
     warn_if_collapsed("smc", particles, data, settings.num_particles)
     states = particles.states

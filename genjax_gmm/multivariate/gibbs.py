@@ -260,7 +260,7 @@ def gibbs(
         key, num_sweeps, num_chains, burn_in, keep_assignments=keep_assignments, dtype=dtype, num_points=points.shape[0]
     )
     kernel = MultivariateGibbsKernel(num_components, settings.keep_assignments)
-    draws = sample(kernel, points, prior, settings, sampler="mv.gibbs")
+    draws = sample(kernel, points, prior, settings, sampler="mv.gibbs", sizes={"num_components": num_components})
     values, (rhat, ess) = draws.values, draws.diagnostics["log_joint"]
     return MultivariateGibbsResult(
         weights=values["weights"],

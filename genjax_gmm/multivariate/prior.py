@@ -28,10 +28,12 @@ from ..models import mixture_weights
 from ..validation import (
     cached_by_counts,
     check_finite,
+    check_instance,
     check_magnitude,
     check_points,
     check_positive,
     check_positive_int,
+    check_scalar,
     is_traced,
     register_prior_pytree,
 )
@@ -76,10 +78,9 @@ class NIWPrior:
         if is_traced(*dataclasses.astuple(self)):
             return
         for name in ("concentration", "mean_pseudo_count", "df"):
-            value = getattr(self, name)
-            if np.ndim(value) != 0:
-                raise ValueError(f"prior.{name} must be a scalar, got shape {np.shape(value)}")
+            value = check_scalar(getattr(self, name), f"prior.{name}")
             check_magnitude(check_positive(value, f"prior.{name}"), f"prior.{name}", scale=True)
+            object.__setattr__(self, name, value)
         mean_loc = check_magnitude(self.mean_loc, "prior.mean_loc")
         if mean_loc.ndim != 1 or mean_loc.size == 0:
             raise ValueError(f"prior.mean_loc must be a (D,) vector, got shape {mean_loc.shape}")
@@ -152,11 +153,18 @@ def mixture_point(weights, means, covariances):
 def bayesian_gmm(num_points: int, num_components: int, dimension: int):
     """The Bayesian multivariate GMM (module docstring) as a GenJAX generative function of one
     argument, an ``NIWPrior`` of dimension D. Condition with
-    ``model.generate({"points": {"x": data}}, prior)``; score with ``model.assess(choices, prior)``."""
+    ``model.generate({"points": {"x": data}}, prior)``; score with ``model.assess(choices, prior)``.
+    Any other prior, or one of another dimension, is refused (``TypeError``, ``ValueError``)."""
     points = mixture_point.repeat(num_points)
 
     @gen
     def model(prior: NIWPrior):
+        check_instance(prior, NIWPrior, "prior")
+        if prior.dimension != dimension:
+            raise ValueError(
+                f"prior has dimension D = {prior.dimension} (prior.mean_loc), but the model was built for "
+                f"dimension = {dimension}: bayesian_gmm(num_points, num_components, {prior.dimension})"
+            )
         weights = mixture_weights(jnp.full(num_components, prior.concentration)) @ "weights"
         covariances = inverse_wishart.repeat(num_components)(prior.df, prior.scale_matrix) @ "covariances"
         means = (

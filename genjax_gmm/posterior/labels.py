@@ -165,7 +165,11 @@ def co_assignment_matrix(assignments, weights=None) -> np.ndarray:
     draw_weights = _draw_weights(weights, draws.shape[0])
     labels, dense = np.unique(draws, return_inverse=True)
     dense = dense.reshape(draws.shape)
-    check_memory(8.0 * draws.size * labels.size, f"a co-assignment matrix over {labels.size} distinct labels")
+    check_memory(
+        8.0 * draws.size * labels.size,
+        f"a co-assignment matrix over {labels.size:,} distinct labels",
+        {"the number of draws": draws.shape[0], "the number of distinct labels": labels.size},
+    )
     indicators = (dense[None] == np.arange(labels.size)[:, None, None]).astype(np.float64)  # (L, M, N)
     return np.einsum("kmi,kmj->ij", indicators * draw_weights[:, None], indicators)
 

@@ -38,7 +38,7 @@ first use, so importing ``genjax_gmm`` stays as fast as before (ArviZ takes ~1 s
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,7 @@ from ..inference.gibbs import GibbsResult
 from ..inference.importance import ImportanceResult
 from ..inference.smc import SMCResult, equally_weighted
 from ..multivariate.gibbs import MultivariateGibbsResult
-from ..validation import check_finite
+from ..validation import check_finite, check_scalar
 from ..variational.draws import MultivariateVariationalDraws, VariationalDraws
 from .labels import relabel_by_matching, relabel_by_mean
 
@@ -263,8 +263,12 @@ def to_inference_data(result, relabel: bool = True, assignments: bool = False, *
             variable, getattr(result, variable.attribute)
         )
     dims = {variable.arviz_name: list(variable.dims) for variable in wanted}
-    if data is not None:
-        per_point = {v.arviz_name: groups[v.group][v.arviz_name] for v in wanted if v.per_point}
+    if data is not None:  # checked against every per-point array the result holds, exported or not
+        per_point = {
+            v.arviz_name: _with_chain_axis(v, getattr(result, v.attribute))
+            for v in layout.variables
+            if v.per_point and getattr(result, v.attribute) is not None
+        }
         groups["observed_data"] = {"x": _observed(data, layout, per_point)}
         dims["x"] = list(layout.observed_dims)
     converted = _from_dict(groups, dims)
@@ -292,15 +296,28 @@ def summary(result, var_names: Sequence[str] | None = None, hdi_prob: float = DE
     ESS columns count resampled draws, repeats included; ``result.effective_sample_size`` is
     the importance ESS, and R-hat, which needs two chains, is NaN.
     """
-    if isinstance(hdi_prob, bool) or not isinstance(hdi_prob, (int, float)) or not 0 < hdi_prob < 1:
+    try:  # a Python, NumPy or JAX number, read as the shortest decimal of its own precision (float32 0.9 → 0.9)
+        check_scalar(hdi_prob, "hdi_prob")
+        probability = float(np.format_float_positional(np.asarray(hdi_prob)[()]))
+    except (TypeError, ValueError):
+        probability = float("nan")
+    if not 0 < probability < 1:
         raise ValueError(f"hdi_prob must be a probability strictly between 0 and 1, got {hdi_prob!r}")
     converted = to_inference_data(result, relabel=True)
     exported = set(converted["posterior"].data_vars)
     available = [v.arviz_name for v in _layout_of(result).variables if v.arviz_name in exported]  # layout order
     if var_names is None:
         var_names = available
-    elif isinstance(var_names, str) or any(name not in available for name in var_names):
-        raise ValueError(f"var_names must be a list of names among {available}, got {var_names!r}")
+    elif (
+        isinstance(var_names, str)
+        or not isinstance(var_names, Iterable)
+        or not (var_names := list(var_names))
+        or any(not isinstance(name, str) or name not in available for name in var_names)
+    ):
+        raise ValueError(f"var_names must be a non-empty list of names among {available}, got {var_names!r}")
     import arviz as az
 
-    return az.summary(converted, var_names=list(var_names), **_interval_arguments(hdi_prob), **arviz_options)
+    # Draws that do not vary (e.g. importance resampling's copies of one particle) make ArviZ divide
+    # 0 by 0: their table entries are NaN, which says it, without NumPy's RuntimeWarnings.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return az.summary(converted, var_names=var_names, **_interval_arguments(probability), **arviz_options)
