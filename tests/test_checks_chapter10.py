@@ -3,7 +3,8 @@
 10.1 (the incremental weight) and 10.2 (systematic resampling) are judged by behaviour; their
 references must agree with the package's own filter (``MixtureParticles.extend`` and
 ``engine.particles.systematic_resample``, other implementations), a right answer written in any
-style passes, and every registered mistake gets its own hint.
+style passes, and every registered mistake gets its own hint. 10.4 (one reweighting step) is judged
+by behaviour too; its reference must agree with GenJAX's own ``extend`` on the hidden population.
 """
 
 import jax
@@ -11,11 +12,22 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from feedback_assertions import assert_check_behaves, assert_correct, assert_incorrect, assert_unanswered
+from genjax import const, gen, seed
+from genjax import inference as genjax_inference
 from scipy.special import logsumexp
 from scipy.stats import norm
 
+import genjax_gmm as gg
 from genjax_gmm.checks import chapter10 as check
-from genjax_gmm.checks.chapter10 import _PARTICLE_MEANS, _PARTICLE_STDS, _PARTICLE_WEIGHTS, _POINTS, _RESAMPLING_CASES
+from genjax_gmm.checks.chapter10 import (
+    _OLD_LOG_WEIGHTS,
+    _PARTICLE_MEANS,
+    _PARTICLE_STDS,
+    _PARTICLE_WEIGHTS,
+    _POINTS,
+    _RESAMPLING_CASES,
+    _REWEIGHT_POINTS,
+)
 from genjax_gmm.engine import particles
 from genjax_gmm.inference.gibbs import GibbsState
 from genjax_gmm.inference.smc import MixtureParticles
@@ -109,6 +121,24 @@ def test_the_hidden_cases_catch_a_position_on_a_boundary():
                for u, w in _RESAMPLING_CASES)
 
 
+def uncapped(u, weights):
+    """Right but for the cap: a last position that rounds up to F_P (or the weights' sum a rounding
+    error below 1) gives P."""
+    weights = np.asarray(weights, dtype=float)
+    return np.searchsorted(np.cumsum(weights), (np.arange(weights.size) + u) / weights.size, side="right")
+
+
+def test_the_hidden_cases_need_the_cap_at_the_last_particle():
+    # Some hidden case puts a position above the last cumulative weight, where only the cap keeps
+    # the index a particle; everywhere else the uncapped answer is the reference.
+    needs_cap = [np.any(uncapped(u, w) == w.size) for u, w in _RESAMPLING_CASES]
+    assert any(needs_cap)
+    for (u, w), capped in zip(_RESAMPLING_CASES, needs_cap, strict=True):
+        expected = check._systematic_resample(u, w)
+        assert np.array_equal(np.minimum(uncapped(u, w), w.size - 1), expected)
+        assert capped or np.array_equal(uncapped(u, w), expected)
+
+
 def test_the_generic_hints_do_not_hand_over_the_code():
     for hint in (check._INCREMENTAL_WEIGHT.hint, check._RESAMPLE.hint):
         assert not any(call in hint for call in ("np.", "logsumexp(", "searchsorted", "axis="))
@@ -133,6 +163,7 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: check._systematic_resample(u, w).astype(float), "return integers"),
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
+        (uncapped, "cap the last index at P − 1"),
         (lambda u, w: np.zeros(3, int), "shape"),
     ],
 )
@@ -146,3 +177,72 @@ def test_a_wrong_resampling_gets_a_cross_saying_what_went_wrong(mistake, hint):
 
 def test_why_the_log_evidence_is_low_on_average():
     assert_check_behaves(check.exercise_10_3, "c", ["a", "b", "d"])
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.4: one reweighting step, scored with GenJAX
+
+
+@gen
+def next_bento(weights, means, stds):
+    gg.gaussian_mixture_distribution(weights, means, stds) @ "x"
+    return weights, means, stds
+
+
+def reweight_genjax(log_weights, weights, means, stds, x):
+    """Right, as the notebook asks: each particle's log w_t from next_bento.assess, vmapped."""
+    scores = jax.vmap(lambda w, m, s: next_bento.assess({"x": x}, w, m, s)[0])(weights, means, stds)
+    weighted = log_weights + scores
+    log_increment = jax.scipy.special.logsumexp(weighted)
+    return weighted - log_increment, log_increment
+
+
+def reweight_numpy(log_weights, weights, means, stds, x):
+    """Right, in NumPy, the weights shifted by their largest before leaving log space."""
+    weighted = log_weights + weight_by_hand(x, weights, means, stds)
+    top = weighted.max()
+    log_increment = top + np.log(np.exp(weighted - top).sum())
+    return list(weighted - log_increment), log_increment
+
+
+def test_the_reweighting_reference_is_genjaxs_extend():
+    # GenJAX's extend adds each particle's generate weight to its log weight; its estimate of log p(x)
+    # grows by the log increment (old weights normalised, so its running estimate starts at −log P).
+    size = _OLD_LOG_WEIGHTS.size
+    arrays = [jnp.asarray(a) for a in (_PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS)]
+    traces = jax.vmap(lambda w, m, s: next_bento.generate({"x": 0.0}, w, m, s)[0])(*arrays)
+    before = genjax_inference.ParticleCollection(traces, jnp.asarray(_OLD_LOG_WEIGHTS), jnp.asarray(_OLD_LOG_WEIGHTS),
+                                                 const(size))
+    for x in _REWEIGHT_POINTS:
+        after = seed(genjax_inference.extend)(jax.random.key(0), before, next_bento, tuple(arrays), {"x": x})
+        new, log_increment = check._reweight(_OLD_LOG_WEIGHTS, _PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS, x)
+        np.testing.assert_allclose(new, after.log_weights - logsumexp(after.log_weights), rtol=1e-10)
+        np.testing.assert_allclose(log_increment,
+                                   after.log_marginal_likelihood() - before.log_marginal_likelihood(), rtol=1e-10)
+    assert np.ptp(_OLD_LOG_WEIGHTS) > 1  # unequal old weights: forgetting them changes the answer
+
+
+def test_a_right_reweighting_passes_however_it_is_written():
+    for answer in (reweight_genjax, reweight_numpy, check._reweight):
+        assert_correct(check.exercise_10_4(answer))
+    assert_unanswered(check.exercise_10_4(None))
+
+
+@pytest.mark.parametrize(
+    "mistake, hint",
+    [
+        (check._old_weights_forgotten, "do not start from equal weights"),
+        (check._increment_unweighted, "with their OLD weights"),
+        (check._divided_by_count, "do not divide by P"),
+        (check._not_normalised, "normalise the new log weights"),
+        (check._linear, "return logs"),
+        (check._linear_weights, "not the weights themselves"),
+        (check._summed_log_weights, "not the sum of their logs"),
+        (lambda lw, w, m, s, x: tuple(np.log(v) for v in check._linear(lw, w, m, s, x)), "underflows"),
+        (lambda lw, w, m, s, x: check._reweight(lw, w, m, s, x)[0], "return a pair"),
+        (lambda lw, w, m, s, x: check._reweight(lw, w, m, s, x)[::-1], "the new log weights, one per particle"),
+        (lambda lw, w, m, s: None, "the prompt asks for reweight(log_weights, weights, means, stds, x)"),
+    ],
+)
+def test_a_wrong_reweighting_gets_a_cross_saying_what_went_wrong(mistake, hint):
+    assert_incorrect(check.exercise_10_4(mistake), hint)

@@ -5,15 +5,23 @@ import math
 
 import numpy as np
 import pytest
-from harness.exact_gmm import Prior, exact_posterior, log_dirichlet_multinomial
+from harness.exact_gmm import (
+    Prior,
+    component_posterior_moments,
+    exact_posterior,
+    log_dirichlet_multinomial,
+    log_mean_squared_likelihood,
+)
 from scipy import integrate, stats
 from scipy.special import logsumexp
 
 PRIOR = Prior(concentration=1.0, mean_loc=0.5, mean_scale=2.0, var_shape=3.0, var_scale=1.0)
 
 
-def direct_log_evidence_one_component(x: np.ndarray, prior: Prior) -> float:
-    """log ∫∫ Π_i N(x_i; μ, v) N(μ; m₀, s₀²) InvGamma(v; a, b) dμ dv by 2-D quadrature (u = log v)."""
+def direct_integral_one_component(x: np.ndarray, prior: Prior, function=None, power: int = 1,
+                                  epsrel: float = 1e-10) -> float:
+    """∫∫ (Π_i N(x_i; μ, v))^power f(μ, v) N(μ; m₀, s₀²) InvGamma(v; a, b) dμ dv by 2-D quadrature
+    (u = log v); f = 1 unless given."""
     a, b, m0, s0 = prior.var_shape, prior.var_scale, prior.mean_loc, prior.mean_scale
     log_ig_constant = a * math.log(b) - math.lgamma(a)
     points = [float(value) for value in x]
@@ -23,11 +31,29 @@ def direct_log_evidence_one_component(x: np.ndarray, prior: Prior) -> float:
         log_likelihood = sum(-0.5 * math.log(2 * math.pi * v) - (point - mean) ** 2 / (2 * v) for point in points)
         log_mean_prior = -0.5 * math.log(2 * math.pi * s0**2) - (mean - m0) ** 2 / (2 * s0**2)
         log_variance_prior = log_ig_constant - (a + 1) * u - b / v
-        return math.exp(log_likelihood + log_mean_prior + log_variance_prior + u)
+        density = math.exp(power * log_likelihood + log_mean_prior + log_variance_prior + u)
+        return density if function is None else density * function(mean, v)
 
-    value, error = integrate.dblquad(integrand, -15, 10, -20, 20, epsabs=0, epsrel=1e-10)
-    assert error < 1e-8 * value
-    return math.log(value)
+    value, error = integrate.dblquad(integrand, -15, 10, -20, 20, epsabs=0, epsrel=epsrel)
+    assert error < 100 * epsrel * abs(value)
+    return value
+
+
+def direct_log_evidence_one_component(x: np.ndarray, prior: Prior) -> float:
+    """log ∫∫ Π_i N(x_i; μ, v) N(μ; m₀, s₀²) InvGamma(v; a, b) dμ dv by 2-D quadrature."""
+    return math.log(direct_integral_one_component(x, prior))
+
+
+def test_one_components_moments_and_squared_likelihood_match_two_dimensional_quadrature():
+    # The weighted 1-D quadratures of the harness (μ integrated analytically) against plain 2-D ones.
+    x = np.array([0.2, 0.9, -1.4])
+    evidence = direct_integral_one_component(x, PRIOR, epsrel=1e-9)
+    direct = [direct_integral_one_component(x, PRIOR, function, epsrel=1e-9) / evidence
+              for function in (lambda m, v: m, lambda m, v: m * m, lambda m, v: v)]
+    np.testing.assert_allclose(component_posterior_moments(x, PRIOR), direct, rtol=1e-6)
+    squared = direct_integral_one_component(x, PRIOR, power=2, epsrel=1e-9)
+    np.testing.assert_allclose(log_mean_squared_likelihood(x, PRIOR), math.log(squared), rtol=1e-7)
+    assert component_posterior_moments(np.array([]), PRIOR) == (0.5, 0.25 + 4.0, 0.5)  # the prior's
 
 
 @pytest.mark.parametrize(

@@ -2,11 +2,14 @@
 collapsed filter of the DP mixture), on the engine's ``engine.particles``.
 
 Proofs that they are right: the evidence estimate against exact enumeration on tiny data sets
-(clustered, overlapping, far from zero; for the DP also resampling and moving at every point),
+(clustered, overlapping, far from zero; also resampling and moving at every point),
 point by point and in total, within a tolerance set from the spread the test itself measures,
 with a control that the tolerance resolves the model; p̂(x)/p(x) averaging 1 over many
 keys (unbiasedness) and its variance falling with the number of particles; the final weighted
-particles' co-assignment matrix and, for the DP, P(K | x) against the enumeration; the
+particles' co-assignment matrix and, for the DP, P(K | x) against the enumeration, for ``gg.smc``
+the posterior means of Σ_k π_k μ_k, Σ_k π_k σ_k², Σ_k π_k² and the ESS after the first point; with
+one component, the trajectory of E[μ | x_1:t] and its sd, and the ESS of plain importance sampling
+at every point, against closed forms; the
 rejuvenation kernels leaving the posterior of the points seen so far invariant (Geweke's test of
 ``tests/harness/geweke.py`` on padded data with a prefix mask), with the control that a kernel
 reading the unseen points fails; and without resampling or moves, the filter as importance
@@ -39,6 +42,12 @@ from harness.cases import (
 )
 from harness.compilation import compilations
 from harness.exact_gmm import Prior as GMMPriorFields
+from harness.exact_gmm import (
+    component_posterior_moments,
+    exact_parameter_averages,
+    log_component_marginal,
+    log_mean_squared_likelihood,
+)
 from harness.exact_gmm import exact_posterior as exact_gmm_posterior
 from harness.exact_partitions import exact_log_evidence
 from harness.exact_partitions import exact_posterior as exact_partition_posterior
@@ -63,7 +72,8 @@ QUIET = pytest.mark.filterwarnings("ignore::genjax_gmm.ImportanceWarning")  # fe
 @dataclasses.dataclass(frozen=True)
 class Case:
     """One filter on one tiny data set: ``run(key, num_particles, **options)``, the exact log
-    evidence, co-assignment matrix and (DP) P(K | x), and a wrong prior (the control)."""
+    evidence, co-assignment matrix and (DP) P(K | x), and a wrong prior (the control); for ``gg.smc``
+    also the exact posterior means of label-free summaries of θ and the ESS fraction after point 1."""
 
     name: str
     run: Callable
@@ -71,14 +81,28 @@ class Case:
     run_wrong_prior: Callable
     resamples: bool  # whether every run is expected to resample (and so to move) at some point
     exact_log_evidence_of: Callable[[int], float]  # log p(x_1 … x_t), by enumeration, for the first t points
+    every_point: bool = False  # whether every run is expected to resample at every point
+    exact_parameters: Callable[[], dict[str, float]] | None = None  # smc: E[Σ π_k μ_k | x] …, the ESS at point 1
 
     def __repr__(self) -> str:
         return self.name
 
 
-def _gmm_case(name, data, num_components, prior_fields, wrong_fields) -> Case:
+def _first_point_ess_fraction(x, num_components: int, prior: GMMPriorFields) -> float:
+    """The limit of ESS/P after the first point, P → ∞ from the prior: E[w]² / E[w²] for
+    w = Σ_k π_k N(x; μ_k, σ_k²). E[w] = m(x) (one component's marginal); E[w²] adds
+    K E[π_k²] E[N_k²] and K(K − 1) E[π_k π_l] m(x)², with E[π_k²] = α(α + 1)/(Kα(Kα + 1)) and
+    E[π_k π_l] = α²/(Kα(Kα + 1)) (Dirichlet)."""
+    alpha, point = prior.concentration, np.array([x])
+    squared_ratio = np.exp(log_mean_squared_likelihood(point, prior) - 2 * log_component_marginal(point, prior))
+    return 1 / ((alpha + 1) / (num_components * alpha + 1) * squared_ratio
+                + (num_components - 1) * alpha / (num_components * alpha + 1))
+
+
+def _gmm_case(name, data, num_components, prior_fields, wrong_fields, **defaults) -> Case:
     def run(key, num_particles, prior_fields=prior_fields, **options):
-        return gg.smc(key, data, num_components, gg.GMMPrior(*prior_fields), num_particles=num_particles, **options)
+        return gg.smc(key, data, num_components, gg.GMMPrior(*prior_fields), num_particles=num_particles,
+                      **(defaults | options))
 
     def exact():
         posterior = exact_gmm_posterior(data, num_components, GMMPriorFields(*prior_fields))
@@ -87,8 +111,13 @@ def _gmm_case(name, data, num_components, prior_fields, wrong_fields) -> Case:
     def prefix_evidence(t):
         return exact_gmm_posterior(data[:t], num_components, GMMPriorFields(*prior_fields)).log_marginal_likelihood
 
+    def exact_parameters():
+        fields = GMMPriorFields(*prior_fields)
+        return exact_parameter_averages(data, num_components, fields) | {
+            "ESS/P after point 1": _first_point_ess_fraction(data[0], num_components, fields)}
+
     return Case(f"smc/{name}", run, exact, lambda key, num_particles: run(key, num_particles, wrong_fields), True,
-                prefix_evidence)
+                prefix_evidence, defaults.get("resample_threshold") == 1.0, exact_parameters)
 
 
 def _dp_case(name, data, prior, wrong, **defaults) -> Case:
@@ -112,6 +141,8 @@ CASES = [
     _gmm_case("clustered", TINY_1D, 3, TINY_1D_PRIOR, (1.0, 0.0, 1.0, 2.0, 1.0)),
     _gmm_case("overlapping", OVERLAPPING, 3, (1.0, 0.0, 1.0, 5.0, 1.0), (1.0, 0.0, 1.0, 5.0, 3.0)),
     _gmm_case("far from zero", FAR_FROM_ZERO, 2, (1.0, 425.0, 60.0, 3.0, 300.0), (1.0, 425.0, 60.0, 3.0, 1500.0)),
+    _gmm_case("resampling at every point", OVERLAPPING, 3, (1.0, 0.0, 1.0, 5.0, 1.0), (1.0, 0.0, 1.0, 5.0, 3.0),
+              resample_threshold=1.0),
     _dp_case("spread-out K", TINY_1D, TINY_DP_PRIOR, gg.DPMMPrior(1.0, 0.0, 0.1, 2.0, 3.0)),
     _dp_case("overlapping", OVERLAPPING, gg.DPMMPrior(0.5, 0.0, 0.5, 3.0, 1.0), gg.DPMMPrior(0.5, 0.0, 0.5, 3.0, 3.0)),
     _dp_case("far from zero", FAR_FROM_ZERO, gg.DPMMPrior(2.0, 450.0, 0.01, 2.0, 4.0),
@@ -153,6 +184,8 @@ def test_the_evidence_estimate_matches_the_enumeration_within_its_measured_sprea
     runs = _runs(case.run, 40, 500)
     if case.resamples:  # the resample-and-move path is part of what is compared
         assert all(result.resampled.any() for result in runs), case.name
+    if case.every_point:
+        assert all(result.resampled.all() for result in runs), case.name
     estimates = np.array([result.log_marginal_likelihood for result in runs])
     spread = estimates.std(ddof=1)
     corrected = estimates.mean() + spread**2 / 2
@@ -218,6 +251,66 @@ def test_the_final_particles_match_the_exact_posterior(case, exact):
     assert_within_standard_errors([_weighted_co_assignment(result) for result in runs], co_assignment)
     if p_k is not None:
         assert_within_standard_errors([result.posterior_num_clusters() for result in runs], p_k)
+    if case.exact_parameters is not None:
+        assert_parameters_match(runs, case.exact_parameters())
+
+
+def _parameter_summaries(result) -> dict[str, float]:
+    """The weighted particles' averages of Σ_k π_k μ_k, Σ_k π_k σ_k², Σ_k π_k² (label-free: the exact
+    posterior is symmetric in the labels), and the ESS fraction after the first point."""
+    weights = np.exp(result.log_particle_weights)
+    return {
+        "Σ π_k μ_k": weights @ np.sum(result.weights * result.means, axis=1),
+        "Σ π_k σ_k²": weights @ np.sum(result.weights * result.variances, axis=1),
+        "Σ π_k²": weights @ np.sum(result.weights**2, axis=1),
+        "ESS/P after point 1": result.ess[0] / result.num_particles,
+    }
+
+
+def assert_parameters_match(runs, exact: dict[str, float]) -> None:
+    # Each run's summary is one draw: the mean over the runs must lie within 4 standard errors
+    # (the runs' own spread / √runs) of the exact value; and the comparison must be sharp, the
+    # standard error below 2% of the exact value's scale (its size, or 1 where it is near 0).
+    per_run = [_parameter_summaries(result) for result in runs]
+    for name, truth in exact.items():
+        values = np.array([summary[name] for summary in per_run])
+        standard_error = values.std(ddof=1) / np.sqrt(values.size)
+        assert abs(values.mean() - truth) < 4 * standard_error, (name, values.mean(), truth, standard_error)
+        assert standard_error < 0.02 * max(abs(truth), 1.0), (name, standard_error, truth)
+
+
+@QUIET
+@pytest.mark.slow
+def test_one_components_trajectory_and_ess_match_their_closed_forms():
+    # K = 1 on TINY_1D: after each point t, p(μ | x_1 … x_t) is known up to a 1-D integral over σ²
+    # (μ | σ², x is normal), so the filter's mean_trajectory and mean_trajectory_sd are compared
+    # with E[μ | x_1:t] and sd[μ | x_1:t] at every t, within 4 standard errors of 16 runs of 4,000
+    # particles. Without resampling the filter is importance sampling from the prior, and its ESS/P
+    # after t points tends to m(x_1:t)² / E[p(x_1:t | θ)²] (the closed form of N(x; μ, σ²)²).
+    fields = GMMPriorFields(*TINY_1D_PRIOR)
+    prefixes = [TINY_1D[:t] for t in range(1, TINY_1D.size + 1)]
+    moments = np.array([component_posterior_moments(prefix, fields) for prefix in prefixes])
+    exact_mean, exact_sd = moments[:, 0], np.sqrt(moments[:, 1] - moments[:, 0] ** 2)
+    exact_ess = np.exp([2 * log_component_marginal(prefix, fields) - log_mean_squared_likelihood(prefix, fields)
+                        for prefix in prefixes])
+
+    def run(key, num_particles, **options):
+        return gg.smc(key, TINY_1D, 1, gg.GMMPrior(*TINY_1D_PRIOR), num_particles=num_particles, **options)
+
+    def assert_within_standard_errors(per_run, truth, name):
+        standard_error = per_run.std(axis=0, ddof=1) / np.sqrt(len(per_run))
+        error = np.abs(per_run.mean(axis=0) - truth)
+        assert np.all(error < 4 * standard_error), (name, error, standard_error)
+        assert np.all(standard_error < 0.05 * np.abs(truth).clip(min=0.1)), (name, standard_error)  # sharp
+
+    runs = _runs(run, 16, 4000, first_key=200)
+    assert all(result.resampled.any() for result in runs)
+    assert_within_standard_errors(np.array([result.mean_trajectory[:, 0] for result in runs]), exact_mean, "mean")
+    assert_within_standard_errors(np.array([result.mean_trajectory_sd[:, 0] for result in runs]), exact_sd, "sd")
+    plain = _runs(run, 16, 4000, first_key=200, rejuvenation_sweeps=0, resample_threshold=0.0)
+    assert not any(result.resampled.any() for result in plain)
+    assert_within_standard_errors(np.array([result.ess / 4000 for result in plain]), exact_ess, "ESS/P")
+    assert exact_ess[-1] < 0.2 * exact_ess[0]  # the ESS falls visibly as the points arrive
 
 
 def test_the_cases_include_uncertain_posteriors():

@@ -6,9 +6,14 @@
   π_k N(x; μ_k, σ_k²) underflows to 0, so only a log-space sum gives a number).
 * 10.2 (code): ``systematic_resample(u, weights)``, the indices chosen by systematic resampling:
   slot i takes the particle j whose cumulative weight interval [F_{j−1}, F_j) holds (i + u)/P,
-  judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j);
-  integer indices required.
+  judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j; one
+  whose last position rounds up to F_P, so that the index must be capped at P − 1); integer indices required.
 * 10.3: why the average of log p̂(x) over keys lies below log p(x) (multiple choice).
+* 10.4 (code): ``reweight(log_weights, weights, means, stds, x)``, one reweighting step of a
+  particle population (what GenJAX's ``extend`` does to the weights): the new normalised log
+  weights log W_{t,p} = log W_{t−1,p} + log w_t(θ_p) − log p̂(x_t | x_<t) and the log increment
+  log p̂(x_t | x_<t) = log Σ_p W_{t−1,p} w_t(θ_p), judged on a hidden population with unequal
+  old weights, at hidden points (one far from every component, where only log space gives numbers).
 
 Each check computes its expected behaviour itself, independently of the notebook. A wrong answer
 that reproduces a common mistake gets a hint about that mistake.
@@ -20,10 +25,10 @@ import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from . import Feedback, check_choice
+from . import Feedback, check_choice, describe
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
 
-__all__ = ["exercise_10_1", "exercise_10_2", "exercise_10_3"]
+__all__ = ["exercise_10_1", "exercise_10_2", "exercise_10_3", "exercise_10_4"]
 
 _CHOICES = ("a", "b", "c", "d")
 
@@ -136,6 +141,10 @@ _RESAMPLING_CASES = (
     # u = 0 puts the first position exactly on F_0 = F_1 = 0 and others on F_j: a particle of
     # weight 0 must not be chosen (a boundary belongs to the interval it opens).
     (0.0, np.array([0.0, 0.5, 0.5, 0.0])),
+    # u = 1 − 2⁻⁵³, the largest number below 1: the last position (2 + u)/3 rounds to 1.0, not below
+    # F_3 = 1 (nor below a sum that rounding left a hair under 1), so only the cap at P − 1 keeps the
+    # last slot a particle; the other positions lie well inside the last interval.
+    (1 - 2**-53, np.array([0.05, 0.15, 0.8])),
 )
 
 
@@ -247,3 +256,112 @@ def exercise_10_3(answer) -> Feedback:
         "log p(x) by about 10^-14 nats, far below the gap seen over the keys.",
     }
     return check_choice("10.3", answer, "c", options=_CHOICES, hints=hints)
+
+
+# ---------------------------------------------------------------------------------------------
+# 10.4: one reweighting step of a hidden population with unequal old weights
+
+_REWEIGHT_POINTS = (4.2, -1.3, 950.0)
+_OLD_LOG_WEIGHTS = np.log(np.array([0.4, 0.1, 0.3, 0.2]))
+
+
+def _reweight(log_weights, weights, means, stds, x):
+    """log W_t = log W_{t−1} + log w_t − log Σ_p W_{t−1,p} w_{t,p}, and that log sum."""
+    weighted = np.asarray(log_weights) + _incremental_log_weight(x, weights, means, stds)
+    log_increment = logsumexp(weighted)
+    return weighted - log_increment, log_increment
+
+
+def _old_weights_forgotten(log_weights, weights, means, stds, x):
+    return _reweight(np.full(len(log_weights), -np.log(len(log_weights))), weights, means, stds, x)
+
+
+def _increment_unweighted(log_weights, weights, means, stds, x):
+    increments = _incremental_log_weight(x, weights, means, stds)
+    return _reweight(log_weights, weights, means, stds, x)[0], logsumexp(increments) - np.log(len(log_weights))
+
+
+def _divided_by_count(log_weights, weights, means, stds, x):
+    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+    return new, log_increment - np.log(len(log_weights))
+
+
+def _not_normalised(log_weights, weights, means, stds, x):
+    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+    return new + log_increment, log_increment
+
+
+def _linear(log_weights, weights, means, stds, x):
+    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+    return np.exp(new), np.exp(log_increment)
+
+
+def _linear_weights(log_weights, weights, means, stds, x):
+    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+    return np.exp(new), log_increment
+
+
+def _summed_log_weights(log_weights, weights, means, stds, x):
+    weighted = np.asarray(log_weights) + _incremental_log_weight(x, weights, means, stds)
+    return weighted - logsumexp(weighted), np.sum(weighted)
+
+
+def _read_pair(returned, size: int) -> tuple[np.ndarray, float]:
+    """A student's (new log weights, log increment) pair, or ``Unusable`` saying what it is instead."""
+    if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+        raise Unusable("return a pair, the new log weights (one per particle) and then the log increment (one "
+                       f"number): return new_log_weights, log_increment. Your function returned {describe(returned)}.")
+    new = read_output(returned[0], (size,), "the new log weights, one per particle, first")
+    log_increment = read_output(returned[1], (), "the log increment log p̂(x_t | x_<t), one number, second")
+    return new, float(log_increment)
+
+
+def _reweight_behaviour(reweight) -> dict:
+    """The new log weights and the log increment at every hidden point, exact; NaN or −∞ weights at
+    the far point only are a sum taken outside log space."""
+    quantities = {}
+    size = _OLD_LOG_WEIGHTS.size
+    for x in _REWEIGHT_POINTS:
+        returned = reweight(_OLD_LOG_WEIGHTS.copy(), _PARTICLE_WEIGHTS.copy(), _PARTICLE_MEANS.copy(),
+                            _PARTICLE_STDS.copy(), x)
+        new, log_increment = _read_pair(returned, size)
+        if x == _REWEIGHT_POINTS[-1] and not np.all(np.isfinite(new)) and np.isfinite(_OLD_LOG_WEIGHTS).all():
+            raise Unusable(
+                f"for the bento x = {x:g}, far from every kind, your new log weights are {new.round(3).tolist()}: "
+                "every w_t underflows to 0 there. Keep the weights in logs: add log weights and combine them "
+                "with logsumexp, never exp(...) then log."
+            )
+        quantities.update({f"new log weight of particle {p} at x = {x:g}": exact(value) for p, value in enumerate(new)})
+        quantities[f"log increment at x = {x:g}"] = exact(log_increment)
+    return quantities
+
+
+_REWEIGHT = FunctionCheck(
+    exercise="10.4",
+    reference=_reweight,
+    behaviour=_reweight_behaviour,
+    mistakes=[
+        Mistake(_old_weights_forgotten, "each particle keeps the weight it had: add its old log weight "
+                "log W_{t-1,p} to the new bento's log density, do not start from equal weights."),
+        Mistake(_increment_unweighted, "the increment averages the new bento's density over the particles "
+                "with their OLD weights W_{t-1,p}, not with equal weights 1/P."),
+        Mistake(_divided_by_count, "the old weights are normalised already (they add up to 1), so "
+                "Σ_p W_{t-1,p} w_t(θ_p) is the weighted average itself: do not divide by P as well."),
+        Mistake(_not_normalised, "normalise the new log weights: subtract their logsumexp (the log increment), "
+                "so that the new weights add up to 1."),
+        Mistake(_linear, "return logs, the new LOG weights and the LOG increment, not the weights themselves."),
+        Mistake(_linear_weights, "return the new LOG weights, not the weights themselves."),
+        Mistake(_summed_log_weights, "the increment is the log of a SUM of weights (logsumexp of the log "
+                "weights), not the sum of their logs."),
+    ],
+    signature="reweight(log_weights, weights, means, stds, x)",
+    what="your function reweight",
+    hint="score the bento under each particle's θ (assess gives log w_t(θ_p)), add each particle's old log "
+    "weight, take the log of the sum over the particles of the weights (that is the increment), and subtract "
+    "it from every particle's log weight.",
+)
+
+
+def exercise_10_4(reweight) -> Feedback:
+    """``reweight(log_weights, weights, means, stds, x)`` returns (new normalised log weights, log increment)."""
+    return _REWEIGHT(reweight)
