@@ -58,9 +58,11 @@ class ConcentrationPrior:
         check_prior_fields(self, location_field="")
 
     def log_density(self, alpha):
-        """log p(α), for α > 0 (jit-able)."""
-        log_normaliser = self.shape * jnp.log(self.rate) - jax.scipy.special.gammaln(self.shape)
-        return log_normaliser + (self.shape - 1) * jnp.log(alpha) - self.rate * alpha
+        """log p(α), for α > 0: jit-able, and computed in NumPy for a NumPy array (the host-side
+        grids below), where JAX would compile every operation anew for each grid size."""
+        xp, log_gamma = (np, gammaln) if isinstance(alpha, np.ndarray) else (jnp, jax.scipy.special.gammaln)
+        log_normaliser = self.shape * xp.log(self.rate) - log_gamma(self.shape)
+        return log_normaliser + (self.shape - 1) * xp.log(alpha) - self.rate * alpha
 
 
 register_prior_pytree(ConcentrationPrior)
@@ -99,7 +101,7 @@ def _log_joint_on_grid(prior: ConcentrationPrior, num_points: int):
     """(log α grid, log p(K = k, α) as a density of u = log α (Jacobian α), rows k, with the
     integration weights added)."""
     log_alpha, log_weights = _alpha_grid(prior, num_points)
-    log_prior_u = np.asarray(prior.log_density(np.exp(log_alpha))) + log_alpha
+    log_prior_u = prior.log_density(np.exp(log_alpha)) + log_alpha
     return log_alpha, _log_k_given_alpha(log_alpha, num_points) + log_prior_u + log_weights
 
 
@@ -166,5 +168,5 @@ def concentration_posterior(alpha, p_num_clusters, prior: ConcentrationPrior) ->
     num_points = p_k.size - 1
     log_p_k = logsumexp(_log_joint_on_grid(prior, num_points)[1], axis=1)[1:]  # P(K = k), k ≥ 1
     log_at = np.log(alpha).ravel()
-    log_joint = _log_k_given_alpha(log_at, num_points)[1:] + np.asarray(prior.log_density(np.exp(log_at)))
+    log_joint = _log_k_given_alpha(log_at, num_points)[1:] + prior.log_density(np.exp(log_at))
     return (p_k[1:] @ np.exp(log_joint - log_p_k[:, None])).reshape(alpha.shape)

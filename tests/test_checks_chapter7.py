@@ -100,6 +100,34 @@ def log_weights(i, labels, data, prior):
     return logs
 
 
+def emptied_table_and_new_table(i, labels, data, prior):
+    """When i sat alone, α · p(x_i) at its emptied label and again at a fresh one: the new table twice."""
+    others = np.arange(data.size) != i
+    weights = np.zeros(data.size)
+    prior_predictive = prior.concentration * np.exp(gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
+    for k in np.unique(labels):
+        members = data[others & (labels == k)]
+        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
+        weights[k] = members.size * np.exp(log_p) if members.size else prior_predictive
+    weights[min(set(range(data.size)) - set(labels.tolist()))] = prior_predictive
+    return weights / weights.sum()
+
+
+def wrong_call_inside(i, labels, data, prior):
+    """The prompted signature, a wrong call inside: the predictive without the table's statistics."""
+    return np.exp(gg.predictive_log_density(data[i], prior)) * np.ones(data.size) / data.size
+
+
+def index_out_of_range(i, labels, data, prior):
+    probabilities = reseat_as_the_notebook_does(i, labels, data, prior)
+    return probabilities[np.arange(1, data.size + 1)]
+
+
+def log_probabilities(i, labels, data, prior):
+    with np.errstate(divide="ignore"):
+        return np.log(reseat_as_the_notebook_does(i, labels, data, prior))
+
+
 def crp_only(i, labels, data, prior):
     counts = np.bincount(np.delete(labels, i), minlength=data.size).astype(float)
     counts[min(set(range(data.size)) - set(np.delete(labels, i).tolist()))] = prior.concentration
@@ -138,7 +166,10 @@ def test_right_reseating_steps_pass(reseat):
         (new_table_weighted_one, "not 1 · p(x_i)"),
         (crp_only, "CRP's seating probabilities alone"),
         (lambda i, labels, data, prior: 3 * reseat_as_the_notebook_does(i, labels, data, prior), "add up to 3"),
+        (emptied_table_and_new_table, "not also to the label i left"),
         (log_weights, "Exponentiate first"),
+        (log_probabilities, "look like logarithms"),
+        (index_out_of_range, "IndexError"),
         (lambda *problem: log_weights(*problem) / log_weights(*problem).sum(), "exponentiate first"),
         (lambda i, labels, data, prior: reseat_as_the_notebook_does(i, labels, data, prior)[:-1], "shape (8,)"),
         (lambda i, labels, data: None, "check the arguments"),
@@ -148,6 +179,17 @@ def test_right_reseating_steps_pass(reseat):
 )
 def test_wrong_reseating_steps_get_their_hint(reseat, hint):
     assert_incorrect(check.exercise_7_2(reseat), hint)
+
+
+def test_a_crash_inside_a_right_signature_is_not_blamed_on_the_arguments():
+    """A TypeError from a call inside the student's function names that call's arguments, not the
+    function's; any crash inside names the line of the student's code it came from."""
+    feedback = check.exercise_7_2(wrong_call_inside)
+    assert_incorrect(feedback, "comes from a call inside it")
+    assert "check the arguments your function takes" not in feedback.message
+    assert "gg.predictive_log_density(data[i], prior)" in feedback.message  # the line that failed
+    assert_incorrect(check.exercise_7_2(index_out_of_range), "probabilities[np.arange(1, data.size + 1)]")
+    assert_incorrect(check.exercise_7_2(lambda i, labels: None), "check the arguments your function takes")
 
 
 def test_the_feedback_shows_the_hidden_example_in_full():

@@ -6,7 +6,7 @@
 * 7.2 (code): ``reseat_probabilities(i, labels, data, prior)``, one reseating step of collapsed
   Gibbs: the probability of each label 0 … N−1 for point i given the other points' tables,
   P(k) ∝ n_{k,−i} p(x_i | the others at k) at a label the others use, α p(x_i) at the new table
-  (any label no other point uses; the prompt asks for the smallest). Checked by behaviour on
+  (any label no other point uses; the prompt says so and suggests the smallest). Checked by behaviour on
   ``_RESEATING_PROBLEMS``, which the notebook never shows (a failing one is shown in full in the
   feedback), against the package's seating rule; log weights, raw or normalised, get "exponentiate".
 * 7.3: P(K = 3 | coffee, α = ``REWEIGHT_ALPHA``) from the exact α = 1 posterior by the
@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
+import linecache
 import math
 
 import numpy as np
@@ -36,7 +38,7 @@ from .. import (
     seating_logits,
 )
 from . import Feedback, check_choice, check_number
-from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, read_output
+from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, one_line, read_output
 
 __all__ = [
     "CUSTOMERS",
@@ -87,7 +89,7 @@ def exercise_7_1(expected_tables) -> Feedback:
             "add up each customer's chance of opening a new table, α / (α + i) for i = 0 … n − 1: an array of "
             "the i from np.arange, then np.sum."
         ),
-        what="an expected number of tables",
+        what="a number, the expected number of tables",
     )
 
 
@@ -125,13 +127,17 @@ def _seating_logits(x, seat_counts, counts, sums, squares, prior, concentration,
 
 
 def _reseating(
-    i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True, in_logs=False
+    i, labels, data, prior, *, keep_point=False, use_counts=True, new_weight=None, use_data=True, in_logs=False,
+    emptied_table_too=False,
 ):
     """The exact conditional (all defaults), or one of the typical mistakes (``in_logs``: the log weights,
-    0 at the labels that get no weight, divided by their sum)."""
+    0 at the labels that get no weight, divided by their sum; ``emptied_table_too``: when i sat alone, its
+    emptied table weighted α p(x_i) besides the new table, so the free labels carry 2α p(x_i))."""
     counts, sums, squares = _others_statistics(i, labels, data, keep_point)
     seat_counts = counts if use_counts else np.minimum(counts, 1.0)
     alpha = prior.concentration if new_weight is None else new_weight
+    if emptied_table_too and counts[labels[i]] == 0:
+        alpha = 2 * alpha
     logits = np.asarray(
         _seating_logits(data[i], seat_counts, counts, sums, squares, prior, alpha, float(use_data))
     )
@@ -147,21 +153,61 @@ def _describe_problem(index: int, i: int, labels: np.ndarray, data: np.ndarray, 
     )
 
 
+def _takes_the_prompted_arguments(reseat) -> bool:
+    """Whether ``reseat(i, labels, data, prior)`` binds to its signature (False if unknown)."""
+    i, labels, data, prior = _RESEATING_PROBLEMS[0]
+    try:
+        inspect.signature(reseat).bind(i, labels, data, prior)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _line_in(error: BaseException, function) -> str:
+    """" in the line `…` of your code": the last line of the student's cell (the file of ``function``)
+    that the error passed through, or "" if none did."""
+    filename = getattr(getattr(function, "__code__", None), "co_filename", None)
+    traceback, line = error.__traceback__, ""
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            text = linecache.getline(filename, traceback.tb_lineno).strip()
+            line = f" in the line `{text}` of your code" if text else f" in line {traceback.tb_lineno} of your cell"
+        traceback = traceback.tb_next
+    return line
+
+
+def _call(reseat, i, labels, data, prior, where: str):
+    """``reseat(i, labels, data, prior)``; a crash inside a function that takes the prompted arguments
+    becomes ``Unusable`` naming the error, the line of the student's code and the example (a wrong
+    signature is left to the generic feedback, which names the prompted one)."""
+    try:
+        return reseat(i, labels.copy(), data.copy(), prior)
+    except Exception as error:
+        if not _takes_the_prompted_arguments(reseat):
+            raise
+        raised = one_line(error).rstrip(".")
+        advice = ("Your function takes the arguments the prompt asks for, so the error comes from a call inside "
+                  "it: check that call's arguments (gg.predictive_log_density(x_i, n, Σx, Σx², prior) takes five)."
+                  if isinstance(error, TypeError) else "Run your function on that example to see where it fails.")
+        raise Unusable(f"your code raised {raised}{_line_in(error, reseat)}, for {where}. {advice}") from error
+
+
 def _reseating_behaviour(reseat) -> dict:
     """For each hidden problem: the probability of each label the other points use, and of the new
     table (the total over the labels no other point uses), exact."""
     behaviour = {}
     for index, (i, labels, data, prior) in enumerate(_RESEATING_PROBLEMS):
         where = _describe_problem(index, i, labels, data, prior)
-        output = reseat(i, labels.copy(), data.copy(), prior)
+        output = _call(reseat, i, labels, data, prior, where)
         what = f"{data.size} probabilities, one for each label 0 … {data.size - 1}"
         probabilities = read_output(output, (data.size,), what)
+        finite = probabilities[np.isfinite(probabilities)]
+        if np.any(np.isneginf(probabilities)) or np.any(finite < 0):  # log 0 = −inf at the unused labels
+            low = probabilities.min()
+            raise Unusable(f"your probabilities for {where} include negative numbers ({low:.6g}): they look like "
+                           "logarithms. Exponentiate first (np.exp), then divide the weights by their sum.")
         if not np.all(np.isfinite(probabilities)):
             raise Unusable(f"your function returned NaN or infinite probabilities for {where}.")
-        if np.any(probabilities < 0):
-            raise Unusable(f"your probabilities for {where} include negative numbers ({probabilities.min():.6g}): "
-                           "they look like logarithms. Exponentiate first (np.exp), then divide the weights by "
-                           "their sum.")
         if abs(probabilities.sum() - 1.0) > 1e-6:
             raise Unusable(f"your probabilities for {where} add up to {probabilities.sum():.6g}, not 1: divide the "
                            "weights n_k · p(x_i | table k) and α · p(x_i) by their sum.")
@@ -183,6 +229,9 @@ _RESEATING_CHECK = FunctionCheck(
                 "other points (n_{k,−i}), and a table where i sat alone is then empty."),
         Mistake(functools.partial(_reseating, use_counts=False),
                 "weigh each table by its number of other customers n_{k,−i}: rich tables get richer."),
+        Mistake(functools.partial(_reseating, emptied_table_too=True),
+                "when point i sat alone, the table it left is empty: that emptied table is the new table, so "
+                "α · p(x_i) goes to one unused label only (the smallest), not also to the label i left."),
         Mistake(functools.partial(_reseating, new_weight=1.0),
                 "the new table's weight is α · p(x_i), with α = prior.concentration, not 1 · p(x_i)."),
         Mistake(functools.partial(_reseating, in_logs=True),
@@ -254,8 +303,9 @@ def exercise_7_3(p_three_blends) -> Feedback:
 def exercise_7_4(answer) -> Feedback:
     """More bentos from the same two kinds do not drive P(K = 2 | x) to 1 under a DP mixture ("b")."""
     hints = {
-        "a": ("a fixed-K comparison would: Chapter 6's evidence for K = 2 keeps growing. The DP's prior keeps "
-              "offering new tables to every new bento, and small extra tables keep some posterior weight."),
+        "a": ("that is what comparing separate models with fixed K does (Chapter 6's evidence for K = 2 pulls "
+              "ever further ahead). In a DP mixture K is one more unknown, and the CRP prior offers every new "
+              "bento a table of its own: think about what that does to P(K = 2 | x)."),
         "c": "the data do inform K: compare the prior and the posterior of K for the bentos above.",
         "d": "a DP mixture never fixes K; its posterior keeps weight on every K the data allow.",
     }
