@@ -118,3 +118,98 @@ def test_exercise_9_2():
 
 def test_exercise_9_3():
     assert_check_behaves(check.exercise_9_3, "c", ["a", "b", "d"])
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.4: the ELBO as an ADEV expectation
+
+
+def closed_form_elbo(loc, scale):
+    """E_q[log p(x, μ)] + H(q) for q = N(loc, scale²), μ ~ N(m₀, s₀²), x_i ~ N(μ, σ²)."""
+    from scipy.stats import norm
+
+    m0, s0, sigma, x = check.LIGHT_PRIOR_MEAN, check.LIGHT_PRIOR_STD, check.LIGHT_NOISE_STD, check.LIGHT_BENTOS
+    expected_log_joint = (norm.logpdf(loc, m0, s0) - scale**2 / (2 * s0**2)
+                          + norm.logpdf(x, loc, sigma).sum() - x.size * scale**2 / (2 * sigma**2))
+    return expected_log_joint + 0.5 * np.log(2 * np.pi * np.e * scale**2)
+
+
+def closed_form_gradient(loc, scale):
+    m0, s0, sigma, x = check.LIGHT_PRIOR_MEAN, check.LIGHT_PRIOR_STD, check.LIGHT_NOISE_STD, check.LIGHT_BENTOS
+    by_loc = (m0 - loc) / s0**2 + np.sum(x - loc) / sigma**2
+    by_scale = -scale / s0**2 - x.size * scale / sigma**2 + 1 / scale
+    return by_loc, by_scale
+
+
+def test_exercise_9_4_reference_agrees_with_the_closed_form():
+    """The reference's averages at every hidden point are the closed-form ELBO and its gradient,
+    within 5 standard errors."""
+    behaviour = check._ELBO.reference_behaviour()
+    assert check.LIGHT_BENTOS.tolist() == [352.0, 349.0, 351.0, 348.0]
+    for loc, scale in check.ELBO_POINTS:
+        where = f"at loc = {loc:g} g, scale = {scale:g} g"
+        expected = [closed_form_elbo(loc, scale), *closed_form_gradient(loc, scale)]
+        labels = ("the ELBO estimate", "its gradient in loc", "its gradient in scale")
+        for label, value in zip(labels, expected):
+            quantity = behaviour[f"{label} {where}"]
+            assert abs(quantity.value - value) < 5 * quantity.spread / np.sqrt(quantity.draws), (label, where)
+
+
+def student_models():
+    from genjax import gen, normal
+
+    @gen
+    def light_model(prior_mean, prior_std, noise_std):
+        mu = normal(prior_mean, prior_std) @ "mu"
+        normal.repeat(check.LIGHT_BENTOS.size)(mu, noise_std) @ "weights"
+        return mu
+
+    @gen
+    def q_mean(loc, scale):
+        from genjax.adev import normal_reparam
+
+        return normal_reparam(loc, scale) @ "mu"
+
+    return light_model, q_mean
+
+
+def test_exercise_9_4():
+    from genjax.adev import expectation, normal_reparam
+    from jax.scipy.stats import norm
+
+    light_model, q_mean = student_models()
+    light = check.LIGHT_BENTOS
+
+    @expectation
+    def elbo(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        log_joint, _ = light_model.assess({"mu": trace.get_retval(), "weights": light}, 425.0, 100.0, 2.0)
+        return log_joint + trace.get_score()
+
+    @expectation
+    def elbo_by_hand(loc, scale):
+        """Right, without a trace: q's density written out."""
+        mu = normal_reparam(loc, scale)
+        log_joint = norm.logpdf(mu, 425.0, 100.0) + jnp.sum(norm.logpdf(light, mu, 2.0))
+        return log_joint - norm.logpdf(mu, loc, scale)
+
+    @expectation
+    def elbo_wrong_prior(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        log_joint, _ = light_model.assess({"mu": trace.get_retval(), "weights": light}, 425.0, 10.0, 2.0)
+        return log_joint + trace.get_score()
+
+    assert_check_behaves(check.exercise_9_4, elbo, [check._log_joint_only, check._score_subtracted,
+                                                    check._negated, elbo_wrong_prior])
+    assert_correct(check.exercise_9_4(elbo_by_hand))
+    assert_incorrect(check.exercise_9_4(check._log_joint_only), "get_score")
+    assert_incorrect(check.exercise_9_4(check._score_subtracted), "do not subtract")
+    assert_incorrect(check.exercise_9_4(check._negated), "the sign")
+    assert_incorrect(check.exercise_9_4(light_model), "generative function")
+    assert_incorrect(check.exercise_9_4(lambda loc, scale: 0.0), "@expectation")
+
+    @expectation
+    def vector_valued(loc, scale):
+        return normal_reparam(loc, scale) * jnp.ones(2)
+
+    assert_incorrect(check.exercise_9_4(vector_valued), "")

@@ -9,6 +9,12 @@
   notebook never shows.
 * 9.2: the ELBO of CAVI with K = 3 on the ten bentos, to 1 decimal place.
 * 9.3: why mean-field VI is narrower than the posterior (multiple choice).
+* 9.4 (code): ``elbo``, the ELBO of q(μ) = N(loc, scale²) for the mean of the light bentos as a
+  GenJAX ADEV ``expectation`` of log p(x, μ) − log q(μ), judged by behaviour: its estimates and
+  ADEV gradients, averaged over thousands of keys at (loc, scale) the notebook never shows, must
+  agree with the reference's (whose averages the tests compare with the closed form,
+
+      ELBO(loc, s) = log N(loc; m₀, s₀²) − s²/(2 s₀²) + Σ_i [log N(x_i; loc, σ²) − s²/(2σ²)] + ½ log(2πe s²)).
 
 Each check computes its expected answer itself (9.2 by running ``gg.cavi``; its test checks that
 value against an independent NumPy CAVI), independently of the notebook. A wrong answer that
@@ -19,13 +25,28 @@ from __future__ import annotations
 
 import functools
 
+import jax
 import numpy as np
+from genjax import GFI, gen, normal, seed
+from genjax.adev import Expectation, expectation, invoke_closed_over, normal_reparam
 
 from .. import MYSTERY_BENTO_WEIGHTS, GMMPrior, cavi
-from . import Feedback, check_choice, check_number, unanswered
-from .behaviour import FunctionCheck, Mistake, exact, read_output
+from . import Feedback, check_choice, check_number, describe, incorrect, unanswered
+from .behaviour import FunctionCheck, Mistake, cheap_jit, exact, read_output, sample_mean
 
-__all__ = ["ELBO_BENTOS", "ELBO_COMPONENTS", "ELBO_DECIMALS", "exercise_9_1", "exercise_9_2", "exercise_9_3"]
+__all__ = [
+    "ELBO_BENTOS",
+    "ELBO_COMPONENTS",
+    "ELBO_DECIMALS",
+    "LIGHT_BENTOS",
+    "LIGHT_PRIOR_MEAN",
+    "LIGHT_PRIOR_STD",
+    "LIGHT_NOISE_STD",
+    "exercise_9_1",
+    "exercise_9_2",
+    "exercise_9_3",
+    "exercise_9_4",
+]
 
 ELBO_BENTOS = 10
 """Exercise 9.2: the first this many mystery bentos."""
@@ -175,3 +196,130 @@ def exercise_9_3(answer) -> Feedback:
         "ELBO once, however many sweeps run.",
     }
     return check_choice("9.3", answer, "c", options=_CHOICES, hints=hints)
+
+
+# ---------------------------------------------------------------------------------------------
+# 9.4: the ELBO as an ADEV expectation. The notebook's model of the light bentos' mean (Chapter 4's
+# weighings) and q(μ) = N(loc, scale²), rebuilt here from the same numbers.
+
+LIGHT_BENTOS = MYSTERY_BENTO_WEIGHTS[:ELBO_BENTOS][MYSTERY_BENTO_WEIGHTS[:ELBO_BENTOS] < 400]
+"""Exercise 9.4: the light bentos (under 400 g) among the first ten."""
+
+LIGHT_PRIOR_MEAN, LIGHT_PRIOR_STD, LIGHT_NOISE_STD = 425.0, 100.0, 2.0
+"""Exercise 9.4: μ ~ N(425, 100²) g, each weight ~ N(μ, 2²) g."""
+
+ELBO_POINTS = ((349.0, 1.5), (351.5, 0.5), (350.2, 1.0))
+"""Exercise 9.4: the hidden (loc, scale) of q at which the estimates are compared."""
+
+ELBO_KEYS = 4_000
+"""Exercise 9.4: single-draw estimates per point."""
+
+
+@gen
+def _light_model(prior_mean, prior_std, noise_std):
+    mu = normal(prior_mean, prior_std) @ "mu"
+    normal.repeat(LIGHT_BENTOS.size)(mu, noise_std) @ "weights"
+    return mu
+
+
+@gen
+def _q_mean(loc, scale):
+    return normal_reparam(loc, scale) @ "mu"
+
+
+def _log_joint_and_score(loc, scale):
+    trace = _q_mean.simulate(loc, scale)
+    choices = {"mu": trace.get_retval(), "weights": LIGHT_BENTOS}
+    log_joint, _ = _light_model.assess(choices, LIGHT_PRIOR_MEAN, LIGHT_PRIOR_STD, LIGHT_NOISE_STD)
+    return log_joint, trace.get_score()  # GenJAX's score is log 1/q(μ)
+
+
+@expectation
+def _elbo(loc, scale):
+    log_joint, score = _log_joint_and_score(loc, scale)
+    return log_joint + score
+
+
+@expectation
+def _log_joint_only(loc, scale):
+    return _log_joint_and_score(loc, scale)[0]
+
+
+@expectation
+def _score_subtracted(loc, scale):
+    log_joint, score = _log_joint_and_score(loc, scale)
+    return log_joint - score
+
+
+@expectation
+def _negated(loc, scale):
+    log_joint, score = _log_joint_and_score(loc, scale)
+    return -(log_joint + score)
+
+
+def _estimates(elbo, keys, loc, scale):
+    """One single-draw estimate of the ELBO and of its gradient in (loc, scale) per key."""
+
+    def one(key):
+        return seed(jax.value_and_grad(lambda parameters: invoke_closed_over(elbo, parameters)))(key, (loc, scale))
+
+    return jax.vmap(one)(keys)
+
+
+def _elbo_behaviour(elbo) -> dict:
+    """The averages of the estimates and of both gradients at each hidden (loc, scale)."""
+    estimate = cheap_jit(functools.partial(_estimates, elbo))
+    keys = jax.random.split(jax.random.key(94), ELBO_KEYS)
+    behaviour = {}
+    for loc, scale in ELBO_POINTS:
+        value, (by_loc, by_scale) = estimate(keys, loc, scale)
+        where = f"at loc = {loc:g} g, scale = {scale:g} g"
+        for label, draws in (("the ELBO estimate", value), ("its gradient in loc", by_loc),
+                             ("its gradient in scale", by_scale)):
+            behaviour[f"{label} {where}"] = sample_mean(
+                read_output(draws, (ELBO_KEYS,), "one number per draw (the integrand of the ELBO)")
+            )
+    return behaviour
+
+
+class _ExpectationCheck(FunctionCheck):
+    """A ``FunctionCheck`` whose answer must be an ADEV ``Expectation`` (a function under ``@expectation``)."""
+
+    def _kind_problem(self, answer) -> Feedback | None:
+        if isinstance(answer, Expectation):
+            return None
+        if isinstance(answer, GFI):
+            problem, hint = ("this is a generative function (@gen).", "write the ELBO with @expectation "
+                             "on the line above def: it simulates q inside and returns a number.")
+        elif callable(answer) and not isinstance(answer, type):
+            problem, hint = ("this is a plain Python function, not a GenJAX expectation.", "put @expectation "
+                             "(from genjax.adev) on the line above def, so that ADEV can estimate its gradient.")
+        else:
+            problem, hint = (f"expected an expectation ({self.signature}), got {describe(answer)}.",
+                             "define it with @expectation above def and give its name without parentheses.")
+        return incorrect(self.exercise, problem, hint)
+
+
+_ELBO = _ExpectationCheck(
+    exercise="9.4",
+    reference=_elbo,
+    behaviour=_elbo_behaviour,
+    mistakes=[
+        Mistake(_log_joint_only, "the ELBO is E_q[log p(x, μ) − log q(μ)]: add −log q(μ), which GenJAX's "
+                "trace.get_score() gives (q's entropy: without it q would shrink to a point)."),
+        Mistake(_score_subtracted, "GenJAX's score is log 1/q(μ) = −log q(μ) already: add trace.get_score(), "
+                "do not subtract it."),
+        Mistake(_negated, "the sign: the ELBO is log p(x, μ) − log q(μ), a lower bound on log p(x) (a negative "
+                "number of nats here), not its negative."),
+    ],
+    signature="elbo(loc, scale)",
+    what="your expectation elbo",
+    hint="inside the expectation: simulate q_mean(loc, scale) to get a trace (one draw μ ~ q), score the "
+    "choice map {\"mu\": μ, \"weights\": light} with light_model.assess(choices, 425.0, 100.0, 2.0), and "
+    "return log p(x, μ) − log q(μ) for that draw (what does trace.get_score() hold?).",
+)
+
+
+def exercise_9_4(elbo) -> Feedback:
+    """``elbo(loc, scale)``, an ADEV ``expectation`` of log p(x, μ) − log q(μ) for q(μ) = N(loc, scale²)."""
+    return _ELBO(elbo)
