@@ -38,15 +38,23 @@ from a notebook, each is one compiled program per shape, not one per operation.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
 from jax.scipy.special import gammaln
 from scipy.special import digamma
 
-from .validation import cached_by_counts, check_positive, check_positive_int, check_prior_fields, register_prior_pytree
+from .validation import (
+    cached_by_counts,
+    check_positive_int,
+    check_positive_scalar,
+    check_prior_fields,
+    register_prior_pytree,
+)
 
 __all__ = [
     "DPMMPrior",
@@ -167,12 +175,41 @@ def log_partition_probability(counts, concentration) -> jax.Array:
     )
 
 
+EXACT_SUM_CUSTOMERS = 2**20
+"""``expected_num_tables`` adds the n terms α/(α + i) one by one up to this many customers."""
+
+ASYMPTOTIC_CONCENTRATION = 1e3
+"""From this α on, ``expected_num_tables`` uses ψ's asymptotic series (error below α⁻⁸/100)."""
+
+
+def _digamma_difference(concentration: float, num_customers: int) -> float:
+    """ψ(α + n) − ψ(α) for α ≥ ``ASYMPTOTIC_CONCENTRATION`` without cancellation: ψ(x) = log x − 1/(2x)
+    − 1/(12x²) + 1/(120x⁴) − 1/(252x⁶) + O(x⁻⁸), its logarithms combined as log1p(n/α)."""
+    def correction(x):
+        y = 1 / x
+        return y * (-1 / 2 + y * (-1 / 12 + y**2 * (1 / 120 - y**2 / 252)))
+
+    alpha, n = concentration, num_customers
+    return math.log1p(n / alpha) + correction(alpha + n) - correction(alpha)
+
+
 def expected_num_tables(num_customers: int, concentration: float) -> float:
     """E[K] = Σ_{i=0}^{n−1} α / (α + i) = α (ψ(α + n) − ψ(α)), the mean number of occupied tables
-    after n customers (ψ the digamma function: ψ(x + 1) = ψ(x) + 1/x telescopes the sum)."""
-    num_customers = check_positive_int(num_customers, "num_customers")
-    concentration = float(check_positive(concentration, "concentration"))
-    return float(concentration * (digamma(concentration + num_customers) - digamma(concentration)))
+    after n customers (ψ the digamma function: ψ(x + 1) = ψ(x) + 1/x telescopes the sum).
+
+    The difference of digammas cancels when α ≫ n, so up to ``EXACT_SUM_CUSTOMERS`` customers the
+    sum itself is added, as n − Σ i / (α + i) when α ≥ n (small terms, each rounded once,
+    and the result never above n). Beyond, ψ's asymptotic series with log1p for
+    α ≥ ``ASYMPTOTIC_CONCENTRATION`` (rounded to at most n), else 1 + α (ψ(α + n) − ψ(α + 1)), a
+    difference of at least log 1000 that keeps its digits."""
+    n = check_positive_int(num_customers, "num_customers")
+    alpha = check_positive_scalar(concentration, "concentration")
+    if n <= EXACT_SUM_CUSTOMERS:
+        i = np.arange(n)
+        return float(n - np.sum(i / (alpha + i)) if alpha >= n else np.sum(alpha / (alpha + i)))
+    if alpha >= ASYMPTOTIC_CONCENTRATION:
+        return min(alpha * _digamma_difference(alpha, n), float(n))
+    return float(1.0 + alpha * (digamma(alpha + n) - digamma(alpha + 1)))  # ψ(α) = ψ(α + 1) − 1/α
 
 
 def seating_logits(counts, log_predictive, log_predictive_new, concentration) -> jax.Array:
