@@ -38,6 +38,7 @@ from a notebook, each is one compiled program per shape, not one per operation.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import NamedTuple
 
@@ -45,14 +46,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from genjax import Scan, categorical, const, gen, inverse_gamma, normal, student_t
+from genjax.core import distribution, wrap_logpdf
 from jax.scipy.special import gammaln
 from scipy.special import digamma
 
 from .validation import (
     cached_by_counts,
+    check_positive,
     check_positive_int,
     check_positive_scalar,
     check_prior_fields,
+    is_traced,
     register_prior_pytree,
 )
 
@@ -221,10 +225,51 @@ def seating_logits(counts, log_predictive, log_predictive_new, concentration) ->
     return logits.at[jnp.argmin(occupied)].set(jnp.log(concentration) + log_predictive_new)
 
 
+def _seat_log_probability(table, logits) -> jax.Array:
+    """log softmax(logits)[table], and −∞ for a table outside 0 … L−1 (where indexing, and TFP's
+    categorical, would read another entry: ``assess`` of an impossible partition must give −∞)."""
+    inside = (table >= 0) & (table < logits.shape[-1])
+    return jnp.where(inside, jax.nn.log_softmax(logits)[jnp.clip(table, 0, logits.shape[-1] - 1)], -jnp.inf)
+
+
+seat = distribution(categorical.sample, wrap_logpdf(_seat_log_probability), name="seat")
+"""One customer's table: drawn as ``categorical(logits)``, scored −∞ outside the labels 0 … L−1."""
+
+
+def _check_concentration(concentration):
+    """α of the CRP models: one positive number. A ``TypeError`` for anything else (a prior, None,
+    an array), a ``ValueError`` for α ≤ 0, NaN or ∞, at once when α is concrete; when it is traced
+    (``genjax.seed``, jit), from the running program (``jax.debug.callback``), since a partition
+    drawn with such an α would mean nothing."""
+    if isinstance(concentration, DPMMPrior):
+        raise TypeError(
+            "concentration must be the CRP's α, one positive number, got a DPMMPrior: pass "
+            "prior.concentration, or use dp_mixture(n) / collapsed_dp_mixture(n), which take the prior"
+        )
+    if not is_traced(*jax.tree.leaves(concentration)):
+        return check_positive_scalar(concentration, "concentration")
+    if not is_traced(concentration) or concentration.shape != () or concentration.dtype.kind not in "iuf":
+        got = f"an array of shape {concentration.shape}" if is_traced(concentration) else type(concentration).__name__
+        raise TypeError(f"concentration must be one positive number (the CRP's α), got {got}")
+    jax.debug.callback(functools.partial(check_positive, name="concentration"), concentration)
+    return concentration
+
+
+def _check_prior(prior) -> DPMMPrior:
+    """``prior`` itself if it is a ``DPMMPrior``, else a ``TypeError`` that says what to pass."""
+    if not isinstance(prior, DPMMPrior):
+        got = "a number or array" if is_traced(prior) else type(prior).__name__
+        raise TypeError(
+            "prior must be a DPMMPrior(concentration, mean_loc, mean_pseudo_count, var_shape, var_scale), "
+            f"got {got}"
+        )
+    return prior
+
+
 @gen
 def _seat(table_sizes, concentration):
     """One customer: a table by the CRP rule, given the sizes of the tables so far."""
-    table = categorical(seating_logits(table_sizes, 0.0, 0.0, concentration)) @ "table"
+    table = seat(seating_logits(table_sizes, 0.0, 0.0, concentration)) @ "table"
     return table_sizes.at[table].add(1.0), table
 
 
@@ -239,6 +284,7 @@ def chinese_restaurant(num_customers: int):
 
     @gen
     def model(concentration):
+        concentration = _check_concentration(concentration)
         sizes = jnp.zeros(num_customers + 1)  # one spare label: the next new table always exists
         _, tables = restaurant(sizes, jnp.full(num_customers, concentration)) @ "customers"
         return tables
@@ -259,6 +305,7 @@ def dp_mixture(num_points: int):
 
     @gen
     def model(prior: DPMMPrior):
+        prior = _check_prior(prior)
         tables = partition(prior.concentration) @ "partition"
         loc, pseudo_count, shape, scale = _broadcast_prior(prior, num_points)
         variances = inverse_gamma.vmap(in_axes=(0, 0))(shape, scale) @ "variances"
@@ -273,7 +320,7 @@ def _seat_and_observe(carry, _):
     """One customer of the collapsed model: a table by the CRP rule, then x from that table's
     predictive given its earlier customers (carry: the tables' statistics and the prior)."""
     stats, prior = carry
-    table = categorical(seating_logits(stats.counts, 0.0, 0.0, prior.concentration)) @ "table"
+    table = seat(seating_logits(stats.counts, 0.0, 0.0, prior.concentration)) @ "table"
     x = student_t(*_predictive(*(value[table] for value in stats), prior)) @ "x"
     one_hot = jnp.arange(stats.counts.size) == table
     stats = ClusterStatistics(stats.counts + one_hot, stats.sums + one_hot * x, stats.squares + one_hot * x**2)
@@ -290,6 +337,8 @@ def collapsed_dp_mixture(num_points: int):
 
     @gen
     def model(prior: DPMMPrior):
+        prior = _check_prior(prior)
+        _check_concentration(prior.concentration)
         zeros = jnp.zeros(num_points + 1)
         (_, _), tables = steps((ClusterStatistics(zeros, zeros, zeros), prior), None) @ "customers"
         return tables
