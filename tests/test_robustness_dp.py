@@ -14,9 +14,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from genjax import seed
+from scipy import integrate
 from scipy.special import gammaln
 
 import genjax_gmm as gg
+from genjax_gmm import multivariate as mv
+from genjax_gmm.inference.dpmm import cluster_statistics, partition_log_joint
+from genjax_gmm.multivariate import conjugate
+from genjax_gmm.multivariate.gibbs import component_statistics, prior_parameters
 
 # --- cause 2: E[K] under the CRP without cancellation ----------------------------------------
 
@@ -199,3 +204,229 @@ def test_the_checks_do_not_change_the_draws():
     np.testing.assert_array_equal(labels, [0, 1, 1, 1, 1])
     x = seed(gg.dp_mixture(6).simulate)(KEY, DP_PRIOR).get_retval()
     assert x.shape == (6,) and np.all(np.isfinite(x))
+
+
+# --- cause 4: the conjugate statistics keep their digits -------------------------------------
+
+
+def log_of(value: Fraction) -> float:
+    """log of a positive rational, from its integer numerator and denominator (no overflow)."""
+    return math.log(value.numerator) - math.log(value.denominator)
+
+
+def exact_log_marginal(points, prior: gg.DPMMPrior) -> float:
+    """log m(x_I) of the Normal-Inverse-Gamma closed form, with b_n and κ₀/κ_n in rational arithmetic
+    (the points and the prior's fields are floats, hence exact rationals)."""
+    xs = [Fraction(float(x)) for x in points]
+    n = len(xs)
+    mean = sum(xs) / n
+    spread = sum((x - mean) ** 2 for x in xs)
+    kappa0, m0, a, b = (Fraction(value) for value in (prior.mean_pseudo_count, prior.mean_loc, prior.var_shape,
+                                                        prior.var_scale))
+    kappa = kappa0 + n
+    scale = b + (spread + kappa0 * n / kappa * (mean - m0) ** 2) / 2
+    shape = a + Fraction(n, 2)
+    return (math.lgamma(shape) - math.lgamma(a) + float(a) * log_of(b) - float(shape) * log_of(scale)
+            + 0.5 * log_of(kappa0 / kappa) - n / 2 * math.log(2 * math.pi))
+
+
+def exact_log_joint(data, labels, prior: gg.DPMMPrior) -> float:
+    """log p(z) + Σ_k log m(x_{I_k}) for labels in order of opening."""
+    labels = np.asarray(labels)
+    return crp_log_probability(labels, prior.concentration) + sum(
+        exact_log_marginal(np.asarray(data)[labels == k], prior) for k in range(labels.max() + 1))
+
+
+TIGHT_OFFSETS = np.array([-0.01, 0.004, 0.0, 0.013, -0.007])
+FAR_APART = np.concatenate([-1e7 + TIGHT_OFFSETS, 1e7 + TIGHT_OFFSETS[::-1]])  # two tables of spread 0.01 at ±10⁷
+FAR_APART_LABELS = np.repeat([0, 1], 5)
+# a vague mean and a tight variance: the spread of each table, not its distance from m₀, sets b_n
+TIGHT_PRIOR = gg.DPMMPrior(concentration=1.0, mean_loc=0.0, mean_pseudo_count=1e-14, var_shape=3.0, var_scale=1e-3)
+BENTO_PRIOR = gg.DPMMPrior(concentration=1.0, mean_loc=425.0, mean_pseudo_count=4e-4, var_shape=2.0, var_scale=10.0)
+BENTO_LABELS = (gg.MYSTERY_BENTO_WEIGHTS < 425).astype(np.int32)  # the first bento is heavy: table 0
+
+CONJUGATE_CASES = {
+    "two tight tables at ±1e7": (FAR_APART, FAR_APART_LABELS, TIGHT_PRIOR),
+    "one tight table at 1e7": (1e7 + TIGHT_OFFSETS, np.zeros(5, np.int32), TIGHT_PRIOR),
+    "one tight table at 1e9": (1e9 + TIGHT_OFFSETS, np.zeros(5, np.int32), TIGHT_PRIOR),
+    "mean_pseudo_count 1e20": (gg.MYSTERY_BENTO_WEIGHTS, BENTO_LABELS,
+                               dataclasses.replace(BENTO_PRIOR, mean_pseudo_count=1e20)),
+    "mean_pseudo_count 1e100": (gg.MYSTERY_BENTO_WEIGHTS, BENTO_LABELS,
+                                dataclasses.replace(BENTO_PRIOR, mean_pseudo_count=1e100)),
+    "the bentos (control)": (gg.MYSTERY_BENTO_WEIGHTS, BENTO_LABELS, BENTO_PRIOR),
+}
+
+
+@pytest.mark.parametrize(("data", "labels", "prior"), CONJUGATE_CASES.values(), ids=CONJUGATE_CASES)
+def test_the_partition_log_joint_is_exact(data, labels, prior):
+    """The log joint every DP sampler reports, from the statistics of the labels."""
+    stats = cluster_statistics(jnp.asarray(data), jnp.asarray(labels))
+    assert float(partition_log_joint(stats, prior)) == pytest.approx(exact_log_joint(data, labels, prior), abs=1e-8)
+
+
+@pytest.mark.parametrize(("data", "labels", "prior"), CONJUGATE_CASES.values(), ids=CONJUGATE_CASES)
+def test_the_collapsed_models_density_is_exact(data, labels, prior):
+    """``assess`` adds the points one by one (Welford's update) and scores each by its predictive."""
+    choices = {"customers": {"table": jnp.asarray(labels, jnp.int32), "x": jnp.asarray(data)}}
+    log_p, _ = gg.collapsed_dp_mixture(len(data)).assess(choices, prior)
+    assert float(log_p) == pytest.approx(exact_log_joint(data, labels, prior), abs=1e-8)
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")
+def test_dpmm_gibbs_reports_the_exact_log_joint_of_every_draw():
+    """Through the sampler itself (data centred, padded to a bucket with a mask): every kept draw's
+    log joint is the exact one of its partition (before: −77.917 against the exact −79.102 for the
+    two tables)."""
+    result = gg.dpmm_gibbs(jax.random.key(4), FAR_APART, TIGHT_PRIOR, num_sweeps=8, num_chains=2)
+    seen = {}
+    for labels, log_joint in zip(result.assignments.reshape(-1, FAR_APART.size), result.log_joint.ravel()):
+        canonical = np.unique(labels, return_inverse=True)[1]  # relabel in order of opening
+        order = np.argsort([np.flatnonzero(canonical == k)[0] for k in range(canonical.max() + 1)])
+        canonical = np.argsort(order)[canonical]
+        key = tuple(canonical)
+        seen.setdefault(key, exact_log_joint(FAR_APART, canonical, TIGHT_PRIOR))
+        assert float(log_joint) == pytest.approx(seen[key], abs=1e-8)
+    assert tuple(FAR_APART_LABELS) in seen
+
+
+def test_a_point_moved_in_and_out_restores_the_statistics():
+    """Welford's update, forwards then backwards, at 10⁹ with offsets of 10⁻²."""
+    data = jnp.asarray(1e9 + TIGHT_OFFSETS)
+    stats = cluster_statistics(data, jnp.zeros(5, jnp.int32))
+    there_and_back = gg.moved(gg.moved(stats, 0, 1e9 + 0.02, 1.0), 0, 1e9 + 0.02, -1.0)
+    points = [Fraction(float(x)) for x in data]  # the data as stored, exactly
+    mean = sum(points) / len(points)
+    spread = float(sum((x - mean) ** 2 for x in points))
+    assert float(stats.spreads[0]) == pytest.approx(spread, rel=1e-6)
+    assert float(there_and_back.spreads[0]) == pytest.approx(spread, rel=1e-6)
+    assert float(there_and_back.means[0]) == pytest.approx(float(mean), abs=1e-6)
+    emptied = gg.moved(cluster_statistics(data[:1], jnp.zeros(1, jnp.int32)), 0, data[0], -1.0)
+    assert [float(value[0]) for value in emptied] == [0.0, 0.0, 0.0]
+
+
+# the finite mixture's collapsed sampler and exact evidence (GMMPrior, σ² integrated on a grid)
+
+
+def reference_group_log_evidence(points, prior: gg.GMMPrior) -> float:
+    """log p(x_G) = log ∫ (2πσ²)^(−(m−1)/2) m^(−1/2) e^(−S/2σ²) N(x̄; m₀, s₀² + σ²/m) InvGamma(σ²; a, b) dσ²,
+    with x̄ and S = Σ(x − x̄)² in rational arithmetic and the integral by adaptive quadrature in log σ²."""
+    xs = [Fraction(float(x)) for x in points]
+    m = len(xs)
+    mean = sum(xs) / m
+    spread, xbar = float(sum((x - mean) ** 2 for x in xs)), float(mean)
+
+    a, b = prior.var_shape, prior.var_scale
+
+    def log_integrand(t):  # works on floats (quad) and on arrays (the search for the peak)
+        variance = np.exp(t)
+        mean_variance = prior.mean_scale**2 + variance / m
+        return (-(m - 1) / 2 * np.log(2 * np.pi * variance) - 0.5 * np.log(m) - spread / (2 * variance)
+                - 0.5 * np.log(2 * np.pi * mean_variance) - (xbar - prior.mean_loc) ** 2 / (2 * mean_variance)
+                + a * np.log(b) - math.lgamma(a) - (a + 1) * t - b / variance + t)
+
+    grid = np.linspace(-80.0, 80.0, 16001)
+    values = log_integrand(grid)
+    peak, top = values.max(), grid[values.argmax()]
+    integral, _ = integrate.quad(lambda t: math.exp(log_integrand(t) - peak), top - 40, top + 40, points=[top],
+                                 limit=500, epsabs=0.0, epsrel=1e-13)
+    return float(peak + math.log(integral))
+
+
+GROUP_CASES = {
+    "a tight group at 1e7, m₀ = 0": (1e7 + TIGHT_OFFSETS, gg.GMMPrior(1.0, 0.0, 1e8, 3.0, 1e-3)),
+    "a tight group at -1e9, m₀ = 0": (-1e9 + TIGHT_OFFSETS, gg.GMMPrior(1.0, 0.0, 1e10, 3.0, 1e-3)),
+    "the bentos (control)": (gg.MYSTERY_BENTO_WEIGHTS[:6], gg.GMMPrior(1.0, 425.0, 100.0, 2.0, 10.0)),
+}
+
+
+@pytest.mark.parametrize(("points", "prior"), GROUP_CASES.values(), ids=GROUP_CASES)
+def test_a_groups_evidence_is_exact(points, prior):
+    """Before: −7.525 against −8.297 for the group at 10⁷."""
+    assert gg.group_log_evidence(points, prior) == pytest.approx(reference_group_log_evidence(points, prior), abs=1e-8)
+
+
+def test_the_collapsed_log_joint_and_the_evidence_of_far_groups_are_exact():
+    """``collapsed_log_joint`` (the collapsed sampler's log joint) and ``log_evidence`` (its sum over
+    every assignment) of two tight groups at ±10⁷: the assignment that keeps them apart carries all
+    the evidence, and its log joint is the urn's probability times the two groups' exact evidences."""
+    prior = gg.GMMPrior(1.0, 0.0, 1e8, 3.0, 1e-3)
+    data = np.concatenate([-1e7 + TIGHT_OFFSETS[:3], 1e7 + TIGHT_OFFSETS[3:]])
+    labels = np.array([0, 0, 0, 1, 1])
+    log_urn = float(gammaln(2.0) - gammaln(2.0 + 5) + gammaln(1.0 + 3) + gammaln(1.0 + 2))  # Dirichlet(1, 1)
+    exact = log_urn + sum(reference_group_log_evidence(data[labels == k], prior) for k in (0, 1))
+    assert gg.collapsed_log_joint(data, labels, 2, prior) == pytest.approx(exact, abs=1e-8)
+    assert gg.log_evidence(data, 2, prior) == pytest.approx(np.logaddexp(exact, exact), abs=1e-6)  # z and its swap
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")
+def test_the_collapsed_sampler_reports_the_exact_log_joint():
+    """Every kept draw's log joint (points moved in and out by Welford's update during the sweeps)
+    is ``collapsed_log_joint`` of its assignment, itself exact above."""
+    prior = gg.GMMPrior(1.0, 0.0, 1e8, 3.0, 1e-3)
+    data = np.concatenate([-1e7 + TIGHT_OFFSETS[:3], 1e7 + TIGHT_OFFSETS[3:]])
+    result = gg.collapsed_gibbs(jax.random.key(2), data, 2, prior, num_sweeps=8, num_chains=2)
+    for labels, log_joint in zip(result.assignments.reshape(-1, data.size), result.log_joint.ravel()):
+        assert float(log_joint) == pytest.approx(gg.collapsed_log_joint(data, labels, 2, prior), abs=1e-8)
+
+
+# the multivariate Normal-Inverse-Wishart statistics
+
+
+def exact_niw_log_marginal(points, prior: mv.NIWPrior) -> float:
+    """log p(x) of the NIW closed form in D = 2 (``multivariate.conjugate``'s docstring), with
+    Ψ_n = Ψ + W + κ₀ n/κ_n (x̄ − m₀)(x̄ − m₀)ᵀ and its determinant in rational arithmetic."""
+    rows = [[Fraction(float(v)) for v in row] for row in np.asarray(points)]
+    n = len(rows)
+    mean = [sum(row[d] for row in rows) / n for d in range(2)]
+    kappa0, df = Fraction(prior.mean_pseudo_count), Fraction(prior.df)
+    m0 = [Fraction(float(v)) for v in prior.mean_loc]
+    psi = [[Fraction(float(v)) for v in row] for row in prior.scale_matrix]
+    kappa = kappa0 + n
+    offset = [mean[d] - m0[d] for d in range(2)]
+    psi_n = [[psi[i][j] + sum((row[i] - mean[i]) * (row[j] - mean[j]) for row in rows)
+              + kappa0 * n / kappa * offset[i] * offset[j] for j in range(2)] for i in range(2)]
+
+    def log_det(matrix):
+        return log_of(matrix[0][0] * matrix[1][1] - matrix[0][1] * matrix[1][0])
+
+    def log_multigamma(a):  # Γ_2(a) = π^{1/2} Γ(a) Γ(a − 1/2)
+        return 0.5 * math.log(math.pi) + math.lgamma(a) + math.lgamma(a - 0.5)
+
+    return (-n * math.log(math.pi) + log_multigamma(float(df + n) / 2) - log_multigamma(float(df) / 2)
+            + float(df) / 2 * log_det(psi) - float(df + n) / 2 * log_det(psi_n) + log_of(kappa0 / kappa))
+
+
+TIGHT_2D = np.array([[1e7, -1e7]]) + np.stack([TIGHT_OFFSETS, TIGHT_OFFSETS[::-1] * 0.7], axis=1)
+NIW_CASES = {
+    "a tight cluster at (1e7, −1e7)": (TIGHT_2D, mv.NIWPrior(1.0, np.zeros(2), 1e-14, 4.0, 1e-3 * np.eye(2))),
+    "mean_pseudo_count 1e20": (np.array([[0.3, 1.2], [1.1, 0.4], [-0.2, 0.9], [0.8, 1.7]]),
+                               mv.NIWPrior(1.0, np.array([2.0, -1.0]), 1e20, 4.0, np.eye(2))),
+    "a small example (control)": (np.array([[0.3, 1.2], [1.1, 0.4], [-0.2, 0.9], [0.8, 1.7]]),
+                                  mv.NIWPrior(1.0, np.array([0.5, 0.5]), 0.5, 5.0, 2.0 * np.eye(2))),
+}
+
+
+@pytest.mark.parametrize(("points", "prior"), NIW_CASES.values(), ids=NIW_CASES)
+@pytest.mark.parametrize("reference", [0.0, 1e3])
+def test_the_niw_marginal_likelihood_is_exact(points, prior, reference):
+    """The statistics ``mv.gibbs`` takes (around each component's mean, whatever the reference, an
+    empty second component and two padded points masked out) and the posterior it draws from."""
+    data = jnp.asarray(np.concatenate([points, [[5.0, 5.0], [-5.0, 0.0]]]))
+    mask = jnp.asarray(np.r_[np.ones(len(points)), 0.0, 0.0])
+    assignments = jnp.zeros(len(data), jnp.int32)
+    stats_ = component_statistics(data, assignments, jnp.full((2, 2), reference), mask)
+    log_marginals = conjugate.niw_log_marginal_likelihood(stats_, prior_parameters(prior, 2))
+    assert float(log_marginals[0]) == pytest.approx(exact_niw_log_marginal(points, prior), abs=1e-8)
+    assert float(log_marginals[1]) == 0.0  # an empty component: the prior's own normaliser
+
+
+def test_the_niw_posterior_keeps_the_scale_with_a_huge_pseudo_count():
+    """Ψ_n − Ψ = W + κ₀ n/κ_n δδᵀ → W + n δδᵀ as κ₀ → ∞ (before: 0 or noise of size 10⁴ at κ₀ = 10²⁰)."""
+    points, prior = NIW_CASES["mean_pseudo_count 1e20"]
+    stats_ = component_statistics(jnp.asarray(points), jnp.zeros(len(points), jnp.int32), jnp.zeros((1, 2)))
+    posterior = conjugate.niw_posterior(stats_, prior_parameters(prior, 1))
+    deviations = points - points.mean(axis=0)
+    offset = points.mean(axis=0) - prior.mean_loc
+    expected = prior.scale_matrix + deviations.T @ deviations + len(points) * np.outer(offset, offset)
+    np.testing.assert_allclose(np.asarray(posterior.scale[0]), expected, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(posterior.loc[0]), prior.mean_loc, rtol=1e-12)
