@@ -44,6 +44,7 @@ import jax
 import numpy as np
 from scipy.special import gammaln
 
+from .dirichlet_process import welford_update
 from .engine.diagnostics import ConvergenceWarning, rhat_and_ess, warn_if_unreliable
 from .engine.mcmc import chain_settings
 from .models import GMMPrior
@@ -91,13 +92,13 @@ def _log_variance_grid(data: np.ndarray, prior: GMMPrior) -> _Grid:
     return _Grid(variance, np.log(2 * np.pi * variance), log_prior + t + trapezoid)
 
 
-def _group_log_evidence(counts, sums, sums_of_squares, prior: GMMPrior, grid: _Grid) -> np.ndarray:
-    """log p(x_G) for groups given by n, Σ(x − m₀) and Σ(x − m₀)² (any shape; empty groups give 0)."""
+def _group_log_evidence(counts, offsets, spreads, prior: GMMPrior, grid: _Grid) -> np.ndarray:
+    """log p(x_G) for groups given by n, x̄ − m₀ and S = Σ(x − x̄)² (any shape; empty groups give 0)."""
     n = np.asarray(counts, float)[..., None]
     occupied = n[..., 0] > 0
     n = np.where(n > 0, n, 1.0)
-    centred_mean = np.asarray(sums, float)[..., None] / n
-    spread = np.maximum(np.asarray(sums_of_squares, float)[..., None] - n * centred_mean**2, 0.0)
+    centred_mean = np.asarray(offsets, float)[..., None]
+    spread = np.asarray(spreads, float)[..., None]
     mean_var = prior.mean_scale**2 + grid.variance / n
     log_integrand = (
         -0.5 * (n - 1) * grid.log_2pi_variance - 0.5 * np.log(n) - 0.5 * spread / grid.variance
@@ -118,9 +119,9 @@ def group_log_evidence(points, prior: GMMPrior) -> float:
     """log p(x_G) of ``points`` all drawn from one kind, its mean and variance integrated out."""
     points = check_observations(points, "points")
     check_instance(prior, GMMPrior, "prior")
-    centred = points - prior.mean_loc
+    mean = points.mean()
     grid = _log_variance_grid(points, prior)
-    return float(_group_log_evidence(points.size, centred.sum(), np.sum(centred**2), prior, grid))
+    return float(_group_log_evidence(points.size, mean - prior.mean_loc, np.sum((points - mean) ** 2), prior, grid))
 
 
 def _log_urn(counts: np.ndarray, alpha: float) -> np.ndarray:
@@ -131,10 +132,13 @@ def _log_urn(counts: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def _statistics(centred: np.ndarray, assignments: np.ndarray, num_components: int) -> tuple[np.ndarray, ...]:
-    """Per kind: count, Σ(x − m₀), Σ(x − m₀)² (last axis K), for assignments of shape (..., n)."""
+    """Per kind: count, mean of x − m₀ and Σ(x − x̄)² (last axis K; an empty kind 0, 0, 0), for
+    assignments of shape (..., n): the means first, then the squares of the deviations from them."""
     one_hot = assignments[..., None] == np.arange(num_components)
-    return one_hot.sum(axis=-2), np.sum(one_hot * centred[..., None], axis=-2), np.sum(
-        one_hot * centred[..., None] ** 2, axis=-2)
+    counts = one_hot.sum(axis=-2)
+    means = np.sum(one_hot * centred[..., None], axis=-2) / np.maximum(counts, 1)
+    spreads = np.sum(one_hot * (centred[..., None] - means[..., None, :]) ** 2, axis=-2)
+    return counts, means, spreads
 
 
 def collapsed_log_joint(data, assignments, num_components, prior: GMMPrior) -> float:
@@ -143,9 +147,9 @@ def collapsed_log_joint(data, assignments, num_components, prior: GMMPrior) -> f
     z = np.asarray(assignments)
     if z.shape != data.shape or z.dtype.kind not in "iu" or np.any((z < 0) | (z >= num_components)):
         raise ValueError(f"assignments must be {data.size} integers in 0 … {num_components - 1}, one per point")
-    counts, sums, squares = _statistics(data - prior.mean_loc, z, num_components)
+    counts, means, spreads = _statistics(data - prior.mean_loc, z, num_components)
     grid = _log_variance_grid(data, prior)
-    return float(_log_urn(counts, prior.concentration) + _group_log_evidence(counts, sums, squares, prior, grid).sum())
+    return float(_log_urn(counts, prior.concentration) + _group_log_evidence(counts, means, spreads, prior, grid).sum())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,34 +169,29 @@ class _Sampler:
         """One sweep in place over the points in order; returns the assignments and, for every point,
         its conditional P(z_i = · | z_−i, x) at the time it was redrawn (chains, n, K)."""
         chains = np.arange(assignments.shape[0])
-        counts, sums, squares = _statistics(self.centred, assignments, self.num_components)
-        log_evidence = _group_log_evidence(counts, sums, squares, self.prior, self.grid)
+        stats = np.stack(_statistics(self.centred, assignments, self.num_components))  # (3, chains, K)
+        log_evidence = _group_log_evidence(*stats, self.prior, self.grid)
         conditionals = np.empty((*assignments.shape, self.num_components))
         for i in range(assignments.shape[1]):
             x, old = self.centred[:, i], assignments[:, i]
-            counts[chains, old] -= 1
-            sums[chains, old] -= x
-            squares[chains, old] -= x**2
-            log_evidence[chains, old] = _group_log_evidence(
-                counts[chains, old], sums[chains, old], squares[chains, old], self.prior, self.grid)
-            with_point = _group_log_evidence(counts + 1, sums + x[:, None], squares + x[:, None] ** 2,
-                                             self.prior, self.grid)
-            logits = self.log_seating(counts, log_evidence, with_point)
+            stats[:, chains, old] = welford_update(*stats[:, chains, old], x, -1, xp=np)
+            log_evidence[chains, old] = _group_log_evidence(*stats[:, chains, old], self.prior, self.grid)
+            with_point = np.stack(welford_update(*stats, x[:, None], 1, xp=np))  # x at every kind
+            log_evidence_with = _group_log_evidence(*with_point, self.prior, self.grid)
+            logits = self.log_seating(stats[0], log_evidence, log_evidence_with)
             probabilities = np.exp(logits - _logsumexp(logits, axis=1, keepdims=True))
             new = np.minimum((np.cumsum(probabilities, axis=1) < uniforms[:, i, None]).sum(axis=1),
                              self.num_components - 1)
-            counts[chains, new] += 1
-            sums[chains, new] += x
-            squares[chains, new] += x**2
-            log_evidence[chains, new] = with_point[chains, new]
+            stats[:, chains, new] = with_point[:, chains, new]
+            log_evidence[chains, new] = log_evidence_with[chains, new]
             assignments[:, i] = new
             conditionals[:, i] = probabilities
         return assignments, conditionals
 
     def log_joint(self, assignments: np.ndarray) -> np.ndarray:
-        counts, sums, squares = _statistics(self.centred, assignments, self.num_components)
+        counts, means, spreads = _statistics(self.centred, assignments, self.num_components)
         return _log_urn(counts, self.prior.concentration) + _group_log_evidence(
-            counts, sums, squares, self.prior, self.grid).sum(axis=-1)
+            counts, means, spreads, self.prior, self.grid).sum(axis=-1)
 
 
 def _ordered_by_group_mean(data, assignments, conditionals, num_components):

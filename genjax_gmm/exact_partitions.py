@@ -86,13 +86,13 @@ class ExactNumClusters:
         return float(np.arange(self.probabilities.size) @ self.probabilities)
 
 
-def _log_marginal(counts, sums, squares, prior: DPMMPrior) -> np.ndarray:
-    """log m(x_B) of blocks with statistics (n, Σx, Σx²), by ``dirichlet_process.log_marginal_likelihood``;
+def _log_marginal(counts, means, spreads, prior: DPMMPrior) -> np.ndarray:
+    """log m(x_B) of blocks with statistics (n, x̄, Σ(x − x̄)²), by ``dirichlet_process.log_marginal_likelihood``;
     the arrays are flattened and padded to a power of two (at least 1024), so that the few shapes an
     enumeration needs share two or three compiled programs."""
-    counts, sums, squares = np.broadcast_arrays(*(np.asarray(value, np.float64) for value in (counts, sums, squares)))
+    counts, means, spreads = np.broadcast_arrays(*(np.asarray(value, np.float64) for value in (counts, means, spreads)))
     size = max(1024, 1 << (counts.size - 1).bit_length())
-    padded = [np.pad(value.ravel(), (0, size - value.size)) for value in (counts, sums, squares)]
+    padded = [np.pad(value.ravel(), (0, size - value.size)) for value in (counts, means, spreads)]
     return np.asarray(log_marginal_likelihood(*padded, prior))[: counts.size].reshape(counts.shape)
 
 
@@ -153,7 +153,7 @@ def _enumerate_group(values: np.ndarray, prior: DPMMPrior) -> _Group:
         means = np.where(counts > 0, members @ centred / counts, 0.0)
     within = np.maximum(members @ centred**2 - counts * means**2, 0.0)
     log_w = np.log(prior.concentration) + gammaln(np.maximum(counts, 1)) + _log_marginal(
-        counts, members @ values, members @ values**2, prior
+        counts, means + values.mean(), within, prior
     )
     log_w[0] = 0.0
 
@@ -204,10 +204,8 @@ def _log_merge_bound(groups: list[_Group], chosen: tuple[int, ...], prior: DPMMP
         gap = groups[h].values.min() - groups[g].values.max()  # groups are in increasing order
         between = np.maximum(between, sizes[i] * sizes[j] / (sizes[i] + sizes[j]) * gap**2)
     # a block of ``total`` points whose mean is m₀ and whose within sum of squares is the bound
-    location = prior.mean_loc
-    log_upper = np.log(prior.concentration) + gammaln(total) + _log_marginal(
-        total, total * location, within + between + total * location**2, prior
-    )
+    log_marginal = _log_marginal(total, prior.mean_loc, within + between, prior)
+    log_upper = np.log(prior.concentration) + gammaln(total) + log_marginal
     log_ratio = log_upper - sum(groups[g].smallest_log_w[s] for g, s in zip(chosen, sizes))
     return np.logaddexp(0.0, log_ratio)
 

@@ -33,11 +33,15 @@ def _replicate(rng: np.random.Generator, data: np.ndarray, labels: np.ndarray, p
     num_draws, num_points = labels.shape
     tables = (labels + num_points * np.arange(num_draws)[:, None]).ravel()  # every (draw, label) its own table
 
-    def total(values):
-        return np.bincount(tables, np.tile(values, num_draws), minlength=num_draws * num_points)
+    points = np.tile(data, num_draws)
 
-    kappa, loc, shape, scale = (np.asarray(value) for value in _posterior(
-        total(np.ones(num_points)), total(data), total(data**2), prior))
+    def total(values):
+        return np.bincount(tables, values, minlength=num_draws * num_points)
+
+    counts = total(np.ones(points.size))
+    means = total(points) / np.maximum(counts, 1.0)
+    spreads = total((points - means[tables]) ** 2)  # Σ (x − x̄)² per table, the statistics of ``_posterior``
+    kappa, loc, shape, scale = (np.asarray(value) for value in _posterior(counts, means, spreads, prior))
     variance = scale / rng.gamma(shape)  # b_n / Gamma(a_n, 1) ~ InverseGamma(a_n, b_n)
     mean = loc + np.sqrt(variance / kappa) * rng.standard_normal(loc.shape)
     return (mean[tables] + np.sqrt(variance[tables]) * rng.standard_normal(tables.size)).reshape(labels.shape)

@@ -21,6 +21,7 @@ __all__ = [
     "as_float_array",
     "check_finite",
     "check_positive",
+    "check_positive_scalar",
     "check_positive_int",
     "check_nonnegative_int",
     "check_observations",
@@ -82,6 +83,16 @@ def check_positive(value, name: str) -> np.ndarray:
     if np.any(array <= 0):
         raise ValueError(f"{name} must be positive, got {array.ravel()[np.argmax(array.ravel() <= 0)]}")
     return array
+
+
+def check_positive_scalar(value, name: str) -> float:
+    """One finite positive number (Python, NumPy or 0-d array; bools rejected), returned as ``float``."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a positive number, got bool")
+    array = check_positive(value, name)
+    if array.ndim != 0:
+        raise TypeError(f"{name} must be a single positive number, got an array of shape {array.shape}")
+    return float(array)
 
 
 def _integer(value, name: str) -> int:

@@ -43,12 +43,17 @@ def reseat_by_the_joint(i, labels, data, prior):
     return probabilities
 
 
+def statistics(x):
+    """(n, x̄, Σ(x − x̄)²), as the notebook's ``statistics``."""
+    return x.size, x.mean(), np.sum((x - x.mean()) ** 2)
+
+
 def reseat_as_the_notebook_does(i, labels, data, prior):
     others = np.arange(data.size) != i
     weights = np.zeros(data.size)
     for k in np.unique(labels[others]):
         members = data[others & (labels == k)]
-        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
+        log_p = gg.predictive_log_density(data[i], *statistics(members), prior)
         weights[k] = members.size * np.exp(log_p)
     new = min(set(range(data.size)) - set(labels[others].tolist()))
     weights[new] = prior.concentration * np.exp(gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
@@ -67,7 +72,7 @@ def keeps_the_point(i, labels, data, prior):
     weights = np.zeros(data.size)
     for k in np.unique(labels):
         members = data[labels == k]
-        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
+        log_p = gg.predictive_log_density(data[i], *statistics(members), prior)
         weights[k] = members.size * np.exp(log_p)
     weights[min(set(range(data.size)) - set(labels.tolist()))] = prior.concentration * np.exp(
         gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
@@ -94,7 +99,7 @@ def log_weights(i, labels, data, prior):
     for k in np.unique(labels[others]):
         members = data[others & (labels == k)]
         logs[k] = np.log(members.size) + gg.predictive_log_density(
-            data[i], members.size, members.sum(), np.sum(members**2), prior)
+            data[i], *statistics(members), prior)
     new = min(set(range(data.size)) - set(labels[others].tolist()))
     logs[new] = np.log(prior.concentration) + gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior)
     return logs

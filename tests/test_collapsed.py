@@ -117,9 +117,9 @@ def test_group_evidence_of_large_groups(size):
     data = 500.0 + 2.0 * np.random.default_rng(size).standard_normal(size)
     grid = collapsed._log_variance_grid(data, BENTO_PRIOR)
     for points in (data, data[: size // 3]):
-        centred = points - BENTO_PRIOR.mean_loc
-        evidence = float(collapsed._group_log_evidence(points.size, centred.sum(), np.sum(centred**2), BENTO_PRIOR,
-                                                       grid))
+        mean = points.mean()
+        evidence = float(collapsed._group_log_evidence(points.size, mean - BENTO_PRIOR.mean_loc,
+                                                       np.sum((points - mean) ** 2), BENTO_PRIOR, grid))
         assert evidence == pytest.approx(trapezoid_log_evidence(points, BENTO_PRIOR), abs=1e-7)
     assert gg.group_log_evidence(data, BENTO_PRIOR) == pytest.approx(trapezoid_log_evidence(data, BENTO_PRIOR),
                                                                       abs=1e-7)
@@ -241,9 +241,11 @@ def test_the_sloppy_kitchens_425_g_bento_against_enumeration():
         ones, sums, squares = z.sum(axis=1), z @ centred, z @ centred**2
         counts = np.stack([n - ones, ones], axis=1)
         totals = np.stack([centred.sum() - sums, sums], axis=1)
+        offsets = totals / np.maximum(counts, 1)  # x̄ − m₀ (data within 10³ of m₀: no digits lost below)
+        spreads = np.maximum(np.stack([np.sum(centred**2) - squares, squares], axis=1) - counts * offsets**2, 0.0)
         log_joint.append(collapsed._log_urn(counts, 1.0) + collapsed._group_log_evidence(
-            counts, totals, np.stack([np.sum(centred**2) - squares, squares], axis=1), prior, grid).sum(axis=1))
-        means = np.where(counts > 0, totals / np.maximum(counts, 1), -np.inf)
+            counts, offsets, spreads, prior, grid).sum(axis=1))
+        means = np.where(counts > 0, offsets, -np.inf)
         heavier.append(np.where(means[:, 1] > means[:, 0], 1, 0) == z[:, -1])
     log_joint, heavier = np.concatenate(log_joint), np.concatenate(heavier)
     exact = float(np.sum(np.exp(log_joint - logsumexp(log_joint))[heavier]))
@@ -315,11 +317,12 @@ def _seating_by_one(self, counts_without, log_evidence_without, log_evidence_wit
     return np.log(counts_without + 1.0) + log_evidence_with - log_evidence_without
 
 
-def _evidence(counts, sums, sums_of_squares, prior, grid, *, root_m=True, shrunk_mean_variance=True):
-    """The module docstring's p(x_G) on the sampler's grid, with one of two factors optionally wrong."""
+def _evidence(counts, offsets, spreads, prior, grid, *, root_m=True, shrunk_mean_variance=True):
+    """The module docstring's p(x_G) on the sampler's grid from (n, x̄ − m₀, Σ(x − x̄)²), with one of
+    two factors optionally wrong."""
     n = np.maximum(np.asarray(counts, float), 1.0)[..., None]
-    centred_mean = np.asarray(sums, float)[..., None] / n
-    spread = np.maximum(np.asarray(sums_of_squares, float)[..., None] - n * centred_mean**2, 0.0)
+    centred_mean = np.asarray(offsets, float)[..., None]
+    spread = np.asarray(spreads, float)[..., None]
     mean_var = prior.mean_scale**2 + grid.variance / (n if shrunk_mean_variance else 1.0)
     log_integrand = (-0.5 * (n - 1) * grid.log_2pi_variance - 0.5 * np.log(n) * root_m - 0.5 * spread / grid.variance
                      - 0.5 * np.log(2 * np.pi * mean_var) - 0.5 * centred_mean**2 / mean_var + grid.log_weight)

@@ -96,8 +96,7 @@ def _reseating_moves(seat):
 
     for i in range(data.size):
         stats_ = cluster_statistics(jnp.asarray(data), jnp.asarray(labels))
-        point = (1.0, data[i], data[i] ** 2)
-        others = gg.ClusterStatistics(*(value.at[labels[i]].add(-step) for value, step in zip(stats_, point)))
+        others = gg.moved(stats_, labels[i], data[i], -1.0)
         logits = np.asarray(
             seat(
                 others.counts,

@@ -35,7 +35,7 @@ def test_each_replicated_point_follows_its_tables_predictive(replicates, table):
     members = DATA[LABELS == table]
     kappa, loc, shape, scale = posterior(members)
     t = stats.t(df=2 * shape, loc=loc, scale=np.sqrt(scale * (kappa + 1) / (shape * kappa)))
-    package = gg.predictive(members.size, members.sum(), np.sum(members**2), PRIOR)
+    package = gg.predictive(members.size, members.mean(), np.sum((members - members.mean()) ** 2), PRIOR)
     assert (float(package.df), float(package.loc)) == pytest.approx((t.kwds["df"], t.kwds["loc"]), rel=1e-9)
     assert float(package.scale) == pytest.approx(t.kwds["scale"], rel=1e-9)
     point = np.flatnonzero(LABELS == table)[0]

@@ -110,18 +110,20 @@ _RESEATING_PROBLEMS = (
 
 
 def _others_statistics(i, labels, data, keep_point=False):
-    """(n_k, Σx, Σx²) of every label 0 … N−1 over the points other than i (or all, if ``keep_point``)."""
+    """(n_k, x̄_k, Σ(x − x̄_k)²) of every label 0 … N−1 over the points other than i (or all, if ``keep_point``)."""
     weight = np.ones(data.size)
     if not keep_point:
         weight[i] = 0.0
-    return tuple(np.bincount(labels, weight * data**power, minlength=data.size) for power in range(3))
+    counts = np.bincount(labels, weight, minlength=data.size)
+    means = np.bincount(labels, weight * data, minlength=data.size) / np.maximum(counts, 1.0)
+    return counts, means, np.bincount(labels, weight * (data - means[labels]) ** 2, minlength=data.size)
 
 
 @cheap_jit
-def _seating_logits(x, seat_counts, counts, sums, squares, prior, concentration, data_weight):
+def _seating_logits(x, seat_counts, counts, means, spreads, prior, concentration, data_weight):
     """The seating rule's logits for a point x: CRP weights from ``seat_counts``, predictive densities
-    from every label's (n, Σx, Σx²); ``data_weight`` 0 drops the densities (the CRP alone)."""
-    log_predictive = data_weight * predictive_log_density(x, counts, sums, squares, prior)
+    from every label's (n, x̄, Σ(x − x̄)²); ``data_weight`` 0 drops the densities (the CRP alone)."""
+    log_predictive = data_weight * predictive_log_density(x, counts, means, spreads, prior)
     log_prior_predictive = data_weight * predictive_log_density(x, 0.0, 0.0, 0.0, prior)
     return seating_logits(seat_counts, log_predictive, log_prior_predictive, concentration)
 
@@ -133,13 +135,13 @@ def _reseating(
     """The exact conditional (all defaults), or one of the typical mistakes (``in_logs``: the log weights,
     0 at the labels that get no weight, divided by their sum; ``emptied_table_too``: when i sat alone, its
     emptied table weighted α p(x_i) besides the new table, so the free labels carry 2α p(x_i))."""
-    counts, sums, squares = _others_statistics(i, labels, data, keep_point)
+    counts, means, spreads = _others_statistics(i, labels, data, keep_point)
     seat_counts = counts if use_counts else np.minimum(counts, 1.0)
     alpha = prior.concentration if new_weight is None else new_weight
     if emptied_table_too and counts[labels[i]] == 0:
         alpha = 2 * alpha
     logits = np.asarray(
-        _seating_logits(data[i], seat_counts, counts, sums, squares, prior, alpha, float(use_data))
+        _seating_logits(data[i], seat_counts, counts, means, spreads, prior, alpha, float(use_data))
     )
     weights = np.where(np.isfinite(logits), logits, 0.0) if in_logs else np.exp(logits - logits.max())
     return weights / weights.sum()
@@ -187,7 +189,7 @@ def _call(reseat, i, labels, data, prior, where: str):
             raise
         raised = one_line(error).rstrip(".")
         advice = ("Your function takes the arguments the prompt asks for, so the error comes from a call inside "
-                  "it: check that call's arguments (gg.predictive_log_density(x_i, n, Σx, Σx², prior) takes five)."
+                  "it: check that call's arguments (gg.predictive_log_density(x_i, n, x̄, SS, prior) takes five)."
                   if isinstance(error, TypeError) else "Run your function on that example to see where it fails.")
         raise Unusable(f"your code raised {raised}{_line_in(error, reseat)}, for {where}. {advice}") from error
 
@@ -245,8 +247,8 @@ _RESEATING_CHECK = FunctionCheck(
     what="your function reseat_probabilities",
     hint=(
         "leave point i out; for each label k the other points use, weight n_{k,−i} · p(x_i | their points), "
-        "with p from np.exp(gg.predictive_log_density(x_i, n, Σx, Σx², prior)); give the smallest unused label "
-        "α · p(x_i) (n = 0); every other label 0; divide by the sum."
+        "with p from np.exp(gg.predictive_log_density(x_i, n, x̄, Σ(x − x̄)², prior)); give the smallest unused "
+        "label α · p(x_i) (n = 0); every other label 0; divide by the sum."
     ),
     rel=1e-6,
     abs=1e-9,

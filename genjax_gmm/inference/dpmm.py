@@ -42,6 +42,7 @@ from ..dirichlet_process import (
     Predictive,
     log_marginal_likelihood,
     log_partition_probability,
+    moved,
     predictive,
     predictive_log_density,
     seating_logits,
@@ -72,17 +73,20 @@ class PartitionState(NamedTuple):
     """One chain's partition: a label per (padded) point and the statistics of every label."""
 
     labels: jax.Array  # (B,) int32 in 0 … N−1 (padded points: 0, never counted)
-    stats: ClusterStatistics  # (B,) each: n_k, Σx, Σx² over the real points with label k
+    stats: ClusterStatistics  # (B,) each: n_k, x̄_k, Σ(x − x̄_k)² over the real points with label k
 
 
 def cluster_statistics(data: jax.Array, labels: jax.Array, mask: jax.Array | None = None) -> ClusterStatistics:
-    """(n_k, Σ x_i, Σ x_i²) over the points with mask 1 (default all) and label k, for k = 0 … len(data) − 1."""
+    """(n_k, x̄_k, Σ (x_i − x̄_k)²) over the points with mask 1 (default all) and label k, for
+    k = 0 … len(data) − 1, in two passes: the means, then the squares of the deviations from them."""
     mask = jnp.ones_like(data) if mask is None else mask
 
     def total(values):
         return jax.ops.segment_sum(values * mask, labels, data.shape[0])
 
-    return ClusterStatistics(total(jnp.ones_like(data)), total(data), total(data**2))
+    counts = total(jnp.ones_like(data))
+    means = total(data) / jnp.maximum(counts, 1.0)
+    return ClusterStatistics(counts, means, total((data - means[labels]) ** 2))
 
 
 def partition_log_joint(stats: ClusterStatistics, prior: DPMMPrior) -> jax.Array:
@@ -102,9 +106,9 @@ def _sample_label(key: jax.Array, logits: jax.Array) -> jax.Array:
 
 
 def _move(stats: ClusterStatistics, tables: Predictive, label, x, weight, prior: DPMMPrior):
-    """The statistics with point x added to table ``label`` (``weight`` 1) or removed (−1), and
-    the tables' predictives with that table's recomputed (the others are unchanged)."""
-    stats = ClusterStatistics(*(value.at[label].add(weight * x**power) for power, value in enumerate(stats)))
+    """The statistics with point x added to table ``label`` (``weight`` 1) or removed (−1)
+    (``dirichlet_process.moved``), and the tables' predictives with that table's recomputed."""
+    stats = moved(stats, label, x, weight)
     updated = predictive(*(value[label] for value in stats), prior)
     return stats, Predictive(*(value.at[label].set(new) for value, new in zip(tables, updated)))
 

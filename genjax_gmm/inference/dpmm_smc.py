@@ -6,7 +6,7 @@ with an unknown number of components", Statistics and Computing 14, 11–21).
 
 With each kind's (μ, σ²) summed out (the Normal-Inverse-Gamma conjugacy of
 ``dirichlet_process``), a particle is a partition of the points seen so far, kept as a label per
-point and each table's statistics (n_k, Σx, Σx²). When x_t arrives (t points already seated),
+point and each table's statistics (n_k, x̄_k, Σ(x − x̄_k)²). When x_t arrives (t points already seated),
 every particle seats it from its exact conditional, the locally optimal proposal,
 
     P(z_t = k | z_<t, x_≤t) ∝ n_k · p(x_t | x_{I_k})    (occupied table k),    ∝ α · p(x_t)  (a new one),
@@ -40,7 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import logsumexp
 
-from ..dirichlet_process import ClusterStatistics, DPMMPrior, predictive, seating_logits
+from ..dirichlet_process import ClusterStatistics, DPMMPrior, moved, predictive, seating_logits
 from ..engine.particles import filter_points, particle_settings
 from ..validation import check_instance, check_magnitude, check_observations
 from .dpmm import PartitionKernel, PartitionState
@@ -73,7 +73,7 @@ class PartitionParticles:
         logits = seating_logits(state.stats.counts, predictive(*state.stats, prior).log_density(x), log_new_table,
                                 prior.concentration)
         label = jax.random.categorical(key, logits).astype(jnp.int32)
-        stats = ClusterStatistics(*(value.at[label].add(x**power) for power, value in enumerate(state.stats)))
+        stats = moved(state.stats, label, x, 1.0)
         log_weight = logsumexp(logits) - jnp.log(prior.concentration + index)
         return PartitionState(state.labels.at[index].set(label), stats), log_weight
 

@@ -175,12 +175,14 @@ class _State(NamedTuple):
 
 
 def _m_step(factors: NIWFactors, data, prior: NIWPrior, weight_factor: WeightFactor) -> NIWFactors:
-    """q(π) and every q(μ_k, Σ_k) from the responsibilities, the statistics taken around the previous
-    m_k (no cancellation for data far from 0)."""
+    """q(π) and every q(μ_k, Σ_k) from the responsibilities, the statistics taken around each
+    component's weighted mean (the previous m_k if it has no weight): no cancellation for data far
+    from 0 or from m_k."""
     r = factors.responsibilities
-    reference = factors.components.loc
-    deviations = data[:, None, :] - reference[None]  # (N, K, D)
     counts = r.sum(axis=0)
+    weighted_means = (r.T @ data) / jnp.where(counts > 0, counts, 1.0)[:, None]
+    reference = jnp.where((counts > 0)[:, None], weighted_means, factors.components.loc)
+    deviations = data[:, None, :] - reference[None]  # (N, K, D)
     stats = ScatterStatistics(
         counts,
         reference,

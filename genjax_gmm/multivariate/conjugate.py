@@ -1,14 +1,17 @@
 """Normal-Inverse-Wishart conjugacy, written with Cholesky factors and triangular solves.
 
 For points x_1 … x_n of one component, NIW(m₀, κ₀, ν, Ψ) prior on (μ, Σ) and the statistics
-around any reference point c (d_i = x_i − c, s₁ = Σ d_i, S₂ = Σ d_i d_iᵀ), the posterior is
-NIW(m_n, κ_n, ν_n, Ψ_n) with
+around any reference point c (d_i = x_i − c, s₁ = Σ d_i, S₂ = Σ d_i d_iᵀ), the mean is
+x̄ = c + s₁/n, the scatter around it W = Σ (x_i − x̄)(x_i − x̄)ᵀ = S₂ − s₁s₁ᵀ/n, and the posterior
+is NIW(m_n, κ_n, ν_n, Ψ_n) with
 
-    κ_n = κ₀ + n,   ν_n = ν + n,   m_n = c + (κ₀ (m₀ − c) + s₁) / κ_n,
-    Ψ_n = Ψ + S₂ + κ₀ (m₀ − c)(m₀ − c)ᵀ − κ_n (m_n − c)(m_n − c)ᵀ,
+    κ_n = κ₀ + n,   ν_n = ν + n,   m_n = m₀ + n (x̄ − m₀) / κ_n,
+    Ψ_n = Ψ + W + κ₀ n/κ_n (x̄ − m₀)(x̄ − m₀)ᵀ
 
-which equals the textbook Ψ + Σ(x_i − x̄)(x_i − x̄)ᵀ + κ₀ n/κ_n (x̄ − m₀)(x̄ − m₀)ᵀ but needs no
-division by n (n = 0 gives the prior) and, with c near the points, no cancellation. The marginal
+(n = 0 gives the prior). Written so, nothing cancels but W's subtraction, of the size of the
+points' distance from c, which the samplers keep small (c a component's mean): the equivalent
+Ψ + S₂ + κ₀ (m₀ − c)(m₀ − c)ᵀ − κ_n (m_n − c)(m_n − c)ᵀ subtracts two terms of size κ₀ |m₀ − c|²,
+which for κ₀ = 10²⁰ agree in every digit Ψ_n would need. The marginal
 likelihood of the n points is
 
     p(x) = π^{−nD/2} Γ_D(ν_n/2)/Γ_D(ν/2) · |Ψ|^{ν/2} / |Ψ_n|^{ν_n/2} · (κ₀/κ_n)^{D/2}.
@@ -100,22 +103,22 @@ def niw_log_density(mean: jax.Array, covariance: jax.Array, parameters: NIWParam
 
 
 def niw_posterior(stats: ScatterStatistics, prior: NIWParameters) -> NIWParameters:
-    """NIW(m_n, κ_n, ν_n, Ψ_n) from the statistics around c (module docstring)."""
+    """NIW(m_n, κ_n, ν_n, Ψ_n) from the statistics around c (module docstring: W and x̄ − m₀, no
+    difference of terms of size κ₀)."""
     pseudo_count = prior.pseudo_count + stats.counts
-    prior_offset = prior.loc - stats.reference
-    offset = (prior.pseudo_count[..., None] * prior_offset + stats.sums) / pseudo_count[..., None]
+    occupied = stats.counts > 0
+    mean_offset = stats.sums / jnp.where(occupied, stats.counts, 1.0)[..., None]  # x̄ − c (0 if empty)
+    from_prior = stats.reference - prior.loc + mean_offset  # x̄ − m₀
 
     def outer(vector):
         return vector[..., :, None] * vector[..., None, :]
 
-    scale = (
-        prior.scale
-        + stats.scatter
-        + prior.pseudo_count[..., None, None] * outer(prior_offset)
-        - pseudo_count[..., None, None] * outer(offset)
-    )
+    within = stats.scatter - stats.counts[..., None, None] * outer(mean_offset)  # W
+    shrinkage = prior.pseudo_count * stats.counts / pseudo_count  # κ₀ n / κ_n
+    scale = prior.scale + within + shrinkage[..., None, None] * outer(from_prior)
     scale = 0.5 * (scale + jnp.swapaxes(scale, -1, -2))  # symmetric to the last bit
-    return NIWParameters(stats.reference + offset, pseudo_count, prior.df + stats.counts, scale)
+    loc = prior.loc + (stats.counts / pseudo_count)[..., None] * from_prior
+    return NIWParameters(loc, pseudo_count, prior.df + stats.counts, scale)
 
 
 def niw_log_marginal_likelihood(stats: ScatterStatistics, prior: NIWParameters) -> jax.Array:

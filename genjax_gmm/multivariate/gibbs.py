@@ -83,19 +83,22 @@ def prior_parameters(prior: NIWPrior, num_components: int) -> NIWParameters:
 
 
 def component_statistics(data, assignments, reference, mask=None) -> ScatterStatistics:
-    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k = ``reference[k]`` (K = len(reference)), weighting
-    point i by its mask m_i (default all 1).
+    """n_k = Σ m_i [z_i = k], s₁ and S₂ around c_k, the mean of component k's points (an empty
+    component: c_k = ``reference[k]``; K = len(reference)), weighting point i by its mask m_i
+    (default all 1). Around the mean, S₂ is the scatter W itself: no cancellation, however far the
+    points lie from 0 or from the reference.
 
     Written with the one-hot matrix h_ik = m_i [z_i = k] and deviations from every c_k (N × K × D
     numbers): on CPU an einsum is about two orders of magnitude faster here than scatter-adding
     the D × D outer products (``segment_sum``)."""
     mask = jnp.ones(data.shape[0], data.dtype) if mask is None else mask
     one_hot = jax.nn.one_hot(assignments, reference.shape[0], dtype=data.dtype) * mask[:, None]
-    deviations = jnp.swapaxes(data[:, None, :] - reference[None], 0, 1)  # (K, N, D)
+    counts = one_hot.sum(axis=0)
+    means = (one_hot.T @ data) / jnp.maximum(counts, 1.0)[:, None]
+    centre = jnp.where((counts > 0)[:, None], means, reference)
+    deviations = jnp.swapaxes(data[:, None, :] - centre[None], 0, 1)  # (K, N, D)
     weighted = one_hot.T[:, :, None] * deviations
-    return ScatterStatistics(
-        one_hot.sum(axis=0), reference, weighted.sum(axis=1), jnp.einsum("knd,kne->kde", weighted, deviations)
-    )
+    return ScatterStatistics(counts, centre, weighted.sum(axis=1), jnp.einsum("knd,kne->kde", weighted, deviations))
 
 
 class ComponentsConditional(NamedTuple):
