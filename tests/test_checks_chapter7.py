@@ -112,8 +112,10 @@ def emptied_table_and_new_table(i, labels, data, prior):
     prior_predictive = prior.concentration * np.exp(gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
     for k in np.unique(labels):
         members = data[others & (labels == k)]
-        log_p = gg.predictive_log_density(data[i], members.size, members.sum(), np.sum(members**2), prior)
-        weights[k] = members.size * np.exp(log_p) if members.size else prior_predictive
+        if members.size:
+            weights[k] = members.size * np.exp(gg.predictive_log_density(data[i], *statistics(members), prior))
+        else:
+            weights[k] = prior_predictive
     weights[min(set(range(data.size)) - set(labels.tolist()))] = prior_predictive
     return weights / weights.sum()
 
