@@ -164,7 +164,7 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: check._systematic_resample(u, w).astype(float), "return integers"),
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
-        (uncapped, "cap the last index at P − 1"),
+        (uncapped, "the last position (P − 1 + u)/P can round up to 1"),  # the cause of the hidden case
         (check._shifted_by_one_slot, "shifted by one slot"),  # indices up to P: not the cap's message
         (check._shifted_by_one_slot_capped, "shifted by one slot"),
         (lambda u, w: np.zeros(3, int), "shape"),

@@ -237,7 +237,8 @@ def _resampling_behaviour(systematic_resample) -> dict:
                            "only randomness of systematic resampling is u, which it is given; draw nothing inside.")
         if np.any((output < 0) | (output >= weights.size)) and not _reproduces_a_mistake(output, u, weights):
             raise Unusable(f"your indices must lie in 0 … {weights.size - 1} (one of the {weights.size} particles); "
-                           "the cumulative weights may end a rounding error below 1, so cap the last index at P − 1.")
+                           "in floating point the last position (P − 1 + u)/P can round up to 1, or the cumulative "
+                           "weights end a rounding error below 1, and it finds no interval: cap the index at P − 1.")
         quantities.update({f"case {case}, slot {i}": exact(index) for i, index in enumerate(output)})
     return quantities
 
