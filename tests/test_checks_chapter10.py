@@ -4,7 +4,8 @@
 references must agree with the package's own filter (``MixtureParticles.extend`` and
 ``engine.particles.systematic_resample``, other implementations), a right answer written in any
 style passes, and every registered mistake gets its own hint. 10.4 (one reweighting step) is judged
-by behaviour too; its reference must agree with GenJAX's own ``extend`` on the hidden population.
+by behaviour too, with a hidden model of one particle; its reference must agree with GenJAX's own
+``extend`` on the hidden population and model.
 """
 
 import jax
@@ -163,7 +164,9 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: check._systematic_resample(u, w).astype(float), "return integers"),
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
-        (uncapped, "cap the last index at P − 1"),
+        (uncapped, "the last position (P − 1 + u)/P can round up to 1"),  # the cause of the hidden case
+        (check._shifted_by_one_slot, "shifted by one slot"),  # indices up to P: not the cap's message
+        (check._shifted_by_one_slot_capped, "shifted by one slot"),
         (lambda u, w: np.zeros(3, int), "shape"),
     ],
 )
@@ -189,33 +192,53 @@ def next_bento(weights, means, stds):
     return weights, means, stds
 
 
-def reweight_genjax(log_weights, weights, means, stds, x):
-    """Right, as the notebook asks: each particle's log w_t from next_bento.assess, vmapped."""
-    scores = jax.vmap(lambda w, m, s: next_bento.assess({"x": x}, w, m, s)[0])(weights, means, stds)
-    weighted = log_weights + scores
+_THETAS = (_PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS)
+
+
+def _scores(model, thetas, x):
+    return jax.vmap(lambda *theta: model.assess({"x": x}, *theta)[0])(*thetas)
+
+
+def reweight_genjax(model, log_weights, thetas, x):
+    """Right, as the notebook asks: each particle's log w_t from model.assess, vmapped."""
+    weighted = log_weights + _scores(model, thetas, x)
     log_increment = jax.scipy.special.logsumexp(weighted)
     return weighted - log_increment, log_increment
 
 
-def reweight_numpy(log_weights, weights, means, stds, x):
-    """Right, in NumPy, the weights shifted by their largest before leaving log space."""
-    weighted = log_weights + weight_by_hand(x, weights, means, stds)
+def reweight_looped(model, log_weights, thetas, x):
+    """Right, one assess per particle in a Python loop, the sum shifted by its largest term in NumPy."""
+    scores = [float(model.assess({"x": x}, *(a[p] for a in thetas))[0]) for p in range(len(log_weights))]
+    weighted = log_weights + np.array(scores)
     top = weighted.max()
     log_increment = top + np.log(np.exp(weighted - top).sum())
     return list(weighted - log_increment), log_increment
+
+
+def test_the_hidden_model_is_what_its_numpy_density_says_and_refuses_a_whole_cloud():
+    for x in _REWEIGHT_POINTS:
+        np.testing.assert_allclose(_scores(check._blended_bento, _THETAS, x),
+                                   check._blended_log_density(x, *_THETAS), rtol=1e-12)
+        # next_bento's density is 10.1's mixture, which the hidden model's is not
+        np.testing.assert_allclose(_scores(next_bento, _THETAS, x), check._incremental_log_weight(x, *_THETAS),
+                                   rtol=1e-12)
+        assert not np.allclose(check._blended_log_density(x, *_THETAS), check._incremental_log_weight(x, *_THETAS))
+    with pytest.raises(TypeError, match=check._WHOLE_CLOUD_ERROR):
+        check._blended_bento.assess({"x": 0.0}, *_THETAS)
 
 
 def test_the_reweighting_reference_is_genjaxs_extend():
     # GenJAX's extend adds each particle's generate weight to its log weight; its estimate of log p(x)
     # grows by the log increment (old weights normalised, so its running estimate starts at −log P).
     size = _OLD_LOG_WEIGHTS.size
-    arrays = [jnp.asarray(a) for a in (_PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS)]
-    traces = jax.vmap(lambda w, m, s: next_bento.generate({"x": 0.0}, w, m, s)[0])(*arrays)
+    arrays = tuple(jnp.asarray(a) for a in _THETAS)
+    model = check._blended_bento
+    traces = jax.vmap(lambda w, m, s: model.generate({"x": 0.0}, w, m, s)[0])(*arrays)
     before = genjax_inference.ParticleCollection(traces, jnp.asarray(_OLD_LOG_WEIGHTS), jnp.asarray(_OLD_LOG_WEIGHTS),
                                                  const(size))
     for x in _REWEIGHT_POINTS:
-        after = seed(genjax_inference.extend)(jax.random.key(0), before, next_bento, tuple(arrays), {"x": x})
-        new, log_increment = check._reweight(_OLD_LOG_WEIGHTS, _PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS, x)
+        after = seed(genjax_inference.extend)(jax.random.key(0), before, model, arrays, {"x": x})
+        new, log_increment = check._reweight(model, _OLD_LOG_WEIGHTS, _THETAS, x)
         np.testing.assert_allclose(new, after.log_weights - logsumexp(after.log_weights), rtol=1e-10)
         np.testing.assert_allclose(log_increment,
                                    after.log_marginal_likelihood() - before.log_marginal_likelihood(), rtol=1e-10)
@@ -223,25 +246,60 @@ def test_the_reweighting_reference_is_genjaxs_extend():
 
 
 def test_a_right_reweighting_passes_however_it_is_written():
-    for answer in (reweight_genjax, reweight_numpy, check._reweight):
+    for answer in (reweight_genjax, reweight_looped, check._reweight):
         assert_correct(check.exercise_10_4(answer))
     assert_unanswered(check.exercise_10_4(None))
+
+
+def _whole_cloud(model, log_weights, thetas, x):
+    """assess called once with every particle's arrays (works for next_bento, not for the hidden model)."""
+    weighted = log_weights + model.assess({"x": x}, *thetas)[0]
+    return weighted - jax.scipy.special.logsumexp(weighted), jax.scipy.special.logsumexp(weighted)
+
+
+def _past_the_pair(model, log_weights, thetas, x):
+    return log_weights + jax.vmap(lambda *theta: model.assess({"x": x}, *theta)[2])(*thetas), 0.0
+
+
+def _log_of_log_weights(model, log_weights, thetas, x):
+    """log_weights taken for the weights W themselves: the log of negative numbers, NaN."""
+    weighted = jnp.log(log_weights * jnp.exp(_scores(model, thetas, x)))
+    return weighted - jax.scipy.special.logsumexp(weighted), jax.scipy.special.logsumexp(weighted)
+
+
+def _numpy_inside_vmap(model, log_weights, thetas, x):
+    scores = jax.vmap(lambda *theta: np.asarray(model.assess({"x": x}, *theta)[0]))(*thetas)
+    return check._reweight(model, log_weights, thetas, x)[0] + 0 * scores, 0.0
+
+
+def test_the_whole_cloud_call_is_right_for_next_bento_only():
+    # the mistake the hidden model catches gives right numbers with next_bento, whose mixture works row by row
+    for x in _REWEIGHT_POINTS:
+        np.testing.assert_allclose(_whole_cloud(next_bento, _OLD_LOG_WEIGHTS, _THETAS, x)[0],
+                                   reweight_genjax(next_bento, _OLD_LOG_WEIGHTS, _THETAS, x)[0], rtol=1e-12)
 
 
 @pytest.mark.parametrize(
     "mistake, hint",
     [
+        (check._scored_as_a_mixture, "score the bento with the model you are given"),
+        (_whole_cloud, "apply it to every particle with jax.vmap"),
+        (_past_the_pair, "returns a pair, (log density, return value)"),
+        (_log_of_log_weights, "the log of a negative number"),
+        (_numpy_inside_vmap, "placeholders for the particles' values"),
         (check._old_weights_forgotten, "do not start from equal weights"),
         (check._increment_unweighted, "with their OLD weights"),
         (check._divided_by_count, "do not divide by P"),
+        (check._averaging_one, "your new weights average 1, as own_filter's do"),
+        (check._averaging_one_throughout, "your new weights average 1, as own_filter's do"),
         (check._not_normalised, "normalise the new log weights"),
         (check._linear, "return logs"),
         (check._linear_weights, "not the weights themselves"),
         (check._summed_log_weights, "not the sum of their logs"),
-        (lambda lw, w, m, s, x: tuple(np.log(v) for v in check._linear(lw, w, m, s, x)), "underflows"),
-        (lambda lw, w, m, s, x: check._reweight(lw, w, m, s, x)[0], "return a pair"),
-        (lambda lw, w, m, s, x: check._reweight(lw, w, m, s, x)[::-1], "the new log weights, one per particle"),
-        (lambda lw, w, m, s: None, "the prompt asks for reweight(log_weights, weights, means, stds, x)"),
+        (lambda *args: tuple(np.log(v) for v in check._linear(*args)), "underflows"),
+        (lambda *args: check._reweight(*args)[0], "return a pair"),
+        (lambda *args: check._reweight(*args)[::-1], "the new log weights, one per particle"),
+        (lambda model, lw, thetas: None, "the prompt asks for reweight(model, log_weights, thetas, x)"),
     ],
 )
 def test_a_wrong_reweighting_gets_a_cross_saying_what_went_wrong(mistake, hint):

@@ -92,13 +92,13 @@ _CHEAP_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensi
 longer than it saves (compiling a model's simulation takes about half as long)."""
 
 _TRACER_HINT = (
-    "JAX runs your function with placeholders for the random values, so a Python if, and, or, "
+    "JAX runs your function with placeholders for {placeholders}, so a Python if, and, or, "
     "int() or float() on one of them fails, and so does picking from a Python list with one: "
     "choose between two values with jnp.where(condition, a, b), and pick from several with a JAX "
     "array, jnp.array([...])[kind]."
 )
 _NUMPY_HINT = (
-    "JAX runs your function with placeholders for the random values, which NumPy cannot handle: "
+    "JAX runs your function with placeholders for {placeholders}, which NumPy cannot handle: "
     "use jax.numpy (jnp.abs, jnp.sum, jnp.where, …) instead of numpy (np) inside it."
 )
 _INTEGER_HINT = (
@@ -342,13 +342,15 @@ def _quietly(function: Callable, *args):
         return function(*args)
 
 
-def _crash_feedback(exercise: str, doing: str, error: Exception, hint: str, arguments_hint: str) -> Feedback:
+def _crash_feedback(
+    exercise: str, doing: str, error: Exception, hint: str, arguments_hint: str, placeholders: str
+) -> Feedback:
     if (dtype_hint := _dtype_hint(error)) is not None:
         hint = dtype_hint
     elif "axis argument" in str(error):
         hint = _AXIS_HINT
     elif type(error) in _TRACER_HINTS:
-        hint = _TRACER_HINTS[type(error)]
+        hint = _TRACER_HINTS[type(error)].format(placeholders=placeholders)
     elif isinstance(error, TypeError) and "argument" in str(error):
         hint = arguments_hint
     raised = one_line(error)
@@ -373,6 +375,9 @@ class _BehaviourCheck:
     rel: float = 1e-6
     abs: float = 1e-6
     success: str = ""
+    placeholders: str = "the random values"
+    """What JAX's placeholders (tracers) stand for in the student's code, named in the hints for
+    NumPy or a Python ``if`` applied to one."""
 
     def __post_init__(self):
         self._behaviours: dict[int, Mapping[str, Quantity] | None] = {}
@@ -418,7 +423,9 @@ class _BehaviourCheck:
             return incorrect(self.exercise, str(unusable), self.hint)
         except Exception as error:  # noqa: BLE001  (the student's code crashed: say how, never raise)
             arguments_hint = f"the prompt asks for {self.signature}; check the arguments your function takes."
-            return _crash_feedback(self.exercise, f"running {self.signature}", error, self.hint, arguments_hint)
+            return _crash_feedback(
+                self.exercise, f"running {self.signature}", error, self.hint, arguments_hint, self.placeholders
+            )
         return judge(
             self.exercise, got, expected, self._mistake_behaviours(),
             hint=self.hint, rel=self.rel, abs=self.abs, success=self.success,

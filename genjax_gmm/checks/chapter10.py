@@ -7,13 +7,16 @@
 * 10.2 (code): ``systematic_resample(u, weights)``, the indices chosen by systematic resampling:
   slot i takes the particle j whose cumulative weight interval [F_{j−1}, F_j) holds (i + u)/P,
   judged on hidden weights and offsets u (one with u = 0, its positions on the boundaries F_j; one
-  whose last position rounds up to F_P, so that the index must be capped at P − 1); integer indices required.
+  whose last position rounds up to F_P, so that the index must be capped at P − 1); integer indices
+  required. Positions shifted by one slot, (i + 1 + u)/P, get their own hint before the cap's.
 * 10.3: why the average of log p̂(x) over keys lies below log p(x) (multiple choice).
-* 10.4 (code): ``reweight(log_weights, weights, means, stds, x)``, one reweighting step of a
-  particle population (what GenJAX's ``extend`` does to the weights): the new normalised log
-  weights log W_{t,p} = log W_{t−1,p} + log w_t(θ_p) − log p̂(x_t | x_<t) and the log increment
+* 10.4 (code): ``reweight(model, log_weights, thetas, x)``, one reweighting step of a particle
+  population (what GenJAX's ``extend`` does to the weights): the new normalised log weights
+  log W_{t,p} = log W_{t−1,p} + log w_t(θ_p) − log p̂(x_t | x_<t) and the log increment
   log p̂(x_t | x_<t) = log Σ_p W_{t−1,p} w_t(θ_p), judged on a hidden population with unequal
-  old weights, at hidden points (one far from every component, where only log space gives numbers).
+  old weights, at hidden points (one far from every component, where only log space gives numbers),
+  with a hidden model written for one particle (``jnp.dot`` of its π and μ), so that only its
+  ``assess``, applied particle by particle (``jax.vmap``), gives its numbers.
 
 Each check computes its expected behaviour itself, independently of the notebook. A wrong answer
 that reproduces a common mistake gets a hint about that mistake.
@@ -21,12 +24,14 @@ that reproduces a common mistake gets a hint about that mistake.
 
 from __future__ import annotations
 
+import jax.numpy as jnp
 import numpy as np
+from genjax import gen, normal
 from scipy.special import logsumexp
 from scipy.stats import norm
 
 from . import Feedback, check_choice, describe
-from .behaviour import FunctionCheck, Mistake, Unusable, exact, read_output
+from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = ["exercise_10_1", "exercise_10_2", "exercise_10_3", "exercise_10_4"]
 
@@ -172,6 +177,16 @@ def _offset_not_divided_capped(u, weights):
     return np.minimum(_offset_not_divided(u, weights), len(weights) - 1)
 
 
+def _shifted_by_one_slot(u, weights):
+    """Positions (i + 1 + u)/P: slots counted from 1, the last position beyond 1."""
+    weights = np.asarray(weights, dtype=float)
+    return np.searchsorted(np.cumsum(weights), (np.arange(weights.size) + 1 + u) / weights.size, side="right")
+
+
+def _shifted_by_one_slot_capped(u, weights):
+    return np.minimum(_shifted_by_one_slot(u, weights), len(weights) - 1)
+
+
 def _weights_not_cumulated(u, weights):
     weights = np.asarray(weights, dtype=float)
     return _first_above(np.sort(weights), (np.arange(weights.size) + u) / weights.size)
@@ -189,8 +204,11 @@ def _boundary_to_the_left_capped(u, weights):
 _BOUNDARY_HINT = ("the interval [F_{j-1}, F_j) holds its left end, not its right: a position equal to F_j "
                   "belongs to the next particle, so a particle of weight 0 (an empty interval) is never chosen.")
 _OFFSET_HINT = "divide the whole (i + u) by P: the positions (i + u)/P all lie in [0, 1)."
+_SHIFT_HINT = ("the slots are i = 0, …, P − 1, so the positions are (i + u)/P, the first of them u/P: yours are "
+               "shifted by one slot, (i + 1 + u)/P, and the last lies beyond 1.")
 _RESAMPLING_MISTAKES = [
     Mistake(_without_offset, "the positions are (i + u)/P: every slot is shifted by the same random u/P."),
+    *(Mistake(mistake, _SHIFT_HINT) for mistake in (_shifted_by_one_slot, _shifted_by_one_slot_capped)),
     *(Mistake(mistake, _OFFSET_HINT) for mistake in (_offset_not_divided, _offset_not_divided_capped)),
     Mistake(_weights_not_cumulated, "compare the positions with the cumulative weights, np.cumsum(weights), "
             "so that particle j owns the interval [F_{j-1}, F_j) of length w_j."),
@@ -219,7 +237,8 @@ def _resampling_behaviour(systematic_resample) -> dict:
                            "only randomness of systematic resampling is u, which it is given; draw nothing inside.")
         if np.any((output < 0) | (output >= weights.size)) and not _reproduces_a_mistake(output, u, weights):
             raise Unusable(f"your indices must lie in 0 … {weights.size - 1} (one of the {weights.size} particles); "
-                           "the cumulative weights may end a rounding error below 1, so cap the last index at P − 1.")
+                           "in floating point the last position (P − 1 + u)/P can round up to 1, or the cumulative "
+                           "weights end a rounding error below 1, and it finds no interval: cap the index at P − 1.")
         quantities.update({f"case {case}, slot {i}": exact(index) for i, index in enumerate(output)})
     return quantities
 
@@ -252,57 +271,92 @@ def exercise_10_3(answer) -> Feedback:
         "balanced by runs that overshoot. Look at what taking the log does to such an average.",
         "b": "resampling keeps p̂(x) unbiased (each copy is drawn with the probability its weight gave it); "
         "look at what taking the log does to an average instead.",
-        "d": "the assignments the exact value leaves out weigh less than 10^-14 of z* together: they would move "
-        "log p(x) by about 10^-14 nats, far below the gap seen over the keys.",
+        "d": "leaving assignments out of a sum of positive terms can only make it too LOW, never too high; and "
+        "§1 found the nearest rivals of z*, the 20 assignments with one bento moved, together below 10^-13 of it.",
     }
     return check_choice("10.3", answer, "c", options=_CHOICES, hints=hints)
 
 
 # ---------------------------------------------------------------------------------------------
-# 10.4: one reweighting step of a hidden population with unequal old weights
+# 10.4: one reweighting step of a hidden population with unequal old weights, scored by a hidden
+# model written for one particle (jnp.dot of its π and μ): the student must call its assess, once
+# per particle (jax.vmap), since neither the mixture formula of 10.1 nor a whole-cloud call gives
+# its numbers.
 
 _REWEIGHT_POINTS = (4.2, -1.3, 950.0)
 _OLD_LOG_WEIGHTS = np.log(np.array([0.4, 0.1, 0.3, 0.2]))
+_THETAS = (_PARTICLE_WEIGHTS, _PARTICLE_MEANS, _PARTICLE_STDS)
+_WHOLE_CLOUD_ERROR = "dot_general requires contracting dimensions"  # jnp.dot of two (P, 2) arrays
 
 
-def _reweight(log_weights, weights, means, stds, x):
-    """log W_t = log W_{t−1} + log w_t − log Σ_p W_{t−1,p} w_{t,p}, and that log sum."""
-    weighted = np.asarray(log_weights) + _incremental_log_weight(x, weights, means, stds)
+@gen
+def _blended_bento(weights, means, stds):
+    """One particle's θ scores a bento as one Gaussian blended from its kinds:
+    x ~ N(Σ_k π_k μ_k, Σ_k π_k σ_k²). Written for one particle: jnp.dot refuses a whole cloud."""
+    normal(jnp.dot(weights, means), jnp.sqrt(jnp.dot(weights, stds**2))) @ "x"
+    return weights, means, stds
+
+
+def _blended_log_density(x, weights, means, stds):
+    """log N(x; Σ_k π_pk μ_pk, Σ_k π_pk σ_pk²) per particle p: what ``_blended_bento.assess`` gives."""
+    return norm.logpdf(x, np.sum(weights * means, axis=-1), np.sqrt(np.sum(weights * stds**2, axis=-1)))
+
+
+def _reweight(model, log_weights, thetas, x, *, log_density=_blended_log_density):
+    """log W_t = log W_{t−1} + log w_t − log Σ_p W_{t−1,p} w_{t,p}, and that log sum (``model`` is
+    the hidden one, whose log density ``log_density`` computes in NumPy)."""
+    weighted = np.asarray(log_weights) + log_density(x, *thetas)
     log_increment = logsumexp(weighted)
     return weighted - log_increment, log_increment
 
 
-def _old_weights_forgotten(log_weights, weights, means, stds, x):
-    return _reweight(np.full(len(log_weights), -np.log(len(log_weights))), weights, means, stds, x)
+def _scored_as_a_mixture(model, log_weights, thetas, x):
+    return _reweight(model, log_weights, thetas, x, log_density=_incremental_log_weight)
 
 
-def _increment_unweighted(log_weights, weights, means, stds, x):
-    increments = _incremental_log_weight(x, weights, means, stds)
-    return _reweight(log_weights, weights, means, stds, x)[0], logsumexp(increments) - np.log(len(log_weights))
+def _old_weights_forgotten(model, log_weights, thetas, x):
+    return _reweight(model, np.full(len(log_weights), -np.log(len(log_weights))), thetas, x)
 
 
-def _divided_by_count(log_weights, weights, means, stds, x):
-    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+def _increment_unweighted(model, log_weights, thetas, x):
+    increments = _blended_log_density(x, *thetas)
+    return _reweight(model, log_weights, thetas, x)[0], logsumexp(increments) - np.log(len(log_weights))
+
+
+def _divided_by_count(model, log_weights, thetas, x):
+    new, log_increment = _reweight(model, log_weights, thetas, x)
     return new, log_increment - np.log(len(log_weights))
 
 
-def _not_normalised(log_weights, weights, means, stds, x):
-    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+def _averaging_one(model, log_weights, thetas, x):
+    """own_filter's convention: new weights that average 1 (log P above the normalised ones)."""
+    new, log_increment = _reweight(model, log_weights, thetas, x)
+    return new + np.log(len(log_weights)), log_increment
+
+
+def _averaging_one_throughout(model, log_weights, thetas, x):
+    """own_filter's convention for the weights and its − log P in the increment."""
+    new, log_increment = _reweight(model, log_weights, thetas, x)
+    return new + np.log(len(log_weights)), log_increment - np.log(len(log_weights))
+
+
+def _not_normalised(model, log_weights, thetas, x):
+    new, log_increment = _reweight(model, log_weights, thetas, x)
     return new + log_increment, log_increment
 
 
-def _linear(log_weights, weights, means, stds, x):
-    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+def _linear(model, log_weights, thetas, x):
+    new, log_increment = _reweight(model, log_weights, thetas, x)
     return np.exp(new), np.exp(log_increment)
 
 
-def _linear_weights(log_weights, weights, means, stds, x):
-    new, log_increment = _reweight(log_weights, weights, means, stds, x)
+def _linear_weights(model, log_weights, thetas, x):
+    new, log_increment = _reweight(model, log_weights, thetas, x)
     return np.exp(new), log_increment
 
 
-def _summed_log_weights(log_weights, weights, means, stds, x):
-    weighted = np.asarray(log_weights) + _incremental_log_weight(x, weights, means, stds)
+def _summed_log_weights(model, log_weights, thetas, x):
+    weighted = np.asarray(log_weights) + _blended_log_density(x, *thetas)
     return weighted - logsumexp(weighted), np.sum(weighted)
 
 
@@ -316,16 +370,44 @@ def _read_pair(returned, size: int) -> tuple[np.ndarray, float]:
     return new, float(log_increment)
 
 
+def _run_reweight(reweight, x):
+    """The student's ``reweight`` on the hidden cloud at ``x``; ``Unusable`` for the two crashes that
+    say what is missing (the model given the whole cloud at once; an index past assess's pair)."""
+    try:
+        return reweight(_blended_bento, _OLD_LOG_WEIGHTS.copy(), tuple(a.copy() for a in _THETAS), x)
+    except TypeError as error:
+        if _WHOLE_CLOUD_ERROR not in str(error):
+            raise
+        raise Unusable(
+            f"your function raised {one_line(error)} The check's model, like next_bento, scores ONE "
+            "particle, θ_p = (π_p, μ_p, σ_p) with shapes (2,), (2,), (2,); unlike next_bento it cannot take the whole "
+            "cloud's (P, 2) arrays at once (it combines a particle's kinds with jnp.dot). Write a function of one "
+            "particle's θ that calls model.assess, and apply it to every particle with jax.vmap."
+        ) from error
+    except IndexError as error:
+        if "tuple index" not in str(error):
+            raise
+        raise Unusable(
+            f"your function raised {one_line(error)}. model.assess(choices, *args) returns a pair, "
+            "(log density, return value): the log density is its [0]."
+        ) from error
+
+
 def _reweight_behaviour(reweight) -> dict:
-    """The new log weights and the log increment at every hidden point, exact; NaN or −∞ weights at
-    the far point only are a sum taken outside log space."""
+    """The new log weights and the log increment at every hidden point, exact. NaN weights where the
+    reference has numbers are the log of negative numbers; NaN or −∞ at the far point only are a
+    sum taken outside log space."""
     quantities = {}
     size = _OLD_LOG_WEIGHTS.size
     for x in _REWEIGHT_POINTS:
-        returned = reweight(_OLD_LOG_WEIGHTS.copy(), _PARTICLE_WEIGHTS.copy(), _PARTICLE_MEANS.copy(),
-                            _PARTICLE_STDS.copy(), x)
-        new, log_increment = _read_pair(returned, size)
-        if x == _REWEIGHT_POINTS[-1] and not np.all(np.isfinite(new)) and np.isfinite(_OLD_LOG_WEIGHTS).all():
+        new, log_increment = _read_pair(_run_reweight(reweight, x), size)
+        if np.isnan(new).any() and x != _REWEIGHT_POINTS[-1]:
+            raise Unusable(
+                f"for the bento x = {x:g} your new log weights are {new.round(3).tolist()}: NaN is what the log of "
+                "a negative number gives. log_weights holds LOGS of the weights (numbers below 0): add them to the "
+                "log densities; to get the weights themselves, exponentiate them, never take their log again."
+            )
+        if x == _REWEIGHT_POINTS[-1] and not np.all(np.isfinite(new)):
             raise Unusable(
                 f"for the bento x = {x:g}, far from every kind, your new log weights are {new.round(3).tolist()}: "
                 "every w_t underflows to 0 there. Keep the weights in logs: add log weights and combine them "
@@ -336,17 +418,26 @@ def _reweight_behaviour(reweight) -> dict:
     return quantities
 
 
+_OWN_FILTER_HINT = (
+    "your new weights average 1, as own_filter's do (its log weights end with + log P); reweight's must ADD UP "
+    "to 1 (normalised, log W_{t,p}), so yours are log P too high. Subtract the logsumexp of the new log weights "
+    "and nothing else."
+)
 _REWEIGHT = FunctionCheck(
     exercise="10.4",
     reference=_reweight,
     behaviour=_reweight_behaviour,
     mistakes=[
+        Mistake(_scored_as_a_mixture, "score the bento with the model you are given, model.assess: the check's "
+                "model is not Exercise 10.1's mixture, so the mixture formula gives other numbers."),
         Mistake(_old_weights_forgotten, "each particle keeps the weight it had: add its old log weight "
                 "log W_{t-1,p} to the new bento's log density, do not start from equal weights."),
         Mistake(_increment_unweighted, "the increment averages the new bento's density over the particles "
                 "with their OLD weights W_{t-1,p}, not with equal weights 1/P."),
-        Mistake(_divided_by_count, "the old weights are normalised already (they add up to 1), so "
-                "Σ_p W_{t-1,p} w_t(θ_p) is the weighted average itself: do not divide by P as well."),
+        Mistake(_divided_by_count, "the old weights are normalised already (they add up to 1, unlike own_filter's, "
+                "which average 1), so Σ_p W_{t-1,p} w_t(θ_p) is the weighted average itself: do not divide by P "
+                "(subtract log P) as well."),
+        *(Mistake(mistake, _OWN_FILTER_HINT) for mistake in (_averaging_one, _averaging_one_throughout)),
         Mistake(_not_normalised, "normalise the new log weights: subtract their logsumexp (the log increment), "
                 "so that the new weights add up to 1."),
         Mistake(_linear, "return logs, the new LOG weights and the LOG increment, not the weights themselves."),
@@ -354,14 +445,16 @@ _REWEIGHT = FunctionCheck(
         Mistake(_summed_log_weights, "the increment is the log of a SUM of weights (logsumexp of the log "
                 "weights), not the sum of their logs."),
     ],
-    signature="reweight(log_weights, weights, means, stds, x)",
+    signature="reweight(model, log_weights, thetas, x)",
     what="your function reweight",
-    hint="score the bento under each particle's θ (assess gives log w_t(θ_p)), add each particle's old log "
+    placeholders="the particles' values",
+    hint="score the bento under each particle's θ (model.assess on one particle gives log w_t(θ_p); jax.vmap "
+    "applies that to every particle), add each particle's old log "
     "weight, take the log of the sum over the particles of the weights (that is the increment), and subtract "
     "it from every particle's log weight.",
 )
 
 
 def exercise_10_4(reweight) -> Feedback:
-    """``reweight(log_weights, weights, means, stds, x)`` returns (new normalised log weights, log increment)."""
+    """``reweight(model, log_weights, thetas, x)`` returns (new normalised log weights, log increment)."""
     return _REWEIGHT(reweight)
