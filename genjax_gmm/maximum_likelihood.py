@@ -48,6 +48,12 @@ bucket, every covariance type (a traced index) and every ``max_iterations``. The
 returned, its components ordered by mean (``components.order_by_mean``). EM warns when the best
 restart did not converge (``ConvergenceWarning``) and when one of its components sits at the floor
 (``DegenerateComponentWarning``).
+
+Component buckets. EM also runs K components padded to ``component_bucket(K)`` (4 for K ≤ 4, then
+the next power of two): a padded component starts with no point (its seed repeats the first, and a
+tie goes to the first), so its weight N_k / N is 0, its log-weight −∞ and every responsibility of
+it 0, and it stays so; it adds only exact zeros to every sum. So the fits are those of K components,
+and one program serves K = 1 … 4 (comparing K by BIC compiles EM once per data bucket).
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ import numpy as np
 from jax.scipy.special import logsumexp
 
 from .components import order_by_mean
-from .engine.buckets import pad_to_bucket
+from .engine.buckets import bucket_size, pad_to_bucket
 from .engine.iteration import iterate, warn_if_not_converged
 from .engine.seeding import count_distinct, restart_centers
 from .gaussian import mvn_mixture_logits
@@ -79,6 +85,14 @@ __all__ = [
 ]
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+MIN_COMPONENT_BUCKET = 4
+"""EM runs at least this many components, padded ones empty (module docstring)."""
+
+
+def component_bucket(num_components: int) -> int:
+    """The number of components EM runs for K: ``MIN_COMPONENT_BUCKET``, or the next power of two."""
+    return bucket_size(num_components, MIN_COMPONENT_BUCKET, steps_per_doubling=1)
 
 
 class DegenerateComponentWarning(UserWarning):
@@ -270,14 +284,17 @@ def fit_mixture(
     scale = data_scale(points)
     operands = (padded, mask, COVARIANCE_TYPES.index(covariance_type), scale, floor, tolerance)
     best, best_trace, best_converged, traces = None, None, False, []
+    num_padded = component_bucket(num_components) - num_components
     for restart in range(num_restarts):
-        start = _em_start(padded, mask, restart_centers(seed, restart, num_components, padded, mask), scale)
+        seeds = restart_centers(seed, restart, num_components, padded, mask)
+        seeds = np.concatenate([seeds, np.repeat(seeds[:1], num_padded, axis=0)])  # padded: never nearest
+        start = _em_start(padded, mask, seeds, scale)
         state, trace, converged = iterate(_em_step, start, operands, max_iterations)
         traces.append(trace)
         if best is None or float(state.log_likelihood) > float(best.log_likelihood):
             best, best_trace, best_converged = state, traces[-1], converged
 
-    mixture = jax.device_get(best.mixture)
+    mixture = Mixture(*(values[:num_components] for values in jax.device_get(best.mixture)))
     order = order_by_mean(mixture.means, vectors=True)
     covariances = mixture.covariances[order]
     warn_if_not_converged(
@@ -298,7 +315,7 @@ def fit_mixture(
         weights=mixture.weights[order],
         means=mixture.means[order],
         covariances=covariances,
-        responsibilities=np.asarray(best.responsibilities)[: points.shape[0], order],
+        responsibilities=np.asarray(best.responsibilities)[: points.shape[0], :num_components][:, order],
         log_likelihood=float(best.log_likelihood),
         log_likelihood_trace=best_trace,
         converged=best_converged,

@@ -161,6 +161,27 @@ def test_exercise_8_3_tied_with_d_squared_entries_names_symmetry():
     assert_incorrect(check.exercise_8_3({**COUNTS, "tied": COUNTS["tied"] + 1}), "symmetric")
 
 
+def test_exercise_8_3_the_counts_for_two_components_are_named():
+    # The notebook prints the K = 2 fits' parameter counts: copied, they are named as such.
+    for_two = {"full": 11, "tied": 8, "diag": 9, "spherical": 7}
+    assert_incorrect(check.exercise_8_3(for_two), "K = 3")
+    assert "K = 2" in check.exercise_8_3(for_two).message
+    assert_incorrect(check.exercise_8_3({**COUNTS, "tied": 8}), "count for K = 2")
+    assert_incorrect(check.exercise_8_3({**COUNTS, "full": 11}), "K = 2")  # or the means forgotten
+
+
+def test_exercise_8_3_lists_every_wrong_type():
+    feedback = check.exercise_8_3({**COUNTS, "full": COUNTS["full"] + 3, "spherical": COUNTS["spherical"] - 2})
+    assert_incorrect(feedback, "symmetric")
+    assert "'full'" in feedback.message and "'spherical'" in feedback.message and "'diag'" not in feedback.message
+
+
+def test_more_named_mistakes():
+    assert_incorrect(check.exercise_8_1(np.corrcoef(COVARIANCE)[0, 1]), "np.corrcoef")
+    assert_incorrect(check.exercise_8_2(np.exp(-2.0)), "outside")
+    assert_incorrect(check.exercise_8_5(100 * ARI), "percentage")
+
+
 @pytest.mark.parametrize("exercise", [case[0] for case in CASES] + [check.exercise_8_4])
 @pytest.mark.parametrize(
     "odd",

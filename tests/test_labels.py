@@ -4,6 +4,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from harness.compilation import compilations
 
 import genjax_gmm as gg
 from genjax_gmm import (
@@ -194,6 +195,24 @@ def test_ordering_by_bill_length_fails_on_the_penguins_and_matching_does_not(pen
     matched = relabel_by_matching(penguin_draws)
     for name in ("means", "covariances", "weights"):
         np.testing.assert_array_equal(_own_parameters(matched, name), _own_parameters(penguin_draws, name))
+
+
+def test_relabelling_keeps_the_kind_of_array(penguin_draws):
+    # mv.gibbs returns NumPy draws: relabelled, they stay NumPy, so a notebook's NumPy code on them
+    # compiles nothing. gibbs returns JAX arrays: they stay JAX arrays.
+    data = np.asarray(gg.MYSTERY_BENTO_WEIGHTS)
+    prior = gg.GMMPrior(concentration=1.0, mean_loc=425.0, mean_scale=100.0, var_shape=2.0, var_scale=8.0)
+    one_dimensional = gibbs(jax.random.key(0), data, 2, prior, num_sweeps=400, num_chains=2)
+    for result, kind in [(penguin_draws, np.ndarray), (one_dimensional, jax.Array)]:
+        for relabel in (relabel_by_mean, relabel_by_matching):
+            relabelled = relabel(result)
+            for name in ("weights", "means", "assignments"):
+                assert isinstance(getattr(result, name), kind)
+                assert isinstance(getattr(relabelled, name), kind), (relabel.__name__, name)
+    with compilations() as compiled:
+        means = relabel_by_mean(penguin_draws).means
+        np.mean(means[..., 0, 1] < means[..., 1, 1])
+    assert compiled.count == 0
 
 
 def test_the_multivariate_summaries_use_matching(penguin_draws):

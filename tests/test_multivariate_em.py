@@ -202,6 +202,23 @@ def test_no_recompilation_for_other_sizes_types_or_iteration_limits():
     assert seen.count == 0
 
 
+def test_one_program_for_one_to_four_components():
+    # Comparing K = 1, 2, 3, 4 by BIC compiles EM once: K runs padded to 4 components, the padded
+    # ones empty (weight 0), so the fits are K-component fits: K columns of responsibilities, weights
+    # summing to 1, and K = 1 is the sample mean and (maximum likelihood) covariance.
+    data = gg.OLD_FAITHFUL
+    mv.em(data, 4)
+    with compilations() as seen:
+        fits = [mv.em(data, k, covariance_type) for k in (1, 2, 3) for covariance_type in mv.COVARIANCE_TYPES]
+    assert seen.count == 0
+    for fit in fits:
+        k = fit.weights.size
+        assert fit.means.shape == (k, 2) and fit.responsibilities.shape == (272, k)
+        assert fit.weights.sum() == pytest.approx(1.0) and np.all(fit.weights > 0)
+    np.testing.assert_allclose(fits[0].means[0], data.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(fits[0].covariances[0], np.cov(data.T, bias=True), rtol=1e-10)
+
+
 def test_non_convergence_is_warned_about_and_a_huge_limit_allocates_nothing():
     with pytest.warns(gg.ConvergenceWarning, match="mv.em: the best restart did not converge in 2 iterations"):
         assert not mv.em(gg.OLD_FAITHFUL, 3, max_iterations=2).converged

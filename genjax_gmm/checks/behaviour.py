@@ -65,6 +65,7 @@ import jax
 import numpy as np
 from genjax import GFI, Trace, seed
 
+from ..compilation_cache import QUICK_COMPILE
 from . import Feedback, correct, describe, incorrect, unanswered
 
 __all__ = [
@@ -86,10 +87,6 @@ __all__ = [
 
 FALSE_ALARM = 1e-6
 """The largest probability that a correct function fails one check (over its simulated numbers)."""
-
-_CHEAP_COMPILE = {"xla_backend_optimization_level": 0, "xla_llvm_disable_expensive_passes": True}
-"""XLA options for check programs: each runs once, in milliseconds, so optimising it would take
-longer than it saves (compiling a model's simulation takes about half as long)."""
 
 _TRACER_HINT = (
     "JAX runs your function with placeholders for {placeholders}, so a Python if, and, or, "
@@ -176,7 +173,8 @@ class Unusable(Exception):
 
 
 def cheap_jit(function: Callable) -> Callable:
-    """``jax.jit(function)`` compiled without XLA's slow optimisations (``_CHEAP_COMPILE``), once
+    """``jax.jit(function)`` compiled without XLA's slow optimisations (``QUICK_COMPILE``: a check's
+    program runs once, in milliseconds, and compiles in about half the time), once
     per kind of input (the shapes and dtypes of its arguments)."""
     compiled: dict[Any, Any] = {}
 
@@ -184,7 +182,7 @@ def cheap_jit(function: Callable) -> Callable:
         leaves, structure = jax.tree_util.tree_flatten(arguments)
         signature = (structure, tuple(jax.typeof(leaf) for leaf in leaves))
         if signature not in compiled:
-            compiled[signature] = jax.jit(function).lower(*arguments).compile(_CHEAP_COMPILE)
+            compiled[signature] = jax.jit(function).lower(*arguments).compile(QUICK_COMPILE)
         return compiled[signature](*arguments)
 
     return call

@@ -11,7 +11,8 @@
   type: K − 1 weights + K·D means + covariances (full K·D(D+1)/2, tied D(D+1)/2, diag K·D,
   spherical K), i.e. full 17, tied 11, diag 14, spherical 11. Counting D² entries for a symmetric
   matrix, or all K weights, gets a hint naming the slip (for tied, D = 2, both give 12: the hint names
-  both).
+  both); the counts for K = 2 (those the notebook prints for its two-component fits) are named as such,
+  and every wrong type is listed at once.
 * 8.4: a 2-D mixture as a generative function ``eruption(weights, means, covariances)``: the kind
   ~ Categorical(weights) at "kind", the point ~ N(means[kind], covariances[kind]) at "x", returned.
   Checked by behaviour (``checks.behaviour.ModelCheck``) with weights, means and covariances the
@@ -75,6 +76,10 @@ def exercise_8_1(correlation) -> Feedback:
         covariance / (variance_1 * variance_2): "divide by the standard deviations √Σ₁₁ √Σ₂₂, not the variances.",
         covariance
         / (variance_1 + variance_2): "divide by the product of the standard deviations, not the sum of variances.",
+        float(np.corrcoef(COVARIANCE)[0, 1]): (
+            "np.corrcoef treats the matrix's rows as two data series; COVARIANCE is already a covariance "
+            "matrix, so compute ρ from its entries."
+        ),
     }
     return check_number(
         "8.1",
@@ -94,6 +99,7 @@ def exercise_8_2(probability) -> Feedback:
         ): "0.954 is the 1-D rule (within 2σ); in 2-D the squared radius is χ² with 2 degrees of freedom.",
         1 - math.exp(-0.5): "that is the radius-1 ellipse; the question asks for radius 2 (r² = 4).",
         math.erf(1 / math.sqrt(2)): "0.683 is the 1-D one-σ rule; the question is about a 2-D ellipse of radius 2.",
+        math.exp(-2.0): "that is the probability outside the ellipse (r² > 4); the question asks for inside.",
     }
     value = read_number(probability)
     if value is not None and 1 < value <= 100:
@@ -140,14 +146,22 @@ def exercise_8_3(counts) -> Feedback:
         return incorrect(
             "8.3", f"missing the covariance type(s) {missing}{also}.", f"use exactly the keys {list(expected)}."
         )
-    for name, value in expected.items():
-        number = read_number(counts[name])
+    numbers = {name: read_number(counts[name]) for name in expected}
+    for name, number in numbers.items():
         if number is None:
             return incorrect(
                 "8.3",
                 f"the count for {name!r} should be a number, got {describe(counts[name])}.",
                 "an integer per type.",
             )
+    for_two = _parameter_counts(2, dimension)  # the counts the notebook prints for its K = 2 fits
+    if numbers == for_two:
+        return incorrect(
+            "8.3", "these are the counts for K = 2 components.", f"the exercise asks for K = {num_components}."
+        )
+    wrong = {}
+    for name, value in expected.items():
+        number = numbers[name]
         if number == value:
             continue
         hints = {
@@ -165,12 +179,15 @@ def exercise_8_3(counts) -> Feedback:
                 f"{symmetric} (Or, if you counted the covariance right: the K weights sum to 1, so only K − 1"
                 " of them are free.)"
             )
-        return incorrect(
-            "8.3",
-            f"{name!r}: {number:g} is not right.",
-            hints.get(number, "weights K − 1, means K·D, then the covariances."),
-        )
-    return correct("8.3")
+        as_for_two = f"that is the count for K = 2; the exercise asks for K = {num_components}."
+        hints[for_two[name]] = f"{hints[for_two[name]]} (Or: {as_for_two})" if for_two[name] in hints else as_for_two
+        wrong[name] = hints.get(number, "weights K − 1, means K·D, then the covariances.")
+    if not wrong:
+        return correct("8.3")
+    listed = "; ".join(f"{name!r}: {numbers[name]:g}" for name in wrong)
+    if len(wrong) == 1:
+        return incorrect("8.3", f"{listed} is not right.", next(iter(wrong.values())))
+    return incorrect("8.3", f"{listed} are not right.", " ".join(f"{name!r}: {hint}" for name, hint in wrong.items()))
 
 
 def _eruption_model(logits_of, covariance_of):
@@ -265,6 +282,9 @@ def exercise_8_5(index) -> Feedback:
     largest = (together_a + together_b) / 2
     expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
     rand_index = (total - together_a - together_b + 2 * together_both) / total
+    value = read_number(index)
+    if value is not None and 1 < value <= 100:
+        return incorrect("8.5", f"{value:g} looks like a percentage.", "give the index itself, at most 1.")
     return check_number(
         "8.5",
         index,

@@ -57,6 +57,12 @@ def _check_result(result) -> None:
 _PER_COMPONENT = ("weights", "means", "stds", "variances", "covariances")
 
 
+def _like(original, values: np.ndarray):
+    """``values`` as the kind of array ``original`` is: a NumPy array stays in NumPy (so that
+    later NumPy code on it compiles nothing), a JAX array goes back to the device."""
+    return values if isinstance(original, np.ndarray) else jax.device_put(values)
+
+
 def _permuted[R: Result](result: R, order: np.ndarray) -> R:
     """``result`` with new component j = old component order[…, j] in every draw; an assignment
     z = k becomes rank[k], where rank = argsort(order) is the inverse permutation."""
@@ -64,13 +70,14 @@ def _permuted[R: Result](result: R, order: np.ndarray) -> R:
 
     def permuted(values):
         indices = order.reshape(order.shape + (1,) * (values.ndim - order.ndim))
-        return jax.device_put(np.take_along_axis(np.asarray(values), indices, axis=component_axis))
+        return _like(values, np.take_along_axis(np.asarray(values), indices, axis=component_axis))
 
     names = [field.name for field in dataclasses.fields(result) if field.name in _PER_COMPONENT]
     relabelled = {name: permuted(getattr(result, name)) for name in names}
     if result.assignments is not None:
         rank = np.argsort(order, axis=-1).astype(result.assignments.dtype)
-        relabelled["assignments"] = jax.device_put(np.take_along_axis(rank, np.asarray(result.assignments), axis=-1))
+        assignments = np.take_along_axis(rank, np.asarray(result.assignments), axis=-1)
+        relabelled["assignments"] = _like(result.assignments, assignments)
     return dataclasses.replace(result, **relabelled)
 
 
