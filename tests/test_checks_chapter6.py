@@ -131,7 +131,7 @@ def test_a_right_e_step_passes_however_it_is_written():
 @pytest.mark.parametrize(
     "mistake, hint",
     [
-        (lambda x, w, m, s: e_step_log_space(x, w, m, np.asarray(s) ** 2), "not the variance"),
+        (lambda x, w, m, s: e_step_log_space(x, w, m, np.asarray(s) ** 2), "you squared the standard deviations"),
         (lambda x, w, m, s: e_step_log_space(x, w, m, np.sqrt(s)), "not its square root"),
         (lambda x, w, m, s: e_step_log_space(x, np.ones(len(w)), m, s), "add log π_k"),
         (lambda x, w, m, s: np.exp(np.log(w) + norm.logpdf(np.asarray(x)[:, None], m, s)), "divide each row"),
@@ -236,6 +236,14 @@ def test_the_aic_drop_to_one_decimal_place_must_be_rounded_right(aic_drop):
     assert_incorrect(check.exercise_6_4(rounded + 0.1))
 
 
+def test_an_aic_drop_from_printed_rounded_aics_or_as_a_string_is_told_so(aic_drop):
+    """57.6 (the printed, rounded AICs subtracted) is told to subtract the unrounded values; '57.7'
+    (quoted) is told it is a string, not a number."""
+    cut_off = math.floor(aic_drop * 10) / 10
+    assert_incorrect(check.exercise_6_4(cut_off), "subtracted two AICs as printed")
+    assert_incorrect(check.exercise_6_4(str(round(aic_drop, 1))), "a number, not a string")
+
+
 def test_an_untouched_notebook_waits_without_fitting_anything():
     """None is ⏳ at once: the student copy does not pay for the check's five EM fits."""
     check._fits.cache_clear()
@@ -334,3 +342,29 @@ def test_a_wrong_shared_m_step_gets_a_cross_saying_what_went_wrong(mistake, hint
 def test_a_shared_m_step_that_is_not_a_function_is_told_so():
     for answer in (3, m_step_shared_numpy(check._SHARED_POINTS, check._SOFT)):
         assert_incorrect(check.exercise_6_5(answer), "give its name")
+
+
+def m_step_shared_points_in_a_row(x, responsibilities):
+    """``x - means`` where ``x[:, None] - means`` is needed: (9,) points against (K,) means."""
+    counts = responsibilities.sum(axis=0)
+    means = x @ responsibilities / counts
+    variance = np.sum(responsibilities * (x - means) ** 2) / x.size
+    return counts / x.size, means, np.full(counts.size, np.sqrt(variance))
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_shared_m_step_points_not_in_a_column_are_shown_x_with_a_new_axis(jit):
+    m_step = jax.jit(m_step_shared_points_in_a_row) if jit else m_step_shared_points_in_a_row
+    feedback = check.exercise_6_5(m_step)
+    assert_incorrect(feedback, "Write x[:, None]")
+    assert "shape (9, 1)" in feedback.message, feedback.message
+
+
+def test_the_generic_shared_m_step_hint_gives_the_derivative_not_the_formula():
+    """Exercise 6.5 asks the student to derive σ²: a wrong answer no registered mistake explains is
+    told how to differentiate, never the maximiser itself."""
+    weights, means, _ = check._shared_m_step(check._SHARED_POINTS, check._SOFT)
+    feedback = check.exercise_6_5(lambda x, r: (weights, means, np.ones(r.shape[1])))
+    assert_incorrect(feedback, "−1/σ + (x_i − μ_k)²/σ³")
+    for formula in ("σ² = Σ", "/ n for every", "Σ_i Σ_k r_ik (x_i − μ_k)² / n"):
+        assert formula not in feedback.message, feedback.message

@@ -15,7 +15,9 @@
 * 6.5 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
   one spread: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n
   (Q's maximiser when σ_k = σ for every k), judged by behaviour on hidden data and
-  responsibilities, soft and hard; standard deviations may come as K equal numbers or as one.
+  responsibilities, soft and hard; standard deviations may come as K equal numbers or as one. A wrong
+  answer is told the derivative step, not the formula it leads to; ``x`` where ``x[:, None]`` is
+  needed is told how to make it a column, as in 6.1.
 
 Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
@@ -124,11 +126,20 @@ def _takes_the_prompted_arguments(e_step) -> bool:
     return True
 
 
-def _points_not_in_a_column(error: Exception) -> bool:
+def _points_not_in_a_column(error: Exception, num_points: int, num_kinds: int) -> bool:
     """Whether ``error`` is NumPy's (or JAX's) refusal to pair the n points, shape (n,), with the
     K components, shape (K,): what ``x`` in place of ``x[:, None]`` gives."""
     text = str(error)
-    return "broadcast" in text and f"({_POINTS.size},)" in text and f"({_WEIGHTS.size},)" in text
+    return "broadcast" in text and f"({num_points},)" in text and f"({num_kinds},)" in text
+
+
+def _column_advice(error: Exception, num_points: int, num_kinds: int) -> str:
+    """The start of the message for that refusal: why the shapes do not pair, and x[:, None]."""
+    return (
+        f"your code raised {one_line(error).rstrip('.')}. x has shape ({num_points},) and the means shape "
+        f"({num_kinds},), so NumPy pairs them entry by entry and cannot: {num_points} points, {num_kinds} "
+        f"components. Write x[:, None], x as a column of shape ({num_points}, 1)"
+    )
 
 
 def _e_step_behaviour(e_step) -> dict:
@@ -138,13 +149,10 @@ def _e_step_behaviour(e_step) -> dict:
     try:
         responsibilities = e_step(_POINTS.copy(), _WEIGHTS.copy(), _MEANS.copy(), _STDS.copy())
     except (TypeError, ValueError) as error:
-        if _points_not_in_a_column(error):
-            n, k = shape
+        if _points_not_in_a_column(error, *shape):
             raise Unusable(
-                f"your code raised {one_line(error).rstrip('.')}. x has shape ({n},) and the means shape ({k},), so "
-                f"NumPy pairs them entry by entry and cannot: {n} points, {k} components. Write x[:, None], "
-                f"x as a column of shape ({n}, 1): then norm.logpdf(x[:, None], means, stds) pairs every "
-                f"point with every component and gives the ({n}, {k}) array of log densities."
+                f"{_column_advice(error, *shape)}: then norm.logpdf(x[:, None], means, stds) pairs every "
+                f"point with every component and gives the {shape} array of log densities."
             ) from error
         if not isinstance(error, TypeError) or not _takes_the_prompted_arguments(e_step):
             raise
@@ -175,8 +183,9 @@ _E_STEP = FunctionCheck(
     reference=_responsibilities,
     behaviour=_e_step_behaviour,
     mistakes=[
-        Mistake(_variance_as_std, "stds holds standard deviations, and norm.logpdf(x, mean, sd) takes "
-                "the standard deviation σ_k itself, not the variance σ_k²."),
+        Mistake(_variance_as_std, "you squared the standard deviations: norm.logpdf's third argument (scale) "
+                "is the standard deviation σ_k itself, not the variance σ_k², and stds holds standard deviations "
+                "already, so pass stds as it is."),
         Mistake(_std_as_variance, "stds holds standard deviations already: pass σ_k as it is, not its "
                 "square root."),
         Mistake(_without_weights, "each component's term is π_k N(x_i; μ_k, σ_k²): add log π_k (the "
@@ -275,6 +284,12 @@ def exercise_6_4(aic_drop) -> Feedback:
     if aic_drop is None:
         return unanswered("6.4", "an AIC difference")
     fewer, more = AIC_BLENDS
+    if isinstance(aic_drop, str):
+        return incorrect(
+            "6.4",
+            f"aic_drop is the string {aic_drop!r}: give a number, not a string.",
+            "store the number your code computed (no quotes around it).",
+        )
     fits = _fits()
     aic_fewer, aic_more = _aic(fits[fewer], fewer), _aic(fits[more], more)
     expected = aic_fewer - aic_more
@@ -309,7 +324,9 @@ def exercise_6_4(aic_drop) -> Feedback:
             "6.4",
             f"{value:g} is close, but it is not the difference rounded to {AIC_DECIMALS} decimal place.",
             f"round to the nearest {10.0**-AIC_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise it "
-            "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals.",
+            "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals. If you "
+            "subtracted two AICs as printed, already rounded, subtract the unrounded values your code computed "
+            "and round only the difference.",
         )
     return feedback
 
@@ -400,7 +417,15 @@ def _shared_m_step_behaviour(m_step_shared) -> dict:
     behaviour = {}
     for case, responsibilities in _SHARED_CASES.items():
         num_kinds = responsibilities.shape[1]
-        output = m_step_shared(_SHARED_POINTS.copy(), responsibilities.copy())
+        try:
+            output = m_step_shared(_SHARED_POINTS.copy(), responsibilities.copy())
+        except (TypeError, ValueError) as error:
+            if not _points_not_in_a_column(error, _SHARED_POINTS.size, num_kinds):
+                raise
+            raise Unusable(
+                f"{_column_advice(error, _SHARED_POINTS.size, num_kinds)}: then x[:, None] - means pairs every "
+                f"point with every kind's mean and gives the {responsibilities.shape} array of deviations."
+            ) from error
         for name, values in zip(("weight", "mean", "std"), _read_m_step(output, num_kinds)):
             for k, value in enumerate(values):
                 behaviour[f"{name} of kind {k} ({case})"] = exact(value)
@@ -429,8 +454,10 @@ _SHARED_M_STEP = FunctionCheck(
     ],
     signature="m_step_shared(x, responsibilities)",
     what="your function m_step_shared",
-    hint="with N_k = Σ_i r_ik: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k, and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n "
-    "for every kind; return (weights, means, stds), each an array with one number per kind.",
+    hint="the weights and means are §2's, with N_k = Σ_i r_ik: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k. For σ, "
+    "differentiate each term −log σ − (x_i − μ_k)²/2σ² with respect to σ (it gives −1/σ + (x_i − μ_k)²/σ³), "
+    "weight it by r_ik, add over every bento i and kind k, set the sum to zero and solve for σ² (each row of "
+    "r adds up to 1). Return (weights, means, stds), each an array with one number per kind.",
 )
 
 
