@@ -235,3 +235,15 @@ def test_a_non_numeric_answer_is_rejected_without_raising():
     for exercise in (check.exercise_5_1, check.exercise_5_2, check.exercise_5_5):
         feedback = exercise("five")
         assert feedback.status == "incorrect"
+
+
+@pytest.mark.parametrize("answer", [np.array([ESS]), [ESS], jnp.array([ESS]), "2.935"])
+def test_an_answer_that_is_not_one_number_is_told_to_give_a_single_number(answer):
+    for exercise in (check.exercise_5_1, check.exercise_5_2):
+        assert_incorrect(exercise(answer), "give a single number")
+
+
+def test_a_single_number_of_any_numeric_type_is_read():
+    assert_correct(check.exercise_5_2(np.float32(ESS)))
+    assert_correct(check.exercise_5_2(jnp.array(ESS)))
+    assert_correct(check.exercise_5_1(np.asarray(DENSITY_420)))

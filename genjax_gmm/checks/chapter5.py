@@ -29,7 +29,8 @@ and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
   of chains that never moved the cup, of known blends (0.5, 0.5, 0) or of labels left unsorted
   gets its hint.
 
-5.1 and 5.2 ask for 3 significant figures (``SIGNIFICANT_FIGURES``), and their answers rounded to
+5.1 and 5.2 ask for one number (an array of one entry or a list is told to give a single number) to
+3 significant figures (``SIGNIFICANT_FIGURES``), and their answers rounded to
 2 are more than one unit of the third figure off, so a rounding that is too coarse is told so; 5.2's
 answer rounded to a whole number of particles gets its own hint (an ESS need not be whole). Each
 check computes its expected answer itself, with the standard library from the exercise's numbers
@@ -58,6 +59,7 @@ from . import (
     describe,
     incorrect,
     read_array,
+    read_number,
     unanswered,
 )
 from .behaviour import FunctionCheck, Mistake, Unusable, cheap_jit, exact, read_output, sample_mean
@@ -117,6 +119,14 @@ def _effective_sample_size(log_weights: Sequence[float]) -> float:
     return 1.0 / math.fsum(math.exp(2 * (v - total)) for v in log_weights)
 
 
+def _not_one_number(exercise: str, answer, what: str) -> Feedback | None:
+    """The feedback for an answer that is not one number (an array of one entry, a list, a string), else None."""
+    if answer is None or read_number(answer) is not None:
+        return None
+    return incorrect(exercise, f"expected {what}, got {describe(answer)}.",
+                     "give a single number: float(...) of your result (for an array of one entry, its .item()).")
+
+
 def exercise_5_1(density) -> Feedback:
     """p(420) for the sloppy kitchen: Σₖ πₖ N(420; μₖ, σₖ²)."""
     x, (weights, means, stds) = DENSITY_POINT, SLOPPY_KITCHEN
@@ -141,6 +151,8 @@ def exercise_5_1(density) -> Feedback:
         math.log(expected): "that is the log of the density, log p(420); the exercise asks for p(420) itself.",
     }
     hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g, hamburger first."
+    if (feedback := _not_one_number("5.1", density, "a density in 1/g")) is not None:
+        return feedback
     return check_number(
         "5.1",
         density,
@@ -175,6 +187,8 @@ def exercise_5_2(effective_sample_size) -> Feedback:
         "subtract the largest log weight before exponentiating (log-sum-exp), normalise, "
         "then ESS = 1 / Σᵢ w̄ᵢ²."
     )
+    if (feedback := _not_one_number("5.2", effective_sample_size, "a number of particles")) is not None:
+        return feedback
     return check_number(
         "5.2",
         effective_sample_size,
