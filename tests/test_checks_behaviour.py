@@ -213,10 +213,17 @@ def test_each_registered_mistake_gets_its_hint(model, hint):
     assert "log p(" in feedback.message or "to be chance" in feedback.message
 
 
+def test_a_simulated_difference_says_how_many_draws_it_rests_on_apart_from_the_value():
+    """"yours is 1 over 10,000 draws" read as one out of 10,000; the count of draws is said apart."""
+    feedback = MEAL(meal_logits_mistake)
+    assert_incorrect(feedback, "categorical takes logits")
+    assert "yours, from 4,000 draws, is 0." in feedback.message, feedback.message
+
+
 def test_an_unregistered_error_gets_the_generic_hint_and_the_first_difference():
     feedback = MEAL(meal_wrong_probabilities)
     assert_incorrect(feedback, "the generic hint")
-    assert "yours is" in feedback.message
+    assert "yours is" in feedback.message or "yours, from" in feedback.message
 
 
 @pytest.mark.parametrize(

@@ -87,10 +87,10 @@ def test_the_generic_hints_do_not_write_out_the_answer(exercise, wrong, answer_f
 
 @pytest.mark.parametrize(
     "exercise, rounded, figures",
-    [(check.exercise_3_1, 0.6, "1 decimal place"), (check.exercise_3_1, 0.62, "2 decimal places"),
-     (check.exercise_3_2, 88, "0 decimal places"), (check.exercise_3_2, 87, "0 decimal places"),
-     (check.exercise_3_4, 0.39, "2 decimal places"), (check.exercise_3_4, 0.38, "2 decimal places"),
-     (check.exercise_3_4, 0.4, "1 decimal place")],
+    [(check.exercise_3_1, 0.6, "1 significant figure:"), (check.exercise_3_1, 0.62, "2 significant figures"),
+     (check.exercise_3_2, 88, "2 significant figures"), (check.exercise_3_2, 87, "2 significant figures"),
+     (check.exercise_3_4, 0.39, "2 significant figures"), (check.exercise_3_4, 0.38, "2 significant figures"),
+     (check.exercise_3_4, 0.4, "1 significant figure:")],
 )
 def test_rounded_answers_are_told_so(exercise, rounded, figures):
     """Rounded or cut off (the prompt allows both) to fewer digits than asked."""

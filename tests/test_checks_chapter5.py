@@ -75,7 +75,7 @@ def test_known_mistakes_get_their_own_hint():
     assert_incorrect(check.exercise_5_1(swapped), "hamburger (350 g, kind 0)")
     assert_incorrect(check.exercise_5_1(DENSITY_420 * math.sqrt(2 * math.pi)), "√(2π)")
     assert_incorrect(check.exercise_5_1(math.log(DENSITY_420)), "log")
-    assert_incorrect(check.exercise_5_1(1.8e-5), "rounded too much")
+    assert_incorrect(check.exercise_5_1(1.8e-5), "rounded to 2 significant figures")  # not "6 decimal places"
     assert_incorrect(check.exercise_5_2(5), "number of particles")
     assert_incorrect(check.exercise_5_2(UNNORMALISED_ESS), "normalise")
     assert_incorrect(check.exercise_5_2(1.0), "squares them")

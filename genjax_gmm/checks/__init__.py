@@ -236,12 +236,18 @@ def rounded_too_far(value: float, expected: float, needed_decimals: int, *, trun
     return places if rounded or truncated else None
 
 
-def _rounding_feedback(exercise: str, value: float, places: int, precision: str) -> Feedback:
+def _rounding_feedback(exercise: str, value: float, places: int, precision: str, in_figures: bool) -> Feedback:
+    """The answer is the right one rounded to ``places`` decimals, said in significant figures when the
+    exercise asks for those (1.8e-05 is 2 significant figures, not "6 decimal places")."""
+    if in_figures and value != 0:
+        count, unit = places + math.floor(math.log10(math.fabs(value))) + 1, "significant figure"
+    else:
+        count, unit = places, "decimal place"
     return incorrect(
         exercise,
-        f"{value:g} is the answer rounded to {places} decimal place{'s' if places != 1 else ''}: right as far "
+        f"{value:g} is the answer rounded to {count} {unit}{'s' if count != 1 else ''}: right as far "
         f"as it goes, but rounded too much. Give {precision}.",
-        "store the value your code computed (or an exact fraction such as 1/7), not a rounded copy of it.",
+        "store the value your code computed, not a rounded copy of it.",
     )
 
 
@@ -302,7 +308,7 @@ def check_number(
         return incorrect(exercise, f"{value:.6g} is {direction}.", mistake)
     if precise and (places := rounded_too_far(value, expected, needed, truncation=truncation)) is not None:
         words = precision_in_words(significant_figures=significant_figures, decimals=decimals)
-        return _rounding_feedback(exercise, value, places, words)
+        return _rounding_feedback(exercise, value, places, words, in_figures=significant_figures is not None)
     return incorrect(exercise, f"{value:.6g} is {direction}.", hint)
 
 

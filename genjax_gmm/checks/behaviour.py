@@ -278,7 +278,7 @@ def _disagreement(label: str, got: Quantity, expected: Quantity, z: float, rel: 
     if simulated:
         direction = "above" if yours > theirs else "below"
         return (
-            f"{label}: yours is {_format(yours)} over {got.draws:,} draws, too far {direction} the right "
+            f"{label}: yours, from {got.draws:,} draws, is {_format(yours)}, too far {direction} the right "
             f"answer's{reference} to be chance."
         )
     reference = f", expected {_format(theirs)}" if expected.reveal else ", which is not right"
