@@ -292,9 +292,10 @@ _TRACER_HINT = ("SciPy and NumPy cannot work on the traced values JAX passes thr
 
 
 def _probe_problem(exercise: str, answer: Expectation) -> Feedback | None:
-    """What one call of ``answer`` under two keys shows before any averaging: a signature that does
-    not take (loc, scale), a crash inside, a value that is not one number, or the same value for
-    every key (a key fixed inside the expectation)."""
+    """For a wrong ``answer``, what one call under two keys shows: a signature that does not take
+    (loc, scale), a crash inside, a value that is not one number, or the same value for every key
+    (a key fixed inside the expectation). Run only after the behaviour check failed: a right
+    answer costs no extra compilation."""
     source = getattr(getattr(getattr(answer, "prog", None), "source", None), "value", None)
     try:
         inspect.signature(source).bind(*_PROBE)
@@ -314,7 +315,9 @@ def _probe_problem(exercise: str, answer: Expectation) -> Feedback | None:
         else:
             hint = ("the crash is inside your function, not in how it is called: check each call in it "
                     "(q_mean.simulate(loc, scale); light_model.assess(choices, 425.0, 100.0, 2.0) returns a pair).")
-        return incorrect(exercise, f"elbo(loc, scale) raised {one_line(error)}", hint)
+        raised = one_line(error)
+        stop = "" if raised.endswith((".", "…")) else "."
+        return incorrect(exercise, f"elbo(loc, scale) raised {raised}{stop}", hint)
     if isinstance(values[0], tuple | list):
         return incorrect(exercise, f"elbo returns {len(values[0])} values; it must return one number per draw.",
                          _PAIR_HINT)
@@ -333,9 +336,16 @@ def _probe_problem(exercise: str, answer: Expectation) -> Feedback | None:
 class _ExpectationCheck(FunctionCheck):
     """A ``FunctionCheck`` whose answer must be an ADEV ``Expectation`` (a function under ``@expectation``)."""
 
+    def __call__(self, answer) -> Feedback:
+        feedback = super().__call__(answer)
+        if feedback or not isinstance(answer, Expectation):
+            return feedback
+        problem = _probe_problem(self.exercise, answer)  # a wrong answer: say what went wrong
+        return feedback if problem is None else problem
+
     def _kind_problem(self, answer) -> Feedback | None:
         if isinstance(answer, Expectation):
-            return _probe_problem(self.exercise, answer)
+            return None
         if isinstance(answer, GFI):
             problem, hint = ("this is a generative function (@gen).", "write the ELBO with @expectation "
                              "on the line above def: it simulates q inside and returns a number.")
