@@ -213,3 +213,59 @@ def test_exercise_9_4():
         return normal_reparam(loc, scale) * jnp.ones(2)
 
     assert_incorrect(check.exercise_9_4(vector_valued), "")
+
+
+def test_exercise_9_4_says_what_went_wrong_before_averaging():
+    """Targeted feedback for a crash inside, a pair or an array returned, a key fixed inside, a
+    signature without (loc, scale); and no failure message shows the right value."""
+    import jax
+    from genjax import seed
+    from genjax.adev import expectation
+    from scipy.stats import norm as scipy_norm
+
+    light_model, q_mean = student_models()
+    light = check.LIGHT_BENTOS
+
+    @expectation
+    def missing_argument(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        log_joint, _ = light_model.assess({"mu": trace.get_retval(), "weights": light}, 425.0, 100.0)
+        return log_joint + trace.get_score()
+
+    @expectation
+    def pair(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        log_joint, _ = light_model.assess({"mu": trace.get_retval(), "weights": light}, 425.0, 100.0, 2.0)
+        return log_joint, trace.get_score()
+
+    @expectation
+    def per_bento(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        return jnp.asarray(-((light - trace.get_retval()) ** 2)) + trace.get_score()
+
+    @expectation
+    def fixed_key(loc, scale):
+        trace = seed(q_mean.simulate)(jax.random.key(0), loc, scale)
+        log_joint, _ = light_model.assess({"mu": trace.get_retval(), "weights": light}, 425.0, 100.0, 2.0)
+        return log_joint + trace.get_score()
+
+    @expectation
+    def with_scipy(loc, scale):
+        trace = q_mean.simulate(loc, scale)
+        return scipy_norm.logpdf(trace.get_retval(), 425.0, 100.0) + trace.get_score()
+
+    @expectation
+    def one_argument(loc):
+        return q_mean.simulate(loc, 1.0).get_score()
+
+    assert_incorrect(check.exercise_9_4(missing_argument), "inside your function")
+    assert_incorrect(check.exercise_9_4(pair), "single number")
+    assert_incorrect(check.exercise_9_4(per_bento), "shape (4,)")
+    assert_incorrect(check.exercise_9_4(fixed_key), "without seed")
+    assert_incorrect(check.exercise_9_4(with_scipy), "jax.scipy.stats.norm")
+    assert_incorrect(check.exercise_9_4(one_argument), "(loc, scale)")
+    reference = check._ELBO.reference_behaviour()
+    revealed = [f"{quantity.value:.2f}" for quantity in reference.values()]
+    wrong = str(check.exercise_9_4(check._negated))
+    assert not any(value in wrong for value in revealed)
+    assert all(loc != 349.0 for loc, _ in check.ELBO_POINTS)  # the notebook shows q = N(349, 1.5²)

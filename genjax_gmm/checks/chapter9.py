@@ -24,6 +24,7 @@ reproduces a common mistake gets a hint about that mistake.
 from __future__ import annotations
 
 import functools
+import inspect
 
 import jax
 import numpy as np
@@ -32,7 +33,7 @@ from genjax.adev import Expectation, expectation, invoke_closed_over, normal_rep
 
 from .. import MYSTERY_BENTO_WEIGHTS, GMMPrior, cavi
 from . import Feedback, check_choice, check_number, describe, incorrect, unanswered
-from .behaviour import FunctionCheck, Mistake, cheap_jit, exact, read_output, sample_mean
+from .behaviour import FunctionCheck, Mistake, _quietly, cheap_jit, exact, one_line, read_output, sample_mean
 
 __all__ = [
     "ELBO_BENTOS",
@@ -208,7 +209,7 @@ LIGHT_BENTOS = MYSTERY_BENTO_WEIGHTS[:ELBO_BENTOS][MYSTERY_BENTO_WEIGHTS[:ELBO_B
 LIGHT_PRIOR_MEAN, LIGHT_PRIOR_STD, LIGHT_NOISE_STD = 425.0, 100.0, 2.0
 """Exercise 9.4: μ ~ N(425, 100²) g, each weight ~ N(μ, 2²) g."""
 
-ELBO_POINTS = ((349.0, 1.5), (351.5, 0.5), (350.2, 1.0))
+ELBO_POINTS = ((348.5, 1.2), (351.5, 0.5), (350.2, 1.0))
 """Exercise 9.4: the hidden (loc, scale) of q at which the estimates are compared."""
 
 ELBO_KEYS = 4_000
@@ -277,13 +278,70 @@ def _elbo_behaviour(elbo) -> dict:
         for label, draws in (("the ELBO estimate", value), ("its gradient in loc", by_loc),
                              ("its gradient in scale", by_scale)):
             behaviour[f"{label} {where}"] = sample_mean(
-                read_output(draws, (ELBO_KEYS,), "one number per draw (the integrand of the ELBO)")
+                read_output(draws, (ELBO_KEYS,), "one number per draw (the integrand of the ELBO)"), reveal=False
             )
     return behaviour
 
 
+_PROBE = (350.0, 1.0)  # (loc, scale) of the probe: shown to nobody, only its shape and randomness are read
+
+_PAIR_HINT = "return a single number, log p(x, μ) − log q(μ): add the two parts rather than returning both."
+
+_TRACER_HINT = ("SciPy and NumPy cannot work on the traced values JAX passes through an expectation: use "
+                "light_model.assess and trace.get_score(), or jax.scipy.stats.norm.logpdf.")
+
+
+def _probe_problem(exercise: str, answer: Expectation) -> Feedback | None:
+    """For a wrong ``answer``, what one call under two keys shows: a signature that does not take
+    (loc, scale), a crash inside, a value that is not one number, or the same value for every key
+    (a key fixed inside the expectation). Run only after the behaviour check failed: a right
+    answer costs no extra compilation."""
+    source = getattr(getattr(getattr(answer, "prog", None), "source", None), "value", None)
+    try:
+        inspect.signature(source).bind(*_PROBE)
+    except TypeError:
+        return incorrect(exercise, "your expectation does not take the two arguments (loc, scale).",
+                         "the prompt asks for elbo(loc, scale): def elbo(loc, scale): under @expectation.")
+    except ValueError:  # no signature to read: let the behaviour check judge
+        pass
+    try:
+        values = [_quietly(seed(answer.estimate), jax.random.key(k), *_PROBE) for k in (1, 2)]
+    except Exception as error:  # noqa: BLE001  (the student's code crashed: say where, never raise)
+        text = f"{type(error).__name__} {error}"
+        if "Tracer" in text:
+            hint = _TRACER_HINT
+        elif "values to unpack (expected 1)" in text:  # ADEV's message for a returned pair
+            hint = _PAIR_HINT
+        else:
+            hint = ("the crash is inside your function, not in how it is called: check each call in it "
+                    "(q_mean.simulate(loc, scale); light_model.assess(choices, 425.0, 100.0, 2.0) returns a pair).")
+        raised = one_line(error)
+        stop = "" if raised.endswith((".", "…")) else "."
+        return incorrect(exercise, f"elbo(loc, scale) raised {raised}{stop}", hint)
+    if isinstance(values[0], tuple | list):
+        return incorrect(exercise, f"elbo returns {len(values[0])} values; it must return one number per draw.",
+                         _PAIR_HINT)
+    shape = np.shape(values[0])
+    if shape != ():
+        return incorrect(exercise, f"elbo returns an array of shape {shape}; it must return one number per draw.",
+                         "score the whole choice map {\"mu\": μ, \"weights\": light} with one light_model.assess "
+                         "call (it sums over the bentos and includes the prior of μ), and add trace.get_score().")
+    if np.array_equal(np.asarray(values[0]), np.asarray(values[1])):
+        return incorrect(exercise, "elbo gives the same value for every key: its draw μ never changes.",
+                         "inside an expectation call q_mean.simulate(loc, scale) without seed and without a key: "
+                         "the key comes from outside, as seed(elbo.estimate)(key, loc, scale).")
+    return None
+
+
 class _ExpectationCheck(FunctionCheck):
     """A ``FunctionCheck`` whose answer must be an ADEV ``Expectation`` (a function under ``@expectation``)."""
+
+    def __call__(self, answer) -> Feedback:
+        feedback = super().__call__(answer)
+        if feedback or not isinstance(answer, Expectation):
+            return feedback
+        problem = _probe_problem(self.exercise, answer)  # a wrong answer: say what went wrong
+        return feedback if problem is None else problem
 
     def _kind_problem(self, answer) -> Feedback | None:
         if isinstance(answer, Expectation):
