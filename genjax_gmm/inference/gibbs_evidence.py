@@ -33,10 +33,12 @@ that holds a tenth of the posterior, say): q barely covers it and p̂ is low by 
 again unseen by the ESS and the standard error. Several chains guard against it.
 
 Cost: M × N density evaluations for p(x | θ), and M × S × K² for q (a matrix product of
-per-kind statistics), summed over K! relabellings; everything is NumPy on the host (nothing to
-compile). Locations are taken relative to the data's mean, which changes no density. References:
-Frühwirth-Schnatter, S. (2004), Econometrics Journal 7, 143–167; Neal, R. M. (1999), Erroneous
-results in "Marginal likelihood from the Gibbs output"; Chib, S. (1995), JASA 90, 1313–1321.
+per-kind statistics), summed over K! relabellings; so S is at most ``mixture_draws`` draws, evenly
+spaced over the chains (neighbouring draws of a chain are alike, and q hardly changes). Everything
+is NumPy on the host (nothing to compile). Locations are taken relative to the data's mean, which
+changes no density. References: Frühwirth-Schnatter, S. (2004), Econometrics Journal 7, 143–167;
+Neal, R. M. (1999), Erroneous results in "Marginal likelihood from the Gibbs output"; Chib, S.
+(1995), JASA 90, 1313–1321.
 """
 
 from __future__ import annotations
@@ -51,13 +53,20 @@ import numpy as np
 from scipy.special import gammaln, logsumexp
 
 from ..models import GMMPrior
-from ..validation import check_instance, check_key, check_magnitude, check_observations, check_positive_int
+from ..validation import (
+    check_instance,
+    check_key,
+    check_magnitude,
+    check_memory,
+    check_observations,
+    check_positive_int,
+)
 from .gibbs import GibbsResult
 from .importance import MIN_RELIABLE_ESS, ImportanceWarning
 
 __all__ = ["GibbsEvidence", "MixtureProposal", "gibbs_log_evidence"]
 
-MAX_PERMUTED_COMPONENTS = 6
+MAX_PERMUTED_COMPONENTS = 5
 """With more kinds the K! relabellings (720 at K = 6) make q too costly to evaluate."""
 
 CHUNK_ELEMENTS = 2**21
@@ -96,13 +105,17 @@ class MixtureProposal:
     centre: float
 
     @classmethod
-    def from_draws(cls, result: GibbsResult, data: np.ndarray, prior: GMMPrior, permute_labels: bool = True):
-        """The conditionals of ``gibbs``'s sweep at every draw of ``result`` on ``data``."""
+    def from_draws(cls, result: GibbsResult, data: np.ndarray, prior: GMMPrior, permute_labels: bool = True,
+                   max_draws: int | None = None):
+        """The conditionals of ``gibbs``'s sweep at the draws of ``result`` on ``data``: all of them, or
+        ``max_draws`` evenly spaced over the chains."""
         num_components = result.means.shape[-1]
+        num_draws = result.means.size // num_components
+        kept = np.unique(np.linspace(0, num_draws - 1, min(num_draws, max_draws or num_draws)).round().astype(int))
         centre = float(np.mean(data))
-        means = np.asarray(result.means, np.float64).reshape(-1, num_components) - centre
-        variances = np.asarray(result.stds, np.float64).reshape(-1, num_components) ** 2
-        assignments = np.asarray(result.assignments).reshape(-1, data.size)
+        means = np.asarray(result.means, np.float64).reshape(-1, num_components)[kept] - centre
+        variances = np.asarray(result.stds, np.float64).reshape(-1, num_components)[kept] ** 2
+        assignments = np.asarray(result.assignments).reshape(-1, data.size)[kept]
         draws = np.arange(means.shape[0])[:, None]
         deviations = (data - centre) - means[draws, assignments]  # (S, N) x_i − μ_{s, z_i}
 
@@ -162,17 +175,22 @@ class MixtureProposal:
         log_beta = gammaln(self.dirichlet.sum(axis=1)) - gammaln(self.dirichlet).sum(axis=1)  # (S,)
         features = np.stack([log_weights, means, means**2, log_variances, np.exp(-log_variances)], axis=-1)
         rows = max(1, CHUNK_ELEMENTS // (num_draws * num_components**2))
-        kinds = np.arange(num_components)
         result = []
         for start in range(0, features.shape[0], rows):
             chunk = features[start : start + rows]  # (m, K, 5)
             terms = (chunk @ coefficients + constants).reshape(chunk.shape[0], num_components, num_draws,
-                                                               num_components).transpose(0, 2, 1, 3)  # (m, S, k, j)
-            by_relabelling = np.stack(  # (m, S, R): Σ_k T[m, s, k, ρ(k)]
-                [terms[:, :, kinds, rho].sum(axis=-1) for rho in self.permutations], axis=-1
+                                                               num_components)  # T[m, k, s, j]
+            by_relabelling = np.stack(  # (m, S, R): log B_s + Σ_k T[m, k, s, ρ(k)]
+                [sum(terms[:, k, :, j] for k, j in enumerate(rho)) + log_beta for rho in self.permutations], axis=-1
             )
-            result.append(logsumexp(by_relabelling + log_beta[:, None], axis=(1, 2)))
+            result.append(_logsumexp_rows(by_relabelling.reshape(chunk.shape[0], -1)))
         return np.concatenate(result) - math.log(self.num_mixed)
+
+
+def _logsumexp_rows(values: np.ndarray) -> np.ndarray:
+    """log Σ_j exp(values[m, j]) for every row m (the rows here are finite)."""
+    top = values.max(axis=1)
+    return top + np.log(np.exp(values - top[:, None]).sum(axis=1))
 
 
 def _log_prior(prior: GMMPrior, log_weights, means, log_variances) -> np.ndarray:
@@ -216,16 +234,18 @@ def gibbs_log_evidence(
     prior: GMMPrior,
     *,
     num_proposals: int = 2000,
+    mixture_draws: int = 200,
     permute_labels: bool = True,
 ) -> GibbsEvidence:
     """log p(x | K) of ``bayesian_gmm(N, K)`` estimated from the draws of ``gibbs`` on ``data`` under
     ``prior``: importance sampling with ``num_proposals`` draws from the Gibbs conditionals at the
     draws, averaged over draws and relabellings of the kinds (module docstring). Unbiased for p(x)
     given the draws; returns log p̂(x), its standard error (delta method) and the weights' ESS,
-    warning (``ImportanceWarning``) when the ESS is below 20. ``permute_labels=False`` leaves out
-    the relabellings: a chain that stays in one of the K! mirror images then misses about log K!.
-    The proposals come from NumPy on the host, seeded by ``key``; the cost of q grows with
-    num_proposals × draws × K! (at most ``MAX_PERMUTED_COMPONENTS`` kinds with relabellings)."""
+    warning (``ImportanceWarning``) when the ESS is below 20. q averages over ``mixture_draws`` of
+    the draws, evenly spaced over the chains (all of them if there are fewer): its cost grows with
+    num_proposals × mixture_draws × K! (at most ``MAX_PERMUTED_COMPONENTS`` kinds with relabellings).
+    ``permute_labels=False`` leaves out the relabellings: a chain that stays in one of the K! mirror
+    images then misses about log K!. The proposals come from NumPy on the host, seeded by ``key``."""
     key = check_key(key)
     data, num_components = _checked_draws(result, data, prior)
     num_proposals = check_positive_int(num_proposals, "num_proposals")
@@ -238,7 +258,13 @@ def gibbs_log_evidence(
             f"result has {num_components} kinds: the {math.factorial(num_components):,} relabellings are too many "
             f"(at most {MAX_PERMUTED_COMPONENTS} kinds, {math.factorial(MAX_PERMUTED_COMPONENTS)} relabellings)"
         )
-    proposal = MixtureProposal.from_draws(result, data, prior, bool(permute_labels))
+    num_draws = result.means.size // num_components
+    mixture_draws = check_positive_int(mixture_draws, "mixture_draws")
+    check_memory(32 * min(num_draws, mixture_draws) * data.size, "gibbs_log_evidence's proposal",
+                 {"mixture_draws": mixture_draws})
+    check_memory(96 * num_proposals * num_components, "gibbs_log_evidence's proposals",
+                 {"num_proposals": num_proposals})
+    proposal = MixtureProposal.from_draws(result, data, prior, bool(permute_labels), mixture_draws)
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)))  # host draws: nothing to compile
     theta = proposal.sample(rng, num_proposals)
     centred_prior = dataclasses.replace(prior, mean_loc=prior.mean_loc - proposal.centre)
