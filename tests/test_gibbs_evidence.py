@@ -239,10 +239,11 @@ BAD_INPUTS = {  # what to change in a good call, the error, the argument the mes
     "prior": (lambda a: a | {"prior": (1.0, 0.0, 1.0, 5.0, 1.0)}, TypeError, "prior"),
     "no assignments": (lambda a: a | {"result": dataclasses.replace(a["result"], assignments=None)}, ValueError,
                        "result"),
-    "too many kinds": (lambda a: a | {"result": dataclasses.replace(a["result"], means=np.zeros((1, 3, 7)))},
+    "too many kinds": (lambda a: a | {"result": dataclasses.replace(a["result"], means=np.zeros((1, 3, 6)))},
                        ValueError, "result"),
     "num_proposals 1": (lambda a: a | {"num_proposals": 1}, ValueError, "num_proposals"),
     "num_proposals 2.5": (lambda a: a | {"num_proposals": 2.5}, TypeError, "num_proposals"),
+    "mixture_draws 0": (lambda a: a | {"mixture_draws": 0}, ValueError, "mixture_draws"),
     "permute_labels": (lambda a: a | {"permute_labels": "yes"}, TypeError, "permute_labels"),
 }
 
