@@ -166,12 +166,15 @@ class MixtureProposal:
         return log_weights, means, log_variances
 
     def log_density(self, log_weights: np.ndarray, means: np.ndarray, log_variances: np.ndarray) -> np.ndarray:
-        """log q(θ_m) for rows m of (log π, μ, log σ²), each (M, K).
+        """log q(θ_m) for rows m of (log π, μ, log σ²), each (M, K): the log of the mean over draws s
+        and relabellings ρ of exp(log D_s + Σ_k T[m, k, s, ρ(k)]), kind k of θ_m scored by term ρ(k)
+        of draw s, where
 
-        log q_s(ρθ) = log B_s + Σ_k T[m, k, s, ρ(k)], where term j of draw s at kind k of θ_m,
-        T = c_sj + (a_sj − 1) log π_k + μ_k m_sj/v_sj − μ_k²/(2 v_sj) − (A_sj + 1) log σ²_k − B_sj/σ²_k
-        (v = scale², A, B the inverse gamma's shape and scale, c_sj its constants and the normal's,
-        log B_s = log Γ(Σ_j a_sj) − Σ_j log Γ(a_sj)), is one matrix product of per-kind features."""
+            T[m, k, s, j] = c_sj + (a_sj − 1) log π_k + μ_k m_sj/v_sj − μ_k²/(2 v_sj) − (A_sj + 1) log σ²_k − B_sj/σ²_k
+
+        (a the Dirichlet's parameters, m and v = scale² the normal's, A and B the inverse gamma's
+        shape and scale, c_sj their constants, log D_s = log Γ(Σ_j a_sj) − Σ_j log Γ(a_sj)) is one
+        matrix product of per-kind features."""
         num_draws, num_components = self.loc.shape
         variance = self.scale**2
         coefficients = np.stack(  # (5, S·K) against the features (log π, μ, μ², log σ², 1/σ²)
@@ -179,7 +182,7 @@ class MixtureProposal:
         ).reshape(5, -1)
         constants = (-HALF_LOG_TWO_PI - np.log(self.scale) - 0.5 * self.loc**2 / variance
                      + self.ig_shape * np.log(self.ig_scale) - gammaln(self.ig_shape)).reshape(-1)
-        log_beta = gammaln(self.dirichlet.sum(axis=1)) - gammaln(self.dirichlet).sum(axis=1)  # (S,)
+        log_d = gammaln(self.dirichlet.sum(axis=1)) - gammaln(self.dirichlet).sum(axis=1)  # (S,) log D_s
         features = np.stack([log_weights, means, means**2, log_variances, np.exp(-log_variances)], axis=-1)
         rows = max(1, CHUNK_ELEMENTS // (num_draws * num_components**2))
         result = []
@@ -187,8 +190,8 @@ class MixtureProposal:
             chunk = features[start : start + rows]  # (m, K, 5)
             terms = (chunk @ coefficients + constants).reshape(chunk.shape[0], num_components, num_draws,
                                                                num_components)  # T[m, k, s, j]
-            by_relabelling = np.stack(  # (m, S, R): log B_s + Σ_k T[m, k, s, ρ(k)]
-                [sum(terms[:, k, :, j] for k, j in enumerate(rho)) + log_beta for rho in self.permutations], axis=-1
+            by_relabelling = np.stack(  # (m, S, R): log D_s + Σ_k T[m, k, s, ρ(k)]
+                [sum(terms[:, k, :, j] for k, j in enumerate(rho)) + log_d for rho in self.permutations], axis=-1
             )
             result.append(_logsumexp(by_relabelling.reshape(chunk.shape[0], -1)))
         return np.concatenate(result) - math.log(self.num_mixed)
