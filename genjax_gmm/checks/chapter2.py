@@ -36,7 +36,7 @@ import math
 import jax.numpy as jnp
 from genjax import gen, uniform
 
-from . import Feedback, check_choice, check_number, incorrect, read_number
+from . import Feedback, check_choice, check_number, incorrect, read_number, rounded_estimate
 from .behaviour import Mistake, ModelCheck
 
 __all__ = [
@@ -201,6 +201,9 @@ def exercise_2_5(probability_estimate) -> Feedback:
         "both arrival times are random.",
     }
     value = read_number(probability_estimate)
+    rounded = rounded_estimate("2.5", value, expected, ESTIMATE_DECIMALS, tolerance)
+    if rounded is not None:
+        return rounded
     if value is not None and math.fabs(value - 100 * expected) <= 100 * tolerance:
         return incorrect(
             "2.5", f"{value:.6g} is too large.", "give a probability, a number between 0 and 1, not a percentage."
