@@ -179,7 +179,7 @@ def test_non_numbers_are_rejected_not_crashing():
 
 
 def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=False, normalise=True,
-                  weight=True):
+                  weight=True, average=False):
     """An importance sampler in NumPy and SciPy, written apart from GenJAX and from the check,
     with switches that plant the typical mistakes."""
 
@@ -198,7 +198,7 @@ def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=Fals
                 w = np.exp(log_w) / np.exp(log_w).sum()
         else:
             w = np.exp(log_w - logsumexp(log_w)) if normalise else np.exp(log_w)
-        return np.sum(w * mus)
+        return np.mean(w * mus) if average else np.sum(w * mus)
 
     return estimate
 
@@ -332,10 +332,14 @@ def test_right_estimators_written_in_different_ways_pass():
         (numpy_sampler(lambda log_w, mus, m, s: log_w + stats.norm.logpdf(mus, m, s)), "includes the prior"),
         (numpy_sampler(naive_exp=True), "logsumexp"),
         (numpy_sampler(normalise=False), "normalise the weights"),
+        (numpy_sampler(average=True), "You averaged the terms"),
+        (numpy_sampler(normalise=False, average=True), "your weights are not normalised"),
+        (lambda *args: 0.0, "does not use its arguments"),  # a constant, not unnormalised weights
     ],
     ids=["unweighted", "variances", "score in GenJAX", "+score in GenJAX", "backwards in NumPy", "address",
          "one key", "20,000 particles", "100,000 particles", "tonkatsu data", "count argument", "whole jit",
-         "score in NumPy", "exp underflows", "unnormalised"],
+         "score in NumPy", "exp underflows", "unnormalised", "averaged", "unnormalised and averaged",
+         "zero"],
 )
 def test_each_typical_mistake_gets_its_hint(estimator, fragment):
     feedback = check.exercise_4_6(estimator)
