@@ -153,6 +153,13 @@ def exercise_5_1(density) -> Feedback:
     hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g, hamburger first."
     if (feedback := _not_one_number("5.1", density, "a density in 1/g")) is not None:
         return feedback
+    if read_number(density) == 0:  # a small density rounded to a number of decimals, round(p, 4)
+        return incorrect(
+            "5.1",
+            "0 is too small: a mixture of Gaussian densities is positive everywhere.",
+            f"if you rounded, round to {SIGNIFICANT_FIGURES} significant figures, not to a number of decimals: "
+            "round(p, 4) turns a small density into 0.",
+        )
     return check_number(
         "5.1",
         density,
@@ -307,7 +314,8 @@ def exercise_5_4(answer) -> Feedback:
     hints = {
         "a": "look at the chains' μ₀ traces: do the chains near 350 g drift towards 500 g as they run? "
         "They hold their level from the first draw after burn-in to the last.",
-        "b": "count the kinds each chain sees: one near 350 g and one near 500 g, in every chain.",
+        "b": "print each chain's average of μ₁ too (raw_means[:, :, 1]) beside its μ₀: every chain has one kind "
+        "near 350 g and one near 500 g, the same two kinds.",
         "d": "a narrower prior on the means limits how far a mean can wander; it does not make chains agree "
         "that already do: their log joints wander over the same range and R-hat is below 1.01.",
     }
@@ -361,7 +369,7 @@ def _blend_hint(answer: np.ndarray, expected: np.ndarray, cup: int) -> str:
 
 def exercise_5_5(blend_probabilities) -> Feedback:
     """P(blend k | cups) for every cup and the 100 mg one, one row per cup, blends ordered by mean
-    caffeine. A wrong entry is named by its cup and blend."""
+    caffeine. A wrong entry is named by its cup and blend and the direction it is off, not by its right value."""
     expected = _exact_blend_probabilities()
     what = "an array with one row per cup (31) and one column per blend"
     if blend_probabilities is None:
@@ -392,6 +400,8 @@ def exercise_5_5(blend_probabilities) -> Feedback:
         return correct("5.5")
     cup, blend = np.unravel_index(int(np.argmax(error)), error.shape)
     caffeine = np.append(COFFEE_CAFFEINE, NEW_CUP)[cup]
+    # only the direction: the right value, or the distance to it, would hand the answer over
+    direction = "high" if answer[cup, blend] > expected[cup, blend] else "low"
     problem = (f"row {cup}, column {blend} (cup {cup}, {caffeine:g} mg; blend {blend}) is "
-               f"{answer[cup, blend]:.3f}, expected about {expected[cup, blend]:.3f}.")
+               f"{answer[cup, blend]:.3f}, too {direction} (more than {BLEND_PROBABILITY_TOLERANCE:g} off).")
     return incorrect("5.5", problem, _blend_hint(answer, expected, int(cup)))
