@@ -84,7 +84,7 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_1, 2, "per hour"),
         (check.exercise_2_1, 1, "not a probability"),
         (check.exercise_2_1, 0.05, "1/(b − a)"),  # the coffee's density, not the delivery's
-        (check.exercise_2_1, "one thirtieth", "1/(b − a)"),
+        (check.exercise_2_1, "one thirtieth", "give a single number"),  # words: a type hint
         (check.exercise_2_2, 2 / 3, "1 − F(20)"),
         (check.exercise_2_2, 1 / 30, "density"),
         (check.exercise_2_2, 10, "width of the interval"),
@@ -148,6 +148,14 @@ def test_a_wrong_answer_is_never_told_it_is_merely_rounded(exercise, wrong):
     feedback = exercise(wrong)
     assert_incorrect(feedback)
     assert "rounded too much" not in feedback.message
+
+
+@pytest.mark.parametrize("exercise", [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3])
+@pytest.mark.parametrize("answer", [np.array([1 / 30]), [1 / 3], "5/3"], ids=["array of one", "list", "string"])
+def test_a_wrong_type_gets_a_type_hint_not_the_method(exercise, answer):
+    feedback = exercise(answer)
+    assert_incorrect(feedback, "give a single number")
+    assert "1/(b − a)" not in feedback.message and "F(20)" not in feedback.message
 
 
 @pytest.mark.parametrize("exercise", ALL_EXERCISES[:5])

@@ -51,6 +51,7 @@ __all__ = [
     "decimals_given",
     "rounded_too_far",
     "rounded_estimate",
+    "not_one_number",
     "unanswered",
     "correct",
     "incorrect",
@@ -239,6 +240,15 @@ def rounded_too_far(
     shortfall = math.fabs(expected) - math.fabs(value)
     truncated = truncation and value * expected >= 0 and -slack <= shortfall < unit - slack
     return places if rounded or truncated else None
+
+
+def not_one_number(exercise: str, answer, what: str) -> Feedback | None:
+    """❌ with a type hint for an answer that is not one number (an array of one entry, a list, a string),
+    so that a wrong type is not answered with the method's hint; ``None`` for a number or ``None``."""
+    if answer is None or read_number(answer) is not None:
+        return None
+    return incorrect(exercise, f"expected {what}, got {describe(answer)}.",
+                     "give a single number: float(...) of your result (for an array of one entry, its .item()).")
 
 
 def rounded_estimate(

@@ -58,6 +58,7 @@ from . import (
     correct,
     describe,
     incorrect,
+    not_one_number,
     read_array,
     read_number,
     unanswered,
@@ -119,12 +120,6 @@ def _effective_sample_size(log_weights: Sequence[float]) -> float:
     return 1.0 / math.fsum(math.exp(2 * (v - total)) for v in log_weights)
 
 
-def _not_one_number(exercise: str, answer, what: str) -> Feedback | None:
-    """The feedback for an answer that is not one number (an array of one entry, a list, a string), else None."""
-    if answer is None or read_number(answer) is not None:
-        return None
-    return incorrect(exercise, f"expected {what}, got {describe(answer)}.",
-                     "give a single number: float(...) of your result (for an array of one entry, its .item()).")
 
 
 def exercise_5_1(density) -> Feedback:
@@ -151,7 +146,7 @@ def exercise_5_1(density) -> Feedback:
         math.log(expected): "that is the log of the density, log p(420); the exercise asks for p(420) itself.",
     }
     hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g, hamburger first."
-    if (feedback := _not_one_number("5.1", density, "a density in 1/g")) is not None:
+    if (feedback := not_one_number("5.1", density, "a density in 1/g")) is not None:
         return feedback
     if read_number(density) == 0:  # a small density rounded to a number of decimals, round(p, 4)
         return incorrect(
@@ -194,7 +189,7 @@ def exercise_5_2(effective_sample_size) -> Feedback:
         "subtract the largest log weight before exponentiating (log-sum-exp), normalise, "
         "then ESS = 1 / Σᵢ w̄ᵢ²."
     )
-    if (feedback := _not_one_number("5.2", effective_sample_size, "a number of particles")) is not None:
+    if (feedback := not_one_number("5.2", effective_sample_size, "a number of particles")) is not None:
         return feedback
     return check_number(
         "5.2",
