@@ -146,13 +146,20 @@ def one_uniform_for_all_points(key, x, w, m, v):
     return jnp.sum(cumulative < jax.random.uniform(key), axis=1)
 
 
+def one_key_for_every_row(key, x, w, m, v):
+    """Right frequencies, but each row drawn with the same key: equal points always share a kind."""
+    logits = jnp.log(w) - 0.5 * jnp.log(v) - (x[:, None] - m) ** 2 / (2 * v)
+    return jnp.stack([jax.random.categorical(key, logits[i]) for i in range(x.shape[0])])
+
+
 @pytest.mark.parametrize(
     ("answer", "fragment"),
     [
         (without_log_variance, "−½ log(2πσ²)"),
+        (one_key_for_every_row, "same random numbers (one key"),
         (square_root_weights, ""),
         (tempered_logits, ""),
-        (one_uniform_for_all_points, "independently"),
+        (one_uniform_for_all_points, "not drawn independently"),
         (lambda key, x, w, m, v: jnp.argmax(jnp.log(w / jnp.sqrt(v)) - (x[:, None] - m) ** 2 / (2 * v), axis=1),
          "most probable"),
         (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x, w, m, v) + 1, "from 1"),

@@ -18,7 +18,7 @@ and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
   gives 1), and a point whose kind is certain (exactly, on every key). Typical mistakes (the
   variance passed where a standard deviation is taken, the −½ log σ² term dropped, the weights
   forgotten, probabilities passed as logits, the most probable kind instead of a draw, labels from
-  1) get their own hint.
+  1, one key for every point's draw) get their own hint.
 * 5.4: label switching (multiple choice), asked before the chapter explains it: chains whose
   "component 0" has mean 500 g or 350 g describe the same posterior with the labels swapped ("c").
 * 5.5: the coffee with a 31st cup of 100 mg: every cup's posterior blend probabilities, one row
@@ -251,6 +251,12 @@ def _labels_from_one(key, x, weights, means, variances):
     return _draw_kinds(key, x, weights, means, variances) + 1
 
 
+def _one_key_for_every_point(key, x, weights, means, variances):
+    """Each row drawn with the same key: equal points always share a kind."""
+    logits = _log_joint(x, weights, means, jnp.sqrt(variances))
+    return jax.vmap(lambda row: jax.random.categorical(key, row))(logits)
+
+
 def _kinds_behaviour(draw_kinds):
     run = cheap_jit(jax.vmap(draw_kinds, in_axes=(0, None, None, None, None)))
     behaviour = {}
@@ -290,6 +296,10 @@ _DRAW_KINDS = FunctionCheck(
         Mistake(_most_probable, "that is the most probable kind every time; a Gibbs step draws the kind at "
                 "random from its conditional (jax.random.categorical)."),
         Mistake(_labels_from_one, "your kinds are numbered from 1; Python numbers them 0 … K − 1."),
+        Mistake(_one_key_for_every_point, "points with equal weights always get the same kind: every point's "
+                "kind comes from the same random numbers (one key, or one uniform, for all points), so the kinds "
+                "are not drawn independently. Draw all rows at once, jax.random.categorical(key, logits, "
+                "axis=-1), or split the key, one per point."),
     ],
     signature="draw_kinds(key, x, weights, means, variances)",
     what="a function draw_kinds(key, x, weights, means, variances)",
