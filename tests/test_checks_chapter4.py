@@ -365,6 +365,22 @@ def test_broken_answers_get_a_cross_saying_what_went_wrong(answer, fragment):
     assert_incorrect(check.exercise_4_6(answer), fragment)
 
 
+def test_a_count_traced_by_an_inner_jit_is_told_to_split_the_keys_outside():
+    """jax.jit over an inner function that takes num_particles: JAX's unhashable-shape error gets the
+    reason, not only the generic hint."""
+
+    def inner_jit(key, data, prior_mean, prior_sd, noise_sd, num_particles):
+        def run(key, count):
+            keys = jax.random.split(key, count)  # count is a placeholder here: JAX raises
+            return jax.random.normal(keys[0])
+
+        return jax.jit(run)(key, num_particles)
+
+    feedback = check.exercise_4_6(inner_jit)
+    assert_incorrect(feedback, "Split the keys outside jax.jit")
+    assert "compiled as a whole" not in feedback.message
+
+
 def test_numpy_inside_a_function_compiled_whole_is_told_to_use_jax_numpy():
     """With num_particles static, jax.jit of the whole function fails only where NumPy meets a
     placeholder: that gets the machinery's NumPy hint, not the one about num_particles."""

@@ -52,8 +52,9 @@ likelihood, i.e. a prior with sd τ₀/√2. Other mistakes are recognised by wh
   estimate is wrong, or ``num_particles`` is ignored, when it is right. A sampler that uses
   its particles gives another number with probability 1;
 * crashes with GenJAX's type error for a ``repeat`` count passed as a model argument, and with
-  JAX's tracer errors for a function compiled whole with ``jax.jit`` (``num_particles`` is then
-  a placeholder, but a number of particles is an array's length): each gets the reason.
+  JAX's tracer errors for a function compiled whole with ``jax.jit``, or one that compiles an inner
+  function taking ``num_particles`` (``num_particles`` is then a placeholder, but a number of
+  particles is an array's length): each gets the reason.
 
 Practice problem 2 (Exercises 4.7–4.9), Gaussian clusters with known parameters:
 μ₁ = −1, μ₂ = 1, prior θ = P(c = 1), variances σ₁², σ₂²; Bayes' rule gives
@@ -395,6 +396,13 @@ _WHOLE_JIT_HINT = (
     "jax.jit(jax.vmap(one_particle)), as Section 5 did."
 )
 
+_TRACED_COUNT_HINT = (
+    "A function compiled with jax.jit inside yours takes num_particles (or a count made from it) as an "
+    "argument, so it is a placeholder there; but the number of particles is an array's length (of the keys), "
+    "which JAX must know as a plain int. Split the keys outside jax.jit, jax.random.split(key, num_particles), "
+    "and compile only the vectorised particle function, jax.jit(jax.vmap(one_particle))(keys), as Section 5 did."
+)
+
 
 def _posterior_mean(key, data, prior_mean, prior_sd, noise_sd, num_particles) -> float:
     """The exact posterior mean μₙ = (μ₀/τ₀² + Σxᵢ/σ²) / (1/τ₀² + n/σ²): the limit of the
@@ -441,6 +449,8 @@ def _crash_reason(error: Exception, estimator) -> str | None:
     numpy_on_placeholders = isinstance(error, jax.errors.TracerArrayConversionError)  # the machinery's hint
     if hasattr(estimator, "lower") and "Tracer" in str(error) and not numpy_on_placeholders:  # jax.jit
         return _WHOLE_JIT_HINT
+    if "Tracer" in str(error) and "not hashable" in str(error) and not numpy_on_placeholders:
+        return _TRACED_COUNT_HINT  # a jax.jit inside the function that takes num_particles as an argument
     if isinstance(error, ValueError) and ("inconsistent sizes" in str(error) or "shape" in str(error)):
         return (
             "Does your model draw one weighing per entry of data, normal.repeat(len(data))? Section 5's model "
