@@ -56,8 +56,8 @@ def pad_to_bucket(
     data: np.ndarray, minimum: int = MIN_BUCKET, steps_per_doubling: int = STEPS_PER_DOUBLING
 ) -> tuple[np.ndarray, np.ndarray]:
     """``data`` (N, …) padded along its first axis to ``bucket_size(N, minimum, steps_per_doubling)``
-    rows, and the mask (1.0 for the N real rows, 0.0 for padding). Padding repeats the first row, so that every padded
-    value is an ordinary number (no overflow or NaN in masked-out arithmetic)."""
+    rows, and the mask (1.0 for the N real rows, 0.0 for padding). Padding repeats the first row,
+    so that every padded value is an ordinary number (no overflow or NaN in masked-out arithmetic)."""
     size = bucket_size(data.shape[0], minimum, steps_per_doubling)
     padded = np.concatenate([data, np.repeat(data[:1], size - data.shape[0], axis=0)])
     mask = np.zeros(size, dtype=data.dtype)
