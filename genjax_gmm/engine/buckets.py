@@ -8,7 +8,8 @@ call never become shapes:
   number of the form m·2^j with m ∈ {8, …, 15}, i.e. eight buckets per doubling (32, 36, 40, …,
   60, 64, 72, …), so padding wastes at most 1/8 of the work. A mask m_i = 1 marks real points and
   0 padding; every sum over points is weighted by m_i, so padded points contribute nothing to any
-  statistic or density.
+  statistic or density. A sampler whose sweep compiles far longer than it runs may ask for fewer
+  buckets per doubling (``mv.gibbs``: two, 256, 384, 512, …), so that more data sets share one.
 * **Chains.** Chains run side by side (vmapped) in groups of ``chain_width`` chains: when a sweep
   is cheap, always ``CHAIN_GROUP`` (4), so that 1, 2, 3 and 4 chains share one program and 5, 8
   or 13 chains run 4 at a time through it, the padded chains of the last group computed and

@@ -65,6 +65,7 @@ __all__ = [
     "component_bucket",
     "ActivePrior",
     "draw_assignments",
+    "dirichlet_log_density",
     "MultivariateGibbsState",
     "MultivariateGibbsResult",
     "component_statistics",
