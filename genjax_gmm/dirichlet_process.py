@@ -149,18 +149,25 @@ def _posterior(counts, means, spreads, prior: DPMMPrior):
     return kappa, loc, shape, prior.var_scale + 0.5 * spread
 
 
+def log_marginal_formula(counts, means, spreads, prior: DPMMPrior, xp=jnp, log_gamma=gammaln):
+    """log m(x_I) of each block from (n, x̄, Σ(x − x̄)²); 0 for an empty block (module docstring).
+    ``xp`` and ``log_gamma`` are ``jax.numpy`` and its ``gammaln``, or NumPy and SciPy's, for host
+    arithmetic that compiles nothing."""
+    kappa, _, shape, scale = _posterior(counts, means, spreads, prior)
+    return (
+        log_gamma(shape)
+        - log_gamma(prior.var_shape)
+        + prior.var_shape * xp.log(prior.var_scale)
+        - shape * xp.log(scale)
+        + 0.5 * xp.log(prior.mean_pseudo_count / kappa)
+        - 0.5 * counts * xp.log(2 * xp.pi)
+    )
+
+
 @jax.jit
 def log_marginal_likelihood(counts, means, spreads, prior: DPMMPrior) -> jax.Array:
     """log m(x_I) of each block from (n, x̄, Σ(x − x̄)²); 0 for an empty block (module docstring)."""
-    kappa, _, shape, scale = _posterior(counts, means, spreads, prior)
-    return (
-        gammaln(shape)
-        - gammaln(prior.var_shape)
-        + prior.var_shape * jnp.log(prior.var_scale)
-        - shape * jnp.log(scale)
-        + 0.5 * jnp.log(prior.mean_pseudo_count / kappa)
-        - 0.5 * counts * jnp.log(2 * jnp.pi)
-    )
+    return log_marginal_formula(counts, means, spreads, prior)
 
 
 def _predictive(counts, means, spreads, prior: DPMMPrior):

@@ -35,8 +35,8 @@ over the partitions π that keep the groups apart, whose product depends only on
 divided by the mass of the partitions kept: every reported probability is within it of the exact
 one, and the log evidence within log(1 + mixing_bound).
 
-Computed in float64 NumPy on the host, in logs; the marginal likelihoods by the package's jitted
-closed form, in two or three compiled programs.
+Computed in float64 NumPy on the host, in logs, the marginal likelihoods too (the closed form of
+``dirichlet_process``, evaluated with NumPy and SciPy: nothing is compiled).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ import math
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from .dirichlet_process import DPMMPrior, log_marginal_likelihood
+from .dirichlet_process import DPMMPrior, log_marginal_formula
 from .validation import check_instance, check_magnitude, check_observations, check_positive_int
 
 __all__ = ["MAX_GROUP_SIZE", "ExactNumClusters", "exact_num_clusters"]
@@ -87,13 +87,10 @@ class ExactNumClusters:
 
 
 def _log_marginal(counts, means, spreads, prior: DPMMPrior) -> np.ndarray:
-    """log m(x_B) of blocks with statistics (n, x̄, Σ(x − x̄)²), by ``dirichlet_process.log_marginal_likelihood``;
-    the arrays are flattened and padded to a power of two (at least 1024), so that the few shapes an
-    enumeration needs share two or three compiled programs."""
-    counts, means, spreads = np.broadcast_arrays(*(np.asarray(value, np.float64) for value in (counts, means, spreads)))
-    size = max(1024, 1 << (counts.size - 1).bit_length())
-    padded = [np.pad(value.ravel(), (0, size - value.size)) for value in (counts, means, spreads)]
-    return np.asarray(log_marginal_likelihood(*padded, prior))[: counts.size].reshape(counts.shape)
+    """log m(x_B) of blocks with statistics (n, x̄, Σ(x − x̄)²): ``dirichlet_process``'s formula in
+    NumPy and SciPy (host arithmetic, nothing to compile)."""
+    counts, means, spreads = (np.asarray(value, np.float64) for value in (counts, means, spreads))
+    return log_marginal_formula(counts, means, spreads, prior, xp=np, log_gamma=gammaln)
 
 
 @functools.cache

@@ -84,7 +84,7 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_1, 2, "per hour"),
         (check.exercise_2_1, 1, "not a probability"),
         (check.exercise_2_1, 0.05, "1/(b − a)"),  # the coffee's density, not the delivery's
-        (check.exercise_2_1, "one thirtieth", "1/(b − a)"),
+        (check.exercise_2_1, "one thirtieth", "give a single number"),  # words: a type hint
         (check.exercise_2_2, 2 / 3, "1 − F(20)"),
         (check.exercise_2_2, 1 / 30, "density"),
         (check.exercise_2_2, 10, "width of the interval"),
@@ -105,7 +105,7 @@ def test_none_is_not_answered(exercise):
         (check.exercise_2_5, 2 / 3, "12:15"),
         (check.exercise_2_5, 55.5, "not a percentage"),
         (check.exercise_2_5, 0.75, "average of an indicator"),
-        (check.exercise_2_5, 0.5, "average of an indicator"),  # 5/9 rounds to 0.6, not 0.5
+        (check.exercise_2_5, 0.52, "average of an indicator"),  # 1.8 tolerances low
         (check.exercise_2_6, "a", "probability 0 cannot mean impossible"),
         (check.exercise_2_6, "a", "outside the support"),
         (check.exercise_2_6, "c", "2 per gram, not 1"),
@@ -128,6 +128,7 @@ def test_typical_mistakes_get_a_hint(exercise, wrong, hint_fragment):
         (check.exercise_2_3, 1.7),  # 5/3 rounded
         (check.exercise_2_3, 1.6),  # 5/3 cut off, which the prompt allows
         (check.exercise_2_5, 0.6),  # 5/9 to 1 decimal: outside the 4-standard-error band
+        (check.exercise_2_5, 0.5),  # a correct estimate such as 0.5487 rounded to 1 decimal
     ],
 )
 def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exercise, rounded):
@@ -139,14 +140,22 @@ def test_a_rounded_answer_is_told_it_is_rounded_not_sent_back_to_the_method(exer
 @pytest.mark.parametrize(
     "exercise, wrong",
     [(check.exercise_2_2, 0.4), (check.exercise_2_2, 0.34), (check.exercise_2_1, 0.04), (check.exercise_2_3, 1.8),
-     (check.exercise_2_5, 0.5), (check.exercise_2_5, 0.4)],
+     (check.exercise_2_5, 0.4), (check.exercise_2_5, 0.7)],
 )
 def test_a_wrong_answer_is_never_told_it_is_merely_rounded(exercise, wrong):
-    """1/3 rounds to 0.3 and 0.33, not 0.4 or 0.34; 5/9 rounds to 0.6 (0.5 is its truncation,
-    which an estimate's prompt does not allow: 0.5 is 11 standard errors off)."""
+    """1/3 rounds to 0.3 and 0.33, not 0.4 or 0.34. A correct estimate of 5/9 from 10,000 draws
+    lies within 0.02 of it, so it rounds to 0.5 or 0.6, never to 0.4 or 0.7."""
     feedback = exercise(wrong)
     assert_incorrect(feedback)
     assert "rounded too much" not in feedback.message
+
+
+@pytest.mark.parametrize("exercise", [check.exercise_2_1, check.exercise_2_2, check.exercise_2_3])
+@pytest.mark.parametrize("answer", [np.array([1 / 30]), [1 / 3], "5/3"], ids=["array of one", "list", "string"])
+def test_a_wrong_type_gets_a_type_hint_not_the_method(exercise, answer):
+    feedback = exercise(answer)
+    assert_incorrect(feedback, "give a single number")
+    assert "1/(b − a)" not in feedback.message and "F(20)" not in feedback.message
 
 
 @pytest.mark.parametrize("exercise", ALL_EXERCISES[:5])

@@ -177,12 +177,14 @@ def two_tests(mean):
     return 0.5 * first + 0.5 * second
 
 
-def ability_and_luck(ability_sd, luck_sd, centre=lambda mean, ability: ability, average=True):
+def ability_and_luck(ability_sd, luck_sd, centre=lambda mean, ability: ability, average=True, total=False):
     @gen
     def model(mean):
         ability = normal(mean, ability_sd) @ "ability"
         first = normal(centre(mean, ability), luck_sd) @ "test_1"
         second = normal(centre(mean, ability), luck_sd) @ "test_2"
+        if total:
+            return first + second
         return (first + second) / 2 if average else first
     return model
 
@@ -228,6 +230,7 @@ def test_exercise_3_5_each_score_alone_is_the_test_of_exercise_3_1():
         (ability_and_luck(10.0, 6.0), "abilities spread by 8 points"),
         (ability_and_luck(8.0, 10.0), "luck of one test spreads by 6 points"),
         (ability_and_luck(8.0, 6.0, average=False), "the two scores' average"),
+        (ability_and_luck(8.0, 6.0, total=True), "returns the sum of the two scores"),
         (ability_and_luck(8.0, 6.0, centre=lambda mean, ability: ability + 1.0), "the two scores' average"),
         (ability_and_luck(8, 6.0), "write 500.0, not 500"),
         (luck_at_the_addresses, "not the luck around 0"),

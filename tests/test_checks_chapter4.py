@@ -179,7 +179,7 @@ def test_non_numbers_are_rejected_not_crashing():
 
 
 def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=False, normalise=True,
-                  weight=True):
+                  weight=True, average=False):
     """An importance sampler in NumPy and SciPy, written apart from GenJAX and from the check,
     with switches that plant the typical mistakes."""
 
@@ -198,7 +198,7 @@ def numpy_sampler(log_weight_of=None, *, variances_for_sds=False, naive_exp=Fals
                 w = np.exp(log_w) / np.exp(log_w).sum()
         else:
             w = np.exp(log_w - logsumexp(log_w)) if normalise else np.exp(log_w)
-        return np.sum(w * mus)
+        return np.mean(w * mus) if average else np.sum(w * mus)
 
     return estimate
 
@@ -332,10 +332,14 @@ def test_right_estimators_written_in_different_ways_pass():
         (numpy_sampler(lambda log_w, mus, m, s: log_w + stats.norm.logpdf(mus, m, s)), "includes the prior"),
         (numpy_sampler(naive_exp=True), "logsumexp"),
         (numpy_sampler(normalise=False), "normalise the weights"),
+        (numpy_sampler(average=True), "You averaged the terms"),
+        (numpy_sampler(normalise=False, average=True), "your weights are not normalised"),
+        (lambda *args: 0.0, "does not use its arguments"),  # a constant, not unnormalised weights
     ],
     ids=["unweighted", "variances", "score in GenJAX", "+score in GenJAX", "backwards in NumPy", "address",
          "one key", "20,000 particles", "100,000 particles", "tonkatsu data", "count argument", "whole jit",
-         "score in NumPy", "exp underflows", "unnormalised"],
+         "score in NumPy", "exp underflows", "unnormalised", "averaged", "unnormalised and averaged",
+         "zero"],
 )
 def test_each_typical_mistake_gets_its_hint(estimator, fragment):
     feedback = check.exercise_4_6(estimator)
@@ -359,6 +363,22 @@ def test_each_typical_mistake_gets_its_hint(estimator, fragment):
 )
 def test_broken_answers_get_a_cross_saying_what_went_wrong(answer, fragment):
     assert_incorrect(check.exercise_4_6(answer), fragment)
+
+
+def test_a_count_traced_by_an_inner_jit_is_told_to_split_the_keys_outside():
+    """jax.jit over an inner function that takes num_particles: JAX's unhashable-shape error gets the
+    reason, not only the generic hint."""
+
+    def inner_jit(key, data, prior_mean, prior_sd, noise_sd, num_particles):
+        def run(key, count):
+            keys = jax.random.split(key, count)  # count is a placeholder here: JAX raises
+            return jax.random.normal(keys[0])
+
+        return jax.jit(run)(key, num_particles)
+
+    feedback = check.exercise_4_6(inner_jit)
+    assert_incorrect(feedback, "Split the keys outside jax.jit")
+    assert "compiled as a whole" not in feedback.message
 
 
 def test_numpy_inside_a_function_compiled_whole_is_told_to_use_jax_numpy():

@@ -146,13 +146,20 @@ def one_uniform_for_all_points(key, x, w, m, v):
     return jnp.sum(cumulative < jax.random.uniform(key), axis=1)
 
 
+def one_key_for_every_row(key, x, w, m, v):
+    """Right frequencies, but each row drawn with the same key: equal points always share a kind."""
+    logits = jnp.log(w) - 0.5 * jnp.log(v) - (x[:, None] - m) ** 2 / (2 * v)
+    return jnp.stack([jax.random.categorical(key, logits[i]) for i in range(x.shape[0])])
+
+
 @pytest.mark.parametrize(
     ("answer", "fragment"),
     [
         (without_log_variance, "−½ log(2πσ²)"),
+        (one_key_for_every_row, "same random numbers (one key"),
         (square_root_weights, ""),
         (tempered_logits, ""),
-        (one_uniform_for_all_points, "independently"),
+        (one_uniform_for_all_points, "not drawn independently"),
         (lambda key, x, w, m, v: jnp.argmax(jnp.log(w / jnp.sqrt(v)) - (x[:, None] - m) ** 2 / (2 * v), axis=1),
          "most probable"),
         (lambda key, x, w, m, v: draw_kinds_by_inversion(key, x, w, m, v) + 1, "from 1"),
@@ -231,6 +238,15 @@ def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilit
     assert "row 0, column 0 (cup 0, 82 mg; blend 0)" in uniform.message
 
 
+def test_a_wrong_entry_is_told_its_direction_not_the_right_value(blend_probabilities):
+    stuck = blend_probabilities.copy()
+    stuck[-1] = [0.0, 1.0, 0.0]  # the 100 mg cup never moved from the middle blend
+    message = check.exercise_5_5(stuck).message
+    assert "row 30, column" in message and ("is 0.000, too low" in message or "is 1.000, too high" in message)
+    right = check._exact_blend_probabilities()[-1]
+    assert all(f"{p:.2f}" not in message and f"{p:.3f}" not in message for p in right[:2])
+
+
 def test_a_non_numeric_answer_is_rejected_without_raising():
     for exercise in (check.exercise_5_1, check.exercise_5_2, check.exercise_5_5):
         feedback = exercise("five")
@@ -241,6 +257,13 @@ def test_a_non_numeric_answer_is_rejected_without_raising():
 def test_an_answer_that_is_not_one_number_is_told_to_give_a_single_number(answer):
     for exercise in (check.exercise_5_1, check.exercise_5_2):
         assert_incorrect(exercise(answer), "give a single number")
+
+
+def test_a_density_rounded_to_decimals_is_told_to_keep_significant_figures():
+    for zero in (0.0, round(DENSITY_420, 4), np.float64(0)):
+        feedback = check.exercise_5_1(zero)
+        assert_incorrect(feedback, "significant figures, not to a number of decimals")
+        assert f"{DENSITY_420:.2e}"[:3] not in feedback.message  # no digits of the answer
 
 
 def test_a_single_number_of_any_numeric_type_is_read():

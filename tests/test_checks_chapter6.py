@@ -3,11 +3,14 @@
 6.1 (the E step) is judged by behaviour: its reference must agree with the package's own
 categorisation (``gg.category_posterior``, another implementation), a right step written in any
 style passes, every registered mistake gets its own hint, and a step computed outside log space
-is told why it gives NaN. The coffee answers (6.3, 6.4) are recomputed by another route,
-scikit-learn's EM, whose BIC and AIC must agree with the package's. The fits are a
-session fixture: they run once, when a test needs them, not at import in every xdist worker.
+is told why it gives NaN; a function that is or calls the package's E step is refused. The coffee
+answers (6.3, 6.4) are recomputed by another route: BIC by hand from the fits' log-likelihoods, and
+scikit-learn's EM, whose BIC and AIC must agree with the package's where its fits do not collapse.
+The fits are a session fixture: they run once, when a test needs them, not at import in every xdist
+worker.
 """
 
+import functools
 import math
 
 import jax
@@ -120,6 +123,58 @@ def test_the_reference_is_the_packages_categorisation_and_finite_far_away():
     assert np.array_equal(reference[-1], [0.0, 0.0, 1.0])
     # the far point really underflows outside log space (else the NaN lesson would be hollow)
     assert np.all(_WEIGHTS * norm.pdf(_POINTS[-1], _MEANS, _STDS) == 0.0)
+
+
+def e_step_by_helper(x, weights, means, stds):
+    """A helper of the same notebook (module) that calls the package: found through the helper."""
+    return np.asarray(responsibilities_by_package(x, weights, means, stds))
+
+
+def responsibilities_by_package(x, weights, means, stds):
+    return gg.category_posterior(x, weights, means, stds)
+
+
+def e_step_from_package_pieces(x, weights, means, stds):
+    log_joint = gg.log_joint_by_component(x, weights, means, stds)
+    return np.exp(log_joint - gg.log_marginal_density(x, weights, means, stds)[:, None])
+
+
+def e_step_by_alias(x, weights, means, stds, posterior=gg.category_posterior):
+    return posterior(x, weights, means, stds)
+
+
+@pytest.mark.parametrize(
+    "e_step, name",
+    [
+        (gg.category_posterior, "category_posterior"),
+        (lambda x, w, m, s: gg.category_posterior(x, w, m, s), "category_posterior"),
+        (functools.partial(gg.category_posterior), "category_posterior"),
+        (jax.jit(gg.category_posterior), "category_posterior"),
+        (e_step_by_helper, "category_posterior"),
+        (e_step_from_package_pieces, "log_joint_by_component"),
+        (lambda x, w, m, s: e_step_by_alias(x, w, m, s), "category_posterior"),
+        (lambda x, w, m, s: w / gg.marginal_density(x, w, m, s)[:, None], "marginal_density"),
+    ],
+    ids=["the function", "a lambda", "partial", "jit", "a helper", "the pieces", "a default argument",
+         "the density"],
+)
+def test_the_packages_e_step_is_refused(e_step, name):
+    """Chapters 4 and 5 introduced gg.category_posterior; 6.1 asks for the step written out, so a
+    function that is it, wraps it or calls it (or the log terms and normaliser it is made of) is told
+    so, although its responsibilities are right."""
+    feedback = check.exercise_6_1(e_step)
+    assert_incorrect(feedback, f"uses the package's {name}")
+    assert "norm.logpdf" in feedback.message
+
+
+def test_the_package_route_search_never_raises_and_ignores_the_students_own_names():
+    def category_posterior(x, weights, means, stds):  # the student's own function of that name
+        return e_step_log_space(x, weights, means, stds)
+
+    assert check._package_route(category_posterior) is None
+    assert_correct(check.exercise_6_1(category_posterior))
+    for odd in (None, 3, "x", np.zeros(3), object(), print, np.sum):
+        assert check._package_route(odd) is None
 
 
 def test_a_right_e_step_passes_however_it_is_written():
@@ -242,6 +297,37 @@ def test_an_aic_drop_from_printed_rounded_aics_or_as_a_string_is_told_so(aic_dro
     cut_off = math.floor(aic_drop * 10) / 10
     assert_incorrect(check.exercise_6_4(cut_off), "subtracted two AICs as printed")
     assert_incorrect(check.exercise_6_4(str(round(aic_drop, 1))), "a number, not a string")
+
+
+def test_the_bic_margin_of_the_best_number_of_blends(sklearn_bic):
+    """BIC = −2 L̂ + (3K − 1) log n by hand from the package's fits, and by scikit-learn for K = 1, 2, 3
+    (its K = 4, 5 fits collapse further under its smaller variance floor); the answer is the runner-up's
+    BIC minus the best one's, not the best K, which the story gives away."""
+    fits = check._fits()
+    n = COFFEE.shape[0]
+    bic = {k: -2 * fit.log_likelihood + (3 * k - 1) * math.log(n) for k, fit in fits.items()}
+    for k, fit in fits.items():
+        assert bic[k] == pytest.approx(fit.bic, abs=1e-9)
+    for k in (1, 2, 3):
+        assert bic[k] == pytest.approx(sklearn_bic[k], abs=0.01)
+    best, runner_up = sorted(bic, key=bic.get)[:2]
+    assert (best, runner_up) == (3, 4)
+    margin = bic[runner_up] - bic[best]
+    aic = sorted(-2 * fit.log_likelihood + 2 * (3 * k - 1) for k, fit in fits.items())
+    wrong = {
+        best: "best number of blends",
+        -margin: "a positive number",
+        bic[best]: "smallest BIC itself",
+        aic[1] - aic[0]: "AIC's margin",
+        bic[2] - bic[best]: "margin over K = 2",
+        round(bic[5] - bic[best], 1): "margin over K = 5",
+        round(margin) + 0.0: "not the difference rounded",  # 5.0: rounded the wrong way (or too far)
+    }
+    assert_check_behaves(check.exercise_6_3, round(margin, 1), list(wrong))
+    for answer, fragment in wrong.items():
+        assert_incorrect(check.exercise_6_3(answer), fragment)
+    assert_correct(check.exercise_6_3(margin)) and assert_correct(check.exercise_6_3(jnp.asarray(margin)))
+    assert_incorrect(check.exercise_6_3("4.9"), "a number, not a string")
 
 
 def test_an_untouched_notebook_waits_without_fitting_anything():

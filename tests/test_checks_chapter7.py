@@ -8,8 +8,11 @@ reweighting of the exact α = 1 posterior. Odd inputs are the robustness battery
 (tests/test_checks_robustness.py, which lists every chapter's checks).
 """
 
+import ast
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -239,3 +242,14 @@ def test_reweighting_to_a_smaller_alpha():
 def test_more_bentos_do_not_settle_k():
     assert_check_behaves(check.exercise_7_4, "b", ["a", "c", "d"])
     assert check.exercise_7_4(" (B) ")
+
+
+def test_the_checks_coffee_prior_is_the_one_the_chapter_defines():
+    """Exercise 7.3's expected answer uses ``check.COFFEE_PRIOR``: it must be the prior the chapter's
+    coffee cell defines (read from the solution notebook, so the student never sees check internals)."""
+    notebook = Path(__file__).resolve().parents[1] / "solutions" / "07_dirichlet_process_mixtures.ipynb"
+    sources = ["".join(cell["source"]) for cell in json.loads(notebook.read_text())["cells"]]
+    [statement] = [node for source in sources if "coffee_prior = gg.DPMMPrior(" in source
+                   for node in ast.parse(source).body
+                   if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "coffee_prior"]
+    assert eval(compile(ast.Expression(statement.value), "notebook", "eval"), {"gg": gg}) == check.COFFEE_PRIOR

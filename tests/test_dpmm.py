@@ -74,6 +74,24 @@ def test_log_joint_is_the_closed_form_and_the_collapsed_models_density():
         assert result.num_clusters[chain, draw] == labels.max() + 1
 
 
+def test_the_marginal_likelihood_in_numpy_is_the_jitted_one():
+    """``log_marginal_formula`` with NumPy and SciPy (the exact enumeration's host arithmetic) gives
+    the jitted ``log_marginal_likelihood``'s numbers, empty blocks included, and both are the
+    multivariate Student-t marginal of a block's points."""
+    data, prior = SPREAD
+    blocks = [data[:0], data[:1], data[2:5], data]
+    stats_ = np.array([(x.size, x.mean() if x.size else 0.0, np.sum((x - x.mean()) ** 2) if x.size else 0.0)
+                       for x in blocks]).T
+    on_host = gg.dirichlet_process.log_marginal_formula(*stats_, prior, xp=np, log_gamma=gammaln)
+    np.testing.assert_allclose(on_host, np.asarray(gg.log_marginal_likelihood(*stats_, prior)), rtol=1e-13, atol=1e-13)
+    _, m0, kappa, a, b = (prior.concentration, prior.mean_loc, prior.mean_pseudo_count, prior.var_shape,
+                          prior.var_scale)
+    for x, log_m in zip(blocks[1:], on_host[1:]):
+        shape = (b / a) * (np.eye(x.size) + np.ones((x.size, x.size)) / kappa)
+        assert log_m == pytest.approx(stats.multivariate_t(np.full(x.size, m0), shape, df=2 * a).logpdf(x), rel=1e-10)
+    assert on_host[0] == 0.0
+
+
 # --- reseating is an MH move with acceptance ratio 1 (GenJAX update) ---------------------
 
 

@@ -265,6 +265,26 @@ def test_iterate_runs_chunks_until_convergence_and_compiles_once():
     assert more.size == 90 and np.isfinite(more).all()  # 2⁷⁰ · 2⁻⁹⁰ < 1e-6: across two chunks of 64
 
 
+def _halving_towards_mean(state, targets):
+    """x ← (x + mean(targets))/2, as ``_halving_step`` with operands of any size."""
+    return _halving_step(state, jnp.mean(targets))
+
+
+def test_iterate_compiles_quickly_only_small_operands_and_iterates_the_same():
+    # quick_if_small: operands of at most QUICK_OPERAND_SIZE numbers take the QUICK_COMPILE program, larger
+    # ones the optimised one; the iterates are the same numbers either way.
+    small, large = jnp.zeros(iteration.QUICK_OPERAND_SIZE), jnp.zeros(iteration.QUICK_OPERAND_SIZE + 1)
+    for targets, quick_program in ((small, True), (large, False)):
+        before = iteration._quick_chunk._cache_size(), iteration._chunk._cache_size()
+        state, trace, converged = iteration.iterate(
+            _halving_towards_mean, jnp.array(1.0), (targets,), 150, quick_if_small=True
+        )
+        grown = iteration._quick_chunk._cache_size() - before[0], iteration._chunk._cache_size() - before[1]
+        assert grown == ((1, 0) if quick_program else (0, 1))
+        _, optimised_trace, _ = iteration.iterate(_halving_towards_mean, jnp.array(1.0), (targets,), 150)
+        assert converged and np.array_equal(trace, optimised_trace) and trace.size == 20
+
+
 # --- the diagnostics --------------------------------------------------------------------------------
 
 

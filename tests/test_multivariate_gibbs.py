@@ -15,12 +15,16 @@ from scipy import stats
 
 from genjax_gmm import co_assignment_matrix
 from genjax_gmm import multivariate as mv
+from genjax_gmm.engine.mcmc import chain_settings, sample
 from genjax_gmm.gaussian import mvn_mixture_logits
 from genjax_gmm.multivariate.gibbs import (
     ComponentsConditional,
+    MultivariateGibbsKernel,
     MultivariateGibbsState,
+    component_bucket,
     component_statistics,
     components_conditional,
+    draw_assignments,
     log_joint,
 )
 
@@ -129,3 +133,42 @@ def test_co_assignment_and_evidence_match_the_enumeration(num_components, points
     estimate = co_assignment_matrix(result.assignments)
     assert np.abs(estimate - exact.co_assignment).max() < 0.02
     assert np.any((exact.co_assignment > 0.2) & (exact.co_assignment < 0.8))  # uncertain pairs included
+
+
+# --- buckets of K: switched-off components change nothing ----------------------------------------
+
+
+def test_component_buckets_cost_at_most_half_as_much_again():
+    buckets = [component_bucket(k) for k in range(1, 13)]
+    assert buckets == [3, 3, 3, 4, 6, 6, 8, 8, 12, 12, 12, 12]
+    assert all(k <= bucket <= max(3, 1.5 * k) for k, bucket in enumerate(buckets, start=1))
+
+
+def test_assignments_in_a_bucket_are_jax_categorical_draws():
+    logits = jax.random.normal(jax.random.key(0), (37, 2))
+    switched_off = jnp.concatenate([logits, jnp.full((37, 3), -jnp.inf)], axis=1)
+    key = jax.random.key(1)
+    expected = np.asarray(jax.random.categorical(key, logits))
+    assert np.array_equal(draw_assignments(key, logits), expected)
+    assert np.array_equal(draw_assignments(key, switched_off, 2), expected)
+
+
+@pytest.mark.filterwarnings("ignore::genjax_gmm.ConvergenceWarning")  # short runs, on purpose
+@pytest.mark.parametrize(
+    "num_components", [2, pytest.param(1, marks=pytest.mark.slow), pytest.param(5, marks=pytest.mark.slow)]
+)
+def test_gibbs_in_its_buckets_draws_what_the_unpadded_kernel_draws(num_components):
+    """mv.gibbs (K in a bucket of 3 or 6 components, N in a coarse data bucket) against the kernel
+    of exactly K components on the engine's default data bucket: the same draws from the same key
+    (the same assignments, and π, μ, Σ equal to the last bit or two: XLA may sum differently over
+    one component than over three)."""
+    data, prior, key = TINY_DATA, niw_prior(), jax.random.key(4)
+    assert component_bucket(num_components) > num_components
+    result = mv.gibbs(key, data, num_components, prior, num_sweeps=300, num_chains=3, burn_in=100)
+    settings = chain_settings(key, 300, 3, 100, keep_assignments=True, dtype=jnp.float64, num_points=len(data))
+    plain = sample(MultivariateGibbsKernel(num_components), data, prior, settings, sampler="unpadded").values
+    assert np.array_equal(result.assignments, plain["assignments"][..., : len(data)])
+    for name in ("weights", "means", "covariances"):
+        np.testing.assert_allclose(getattr(result, name), plain[name], rtol=1e-14, atol=1e-15, err_msg=name)
+    np.testing.assert_allclose(result.log_joint, plain["log_joint"], rtol=1e-13)
+    assert np.all(np.isfinite(result.log_joint))

@@ -50,6 +50,8 @@ __all__ = [
     "precision_in_words",
     "decimals_given",
     "rounded_too_far",
+    "rounded_estimate",
+    "not_one_number",
     "unanswered",
     "correct",
     "incorrect",
@@ -213,7 +215,9 @@ def decimals_given(value: float) -> int | None:
     return None
 
 
-def rounded_too_far(value: float, expected: float, needed_decimals: int, *, truncation: bool = False) -> int | None:
+def rounded_too_far(
+    value: float, expected: float, needed_decimals: int, *, truncation: bool = False, spread: float = 0.0
+) -> int | None:
     """The decimals of ``value`` when it is ``expected`` rounded to fewer than ``needed_decimals``
     (or, with ``truncation``, cut off there), else ``None``.
 
@@ -221,7 +225,9 @@ def rounded_too_far(value: float, expected: float, needed_decimals: int, *, trun
     ``expected`` to ``places`` decimals gives, ``|value − expected| ≤ ½·10^−places`` (either
     neighbour of a tie), or, with ``truncation``, what cutting its digits off there gives
     (``value`` between 0 and ``expected``, less than one unit ``10^−places`` short of it). That
-    unit must be no larger than ``|expected|``: 0 is not 1/3 "rounded to 0 decimals".
+    unit must be no larger than ``|expected|``: 0 is not 1/3 "rounded to 0 decimals". For an
+    estimate, ``spread`` is how far it may honestly lie from ``expected`` before it is rounded:
+    then ``|value − expected| ≤ ½·10^−places + spread``.
     """
     places = decimals_given(value)
     if places is None or places >= needed_decimals:
@@ -230,10 +236,33 @@ def rounded_too_far(value: float, expected: float, needed_decimals: int, *, trun
     if unit > math.fabs(expected):
         return None
     slack = 1e-9 * max(unit, math.fabs(expected))  # float noise in value and expected
-    rounded = math.fabs(value - expected) <= unit / 2 + slack
+    rounded = math.fabs(value - expected) <= unit / 2 + spread + slack
     shortfall = math.fabs(expected) - math.fabs(value)
     truncated = truncation and value * expected >= 0 and -slack <= shortfall < unit - slack
     return places if rounded or truncated else None
+
+
+def not_one_number(exercise: str, answer, what: str) -> Feedback | None:
+    """❌ with a type hint for an answer that is not one number (an array of one entry, a list, a string),
+    so that a wrong type is not answered with the method's hint; ``None`` for a number or ``None``."""
+    if answer is None or read_number(answer) is not None:
+        return None
+    return incorrect(exercise, f"expected {what}, got {describe(answer)}.",
+                     "give a single number: float(...) of your result (for an array of one entry, its .item()).")
+
+
+def rounded_estimate(
+    exercise: str, value: float | None, expected: float, decimals: int, tolerance: float
+) -> Feedback | None:
+    """❌ "rounded too much" for a simulation estimate written with fewer than ``decimals`` decimals that
+    may be a correct estimate (within ``tolerance`` of ``expected``) rounded there; ``None`` otherwise."""
+    if value is None or rounded_too_far(value, expected, decimals, spread=tolerance) is None:
+        return None
+    return incorrect(
+        exercise,
+        f"{value:g} is rounded too much: give {precision_in_words(decimals=decimals)}.",
+        "store the estimate your code computed, not a rounded copy of it.",
+    )
 
 
 def _rounding_feedback(exercise: str, value: float, places: int, precision: str, in_figures: bool) -> Feedback:

@@ -37,9 +37,8 @@ from . import (
     describe,
     incorrect,
     matching_mistake,
-    precision_in_words,
     read_number,
-    rounded_too_far,
+    rounded_estimate,
 )
 from .behaviour import Mistake, ModelCheck
 
@@ -212,13 +211,9 @@ def exercise_1_4(probability_estimate) -> Feedback:
     exact = _probability_heavier_than(GENEROUS_THRESHOLD)
     standard_error = math.sqrt(exact * (1 - exact) / MIN_SIMULATED_BENTOS)
     value = read_number(probability_estimate)
-    if value is not None and math.fabs(value - exact) <= 4 * standard_error:
-        if rounded_too_far(value, exact, ESTIMATE_DECIMALS) is not None:
-            return incorrect(
-                "1.4",
-                f"{value:g} is rounded too much: give {precision_in_words(decimals=ESTIMATE_DECIMALS)}.",
-                "store the fraction your code computed, not a rounded copy of it.",
-            )
+    rounded = rounded_estimate("1.4", value, exact, ESTIMATE_DECIMALS, 4 * standard_error)
+    if rounded is not None:
+        return rounded
     tonkatsu = BENTO.weights[0]
     mistakes = {
         tonkatsu: "that is P(tonkatsu); only the tonkatsu bentos heavier than 502 g count.",

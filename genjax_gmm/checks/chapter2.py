@@ -36,7 +36,7 @@ import math
 import jax.numpy as jnp
 from genjax import gen, uniform
 
-from . import Feedback, check_choice, check_number, incorrect, read_number
+from . import Feedback, check_choice, check_number, incorrect, not_one_number, read_number, rounded_estimate
 from .behaviour import Mistake, ModelCheck
 
 __all__ = [
@@ -99,6 +99,8 @@ def exercise_2_1(density) -> Feedback:
         "together must hold probability 1.",
     }
     hint = "a uniform density on [a, b] is the constant 1/(b − a), so that the total area is 1."
+    if (feedback := not_one_number("2.1", density, "a density (per minute)")) is not None:
+        return feedback
     return check_number(
         "2.1",
         density,
@@ -128,6 +130,8 @@ def exercise_2_2(probability) -> Feedback:
         "the wait is longer than 20 minutes when the bento comes between 12:20 and 12:30; "
         "use P(D > 20) = 1 − F(20) with F(d) = d/30."
     )
+    if (feedback := not_one_number("2.2", probability, "a probability")) is not None:
+        return feedback
     return check_number(
         "2.2",
         probability,
@@ -169,6 +173,8 @@ def exercise_2_3(expected_wait) -> Feedback:
         "weights every wait by the density, ∫ wait(t) f(t) dt; split the integral at 20, or check your "
         "answer by simulating many Saturdays."
     )
+    if (feedback := not_one_number("2.3", expected_wait, "a waiting time in minutes")) is not None:
+        return feedback
     return check_number(
         "2.3",
         expected_wait,
@@ -201,6 +207,9 @@ def exercise_2_5(probability_estimate) -> Feedback:
         "both arrival times are random.",
     }
     value = read_number(probability_estimate)
+    rounded = rounded_estimate("2.5", value, expected, ESTIMATE_DECIMALS, tolerance)
+    if rounded is not None:
+        return rounded
     if value is not None and math.fabs(value - 100 * expected) <= 100 * tolerance:
         return incorrect(
             "2.5", f"{value:.6g} is too large.", "give a probability, a number between 0 and 1, not a percentage."

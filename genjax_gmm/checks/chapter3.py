@@ -259,9 +259,10 @@ def exercise_3_3(test_score) -> Feedback:
 # Exercise 3.5: ability and luck, two tests
 
 
-def _two_tests_model(ability_sd, luck_sd, around_ability=True):
+def _two_tests_model(ability_sd, luck_sd, around_ability=True, average=True):
     """``@gen`` model: ability ~ N(mean, ability_sd²); two scores ~ N(ability, luck_sd²) (or, when
-    ``around_ability`` is false, around the class mean); returns their average."""
+    ``around_ability`` is false, around the class mean); returns their average (their sum when
+    ``average`` is false)."""
 
     @gen
     def two_tests(mean):
@@ -269,7 +270,7 @@ def _two_tests_model(ability_sd, luck_sd, around_ability=True):
         centre = ability if around_ability else mean
         test_1 = normal(centre, luck_sd) @ "test_1"
         test_2 = normal(centre, luck_sd) @ "test_2"
-        return (test_1 + test_2) / 2
+        return (test_1 + test_2) / 2 if average else test_1 + test_2
 
     return two_tests
 
@@ -332,6 +333,10 @@ _TWO_TESTS_CHECK = ModelCheck(
             _two_tests_model(ABILITY_SD, TEST_SCORES.stdev),
             "the luck of one test spreads by 6 points, not 10: 10 is the spread of one score, ability and "
             "luck together (8² + 6² = 10²).",
+        ),
+        Mistake(
+            _two_tests_model(ABILITY_SD, LUCK_SD, average=False),
+            "your model returns the sum of the two scores; return their average (the sum divided by 2).",
         ),
         Mistake(
             _luck_at_the_addresses,

@@ -10,7 +10,7 @@ weight, is the weight plus an independent N(0, 50²) g error, so felt | kind ~ N
 * 4.2: P(tonkatsu | overfilled), overfilled meaning a weight above the kind's recipe weight:
   each kind is overfilled with probability 1/2, so Bayes' rule returns the prior, 0.7.
 
-Assignment problem 1 (Exercises 4.3–4.5), the karaage bentos next door: the unknown mean
+Practice problem 1 (Exercises 4.3–4.5), the karaage bentos next door: the unknown mean
 weight μ has the prior N(420, 10²) g, each weighing has known noise σ = 5 g, and four bentos
 weigh 431, 426, 435 and 428 g. The conjugate update gives
 
@@ -39,6 +39,10 @@ GenJAX ignores), variances passed where ``normal`` takes standard deviations, an
 log density log p(μ, data) = −get_score() used as the log weight, which targets prior² ×
 likelihood, i.e. a prior with sd τ₀/√2. Other mistakes are recognised by what they do:
 
+* the posterior mean divided by the number of particles, for both problems: the terms w̃ᵢ μᵢ
+  averaged instead of summed;
+* estimates near 0 (below ``_TINY_FRACTION`` of the prior mean) for both problems: weights that
+  are not normalised, exp(log weight) used as it is;
 * the same estimate for both problems: the function ignores its data and prior (it reuses the
   notebook's tonkatsu particles);
 * an estimate far out in the prior's tail on the side away from the data: the weights rank the
@@ -48,10 +52,11 @@ likelihood, i.e. a prior with sd τ₀/√2. Other mistakes are recognised by wh
   estimate is wrong, or ``num_particles`` is ignored, when it is right. A sampler that uses
   its particles gives another number with probability 1;
 * crashes with GenJAX's type error for a ``repeat`` count passed as a model argument, and with
-  JAX's tracer errors for a function compiled whole with ``jax.jit`` (``num_particles`` is then
-  a placeholder, but a number of particles is an array's length): each gets the reason.
+  JAX's tracer errors for a function compiled whole with ``jax.jit``, or one that compiles an inner
+  function taking ``num_particles`` (``num_particles`` is then a placeholder, but a number of
+  particles is an array's length): each gets the reason.
 
-Assignment problem 2 (Exercises 4.7–4.9), Gaussian clusters with known parameters:
+Practice problem 2 (Exercises 4.7–4.9), Gaussian clusters with known parameters:
 μ₁ = −1, μ₂ = 1, prior θ = P(c = 1), variances σ₁², σ₂²; Bayes' rule gives
 
     P(c = 1 | x) = θN(x; μ₁, σ₁²) / [θN(x; μ₁, σ₁²) + (1 − θ)N(x; μ₂, σ₂²)].
@@ -143,7 +148,7 @@ HEAVY_KARAAGE = 440.0
 """Exercise 4.5: the probability that the fifth karaage bento weighs more than this (g)."""
 
 CLUSTER_MEANS = (-1.0, 1.0)
-"""μ₁ and μ₂ of the two categories in assignment problem 2."""
+"""μ₁ and μ₂ of the two categories in practice problem 2."""
 
 SIGNIFICANT_FIGURES = 3
 """Exercises 4.1, 4.2 and 4.5: answers pass to this many significant figures."""
@@ -369,6 +374,10 @@ _ESTIMATOR_KEY_SEED = 46
 _RANGE_IN_PRIOR_SDS = 7.0
 """A weighted average of prior draws with weights summing to 1 lies among the draws, which all
 lie within this many prior sds of the prior mean (for 20,000 draws, all but with probability 10⁻⁷)."""
+_TINY_FRACTION = 1e-3
+"""Estimates below this fraction of the prior mean for both problems (146 and 59.5 g, 40 prior sds
+from 0) come from weights that are not normalised: the likelihoods, exp(log weight), are below
+10⁻⁴ (0.0997⁴, four densities of sd 4) and exp(−870), so their average times μ is below 0.015 and 0."""
 _TAIL_IN_PRIOR_SDS = 3.0
 """An estimate this many prior sds from the prior mean, on the side away from the posterior mean,
 comes from weights that favour the particles that fit the data worst: the most extreme of 5,000
@@ -385,6 +394,13 @@ _WHOLE_JIT_HINT = (
     "it; but the number of particles is an array's length (of the keys), which JAX must know as a plain int. "
     "Leave importance_posterior_mean uncompiled and compile the particle function inside it, "
     "jax.jit(jax.vmap(one_particle)), as Section 5 did."
+)
+
+_TRACED_COUNT_HINT = (
+    "A function compiled with jax.jit inside yours takes num_particles (or a count made from it) as an "
+    "argument, so it is a placeholder there; but the number of particles is an array's length (of the keys), "
+    "which JAX must know as a plain int. Split the keys outside jax.jit, jax.random.split(key, num_particles), "
+    "and compile only the vectorised particle function, jax.jit(jax.vmap(one_particle))(keys), as Section 5 did."
 )
 
 
@@ -433,6 +449,8 @@ def _crash_reason(error: Exception, estimator) -> str | None:
     numpy_on_placeholders = isinstance(error, jax.errors.TracerArrayConversionError)  # the machinery's hint
     if hasattr(estimator, "lower") and "Tracer" in str(error) and not numpy_on_placeholders:  # jax.jit
         return _WHOLE_JIT_HINT
+    if "Tracer" in str(error) and "not hashable" in str(error) and not numpy_on_placeholders:
+        return _TRACED_COUNT_HINT  # a jax.jit inside the function that takes num_particles as an argument
     if isinstance(error, ValueError) and ("inconsistent sizes" in str(error) or "shape" in str(error)):
         return (
             "Does your model draw one weighing per entry of data, normal.repeat(len(data))? Section 5's model "
@@ -476,6 +494,26 @@ def _diagnose(estimator, estimates: list[float], problems: list[str]) -> None:
     docstring); the check's own limits are exempt."""
     if estimator in _LIMITS:
         return
+    rights = [_posterior_mean(None, *problem) for problem in ESTIMATOR_PROBLEMS]
+    if all(
+        math.fabs(estimate * num_particles - right) <= ESTIMATE_TOLERANCE
+        for estimate, right, (*_, num_particles) in zip(estimates, rights, ESTIMATOR_PROBLEMS)
+    ):
+        raise Unusable(
+            f"your function returned {estimates[0]:.6g} for {problems[0]}: the posterior mean divided by the "
+            "number of particles. You averaged the terms w̃ᵢ μᵢ (a mean over the particles); the normalised "
+            "weights w̃ᵢ already add up to 1, so the estimate is their sum, Σᵢ w̃ᵢ μᵢ."
+        )
+    if estimates[0] != estimates[1] and all(  # a constant is told below that it ignores its arguments
+        math.fabs(estimate) < _TINY_FRACTION * math.fabs(prior_mean)
+        for estimate, (_, prior_mean, *_) in zip(estimates, ESTIMATOR_PROBLEMS)
+    ):
+        raise Unusable(
+            f"your function returned {estimates[0]:.6g} and {estimates[1]:.6g} for two problems whose posterior "
+            "means are tens of grams from 0: your weights are not normalised. exp(log weight), a likelihood, "
+            "is tiny (or 0) for every particle; divide by the weights' total, in logs, "
+            "w̃ᵢ = exp(ℓᵢ − logsumexp(ℓ)), and return Σᵢ w̃ᵢ μᵢ."
+        )
     if math.fabs(estimates[0] - estimates[1]) <= ESTIMATE_TOLERANCE:
         raise Unusable(
             f"your function returned {estimates[0]:.6g} and {estimates[1]:.6g} for two problems whose posterior "

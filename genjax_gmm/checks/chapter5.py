@@ -18,7 +18,7 @@ and ``gg.BENTO`` keep Chapter 1's order; they are not used here.)
   gives 1), and a point whose kind is certain (exactly, on every key). Typical mistakes (the
   variance passed where a standard deviation is taken, the −½ log σ² term dropped, the weights
   forgotten, probabilities passed as logits, the most probable kind instead of a draw, labels from
-  1) get their own hint.
+  1, one key for every point's draw) get their own hint.
 * 5.4: label switching (multiple choice), asked before the chapter explains it: chains whose
   "component 0" has mean 500 g or 350 g describe the same posterior with the labels swapped ("c").
 * 5.5: the coffee with a 31st cup of 100 mg: every cup's posterior blend probabilities, one row
@@ -58,6 +58,7 @@ from . import (
     correct,
     describe,
     incorrect,
+    not_one_number,
     read_array,
     read_number,
     unanswered,
@@ -119,12 +120,6 @@ def _effective_sample_size(log_weights: Sequence[float]) -> float:
     return 1.0 / math.fsum(math.exp(2 * (v - total)) for v in log_weights)
 
 
-def _not_one_number(exercise: str, answer, what: str) -> Feedback | None:
-    """The feedback for an answer that is not one number (an array of one entry, a list, a string), else None."""
-    if answer is None or read_number(answer) is not None:
-        return None
-    return incorrect(exercise, f"expected {what}, got {describe(answer)}.",
-                     "give a single number: float(...) of your result (for an array of one entry, its .item()).")
 
 
 def exercise_5_1(density) -> Feedback:
@@ -151,8 +146,15 @@ def exercise_5_1(density) -> Feedback:
         math.log(expected): "that is the log of the density, log p(420); the exercise asks for p(420) itself.",
     }
     hint = "p(x) = Σₖ πₖ N(x; μₖ, σₖ²) with π = (0.3, 0.7), μ = (350, 500) g, σ = (20, 20) g, hamburger first."
-    if (feedback := _not_one_number("5.1", density, "a density in 1/g")) is not None:
+    if (feedback := not_one_number("5.1", density, "a density in 1/g")) is not None:
         return feedback
+    if read_number(density) == 0:  # a small density rounded to a number of decimals, round(p, 4)
+        return incorrect(
+            "5.1",
+            "0 is too small: a mixture of Gaussian densities is positive everywhere.",
+            f"if you rounded, round to {SIGNIFICANT_FIGURES} significant figures, not to a number of decimals: "
+            "round(p, 4) turns a small density into 0.",
+        )
     return check_number(
         "5.1",
         density,
@@ -187,7 +189,7 @@ def exercise_5_2(effective_sample_size) -> Feedback:
         "subtract the largest log weight before exponentiating (log-sum-exp), normalise, "
         "then ESS = 1 / Σᵢ w̄ᵢ²."
     )
-    if (feedback := _not_one_number("5.2", effective_sample_size, "a number of particles")) is not None:
+    if (feedback := not_one_number("5.2", effective_sample_size, "a number of particles")) is not None:
         return feedback
     return check_number(
         "5.2",
@@ -249,6 +251,12 @@ def _labels_from_one(key, x, weights, means, variances):
     return _draw_kinds(key, x, weights, means, variances) + 1
 
 
+def _one_key_for_every_point(key, x, weights, means, variances):
+    """Each row drawn with the same key: equal points always share a kind."""
+    logits = _log_joint(x, weights, means, jnp.sqrt(variances))
+    return jax.vmap(lambda row: jax.random.categorical(key, row))(logits)
+
+
 def _kinds_behaviour(draw_kinds):
     run = cheap_jit(jax.vmap(draw_kinds, in_axes=(0, None, None, None, None)))
     behaviour = {}
@@ -288,6 +296,10 @@ _DRAW_KINDS = FunctionCheck(
         Mistake(_most_probable, "that is the most probable kind every time; a Gibbs step draws the kind at "
                 "random from its conditional (jax.random.categorical)."),
         Mistake(_labels_from_one, "your kinds are numbered from 1; Python numbers them 0 … K − 1."),
+        Mistake(_one_key_for_every_point, "points with equal weights always get the same kind: every point's "
+                "kind comes from the same random numbers (one key, or one uniform, for all points), so the kinds "
+                "are not drawn independently. Draw all rows at once, jax.random.categorical(key, logits, "
+                "axis=-1), or split the key, one per point."),
     ],
     signature="draw_kinds(key, x, weights, means, variances)",
     what="a function draw_kinds(key, x, weights, means, variances)",
@@ -307,7 +319,8 @@ def exercise_5_4(answer) -> Feedback:
     hints = {
         "a": "look at the chains' μ₀ traces: do the chains near 350 g drift towards 500 g as they run? "
         "They hold their level from the first draw after burn-in to the last.",
-        "b": "count the kinds each chain sees: one near 350 g and one near 500 g, in every chain.",
+        "b": "print each chain's average of μ₁ too (raw_means[:, :, 1]) beside its μ₀: every chain has one kind "
+        "near 350 g and one near 500 g, the same two kinds.",
         "d": "a narrower prior on the means limits how far a mean can wander; it does not make chains agree "
         "that already do: their log joints wander over the same range and R-hat is below 1.01.",
     }
@@ -361,7 +374,7 @@ def _blend_hint(answer: np.ndarray, expected: np.ndarray, cup: int) -> str:
 
 def exercise_5_5(blend_probabilities) -> Feedback:
     """P(blend k | cups) for every cup and the 100 mg one, one row per cup, blends ordered by mean
-    caffeine. A wrong entry is named by its cup and blend."""
+    caffeine. A wrong entry is named by its cup and blend and the direction it is off, not by its right value."""
     expected = _exact_blend_probabilities()
     what = "an array with one row per cup (31) and one column per blend"
     if blend_probabilities is None:
@@ -392,6 +405,8 @@ def exercise_5_5(blend_probabilities) -> Feedback:
         return correct("5.5")
     cup, blend = np.unravel_index(int(np.argmax(error)), error.shape)
     caffeine = np.append(COFFEE_CAFFEINE, NEW_CUP)[cup]
+    # only the direction: the right value, or the distance to it, would hand the answer over
+    direction = "high" if answer[cup, blend] > expected[cup, blend] else "low"
     problem = (f"row {cup}, column {blend} (cup {cup}, {caffeine:g} mg; blend {blend}) is "
-               f"{answer[cup, blend]:.3f}, expected about {expected[cup, blend]:.3f}.")
+               f"{answer[cup, blend]:.3f}, too {direction} (more than {BLEND_PROBABILITY_TOLERANCE:g} off).")
     return incorrect("5.5", problem, _blend_hint(answer, expected, int(cup)))

@@ -1,17 +1,23 @@
 """Checks for Chapter 6, point estimates and how many kinds.
 
 * 6.1 (code): ``e_step(x, weights, means, stds)``, the responsibilities
-  r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), judged by behaviour on points and
+  r_ik = π_k N(x_i; μ_k, σ_k²) / Σ_j π_j N(x_i; μ_j, σ_j²), written out: a function that is or calls
+  the package's E step (``gg.category_posterior`` and the pieces it is made of) is refused, since
+  Chapters 4 and 5 introduced it. Judged by behaviour on points and
   parameters the notebook never shows, one of them far from every component (where each
   π_k N(x_i; μ_k, σ_k²) underflows to 0, so only a log-space step gives numbers). An error raised
   inside a function whose arguments match the prompt is reported as the student's code failing,
   not as a wrong signature; points ``x`` paired with the means where ``x[:, None]`` is needed
   (a broadcasting error) are told how to make them a column.
 * 6.2: what a responsibility of 0.62 says beside a hard k-means label (multiple choice).
-* 6.3: the number of coffee blends, K = 1 … 5, with the smallest BIC of an EM fit.
+* 6.3: by how much the best number of coffee blends, K = 1 … 5, beats the runner-up in BIC: the
+  second-smallest BIC of the EM fits minus the smallest (the best K itself, three, is the café's
+  story, so it would not show that the student compared the fits).
 * 6.4: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
-  AIC = −2 L̂ + 2 (3K − 1), to 1 decimal place: rounded correctly (an answer cut off, or rounded
-  the wrong way, is told so), or with more decimals.
+  AIC = −2 L̂ + 2 (3K − 1).
+
+6.3 and 6.4 ask for 1 decimal place: rounded correctly (an answer cut off, or rounded the wrong way,
+is told so), or with more decimals.
 * 6.5 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
   one spread: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n
   (Q's maximiser when σ_k = σ for every k), judged by behaviour on hidden data and
@@ -27,20 +33,29 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 import warnings
 
 import numpy as np
 from scipy.special import logsumexp
 from scipy.stats import norm
 
-from .. import COFFEE_CAFFEINE, DegenerateComponentWarning, em
+from .. import (
+    COFFEE_CAFFEINE,
+    DegenerateComponentWarning,
+    category_posterior,
+    em,
+    log_joint_by_component,
+    log_marginal_density,
+    marginal_density,
+)
 from . import Feedback, check_choice, check_number, describe, incorrect, read_number, unanswered
 from .behaviour import FunctionCheck, Mistake, Unusable, exact, one_line, read_output
 
 __all__ = [
     "BLEND_COUNTS",
     "AIC_BLENDS",
-    "AIC_DECIMALS",
+    "DIFFERENCE_DECIMALS",
     "exercise_6_1",
     "exercise_6_2",
     "exercise_6_3",
@@ -49,13 +64,13 @@ __all__ = [
 ]
 
 BLEND_COUNTS = (1, 2, 3, 4, 5)
-"""Exercise 6.3: the numbers of blends K to compare by BIC."""
+"""Exercise 6.3: the numbers of blends K whose EM fits are compared by BIC."""
 
 AIC_BLENDS = (2, 3)
 """Exercise 6.4: the numbers of blends K of the two fits whose AICs are compared (fewer first)."""
 
-AIC_DECIMALS = 1
-"""Exercise 6.4: the answer's stated precision (decimal places)."""
+DIFFERENCE_DECIMALS = 1
+"""Exercises 6.3 and 6.4: the answers' stated precision (decimal places)."""
 
 _CHOICES = ("a", "b", "c", "d")
 
@@ -211,8 +226,73 @@ _E_STEP = FunctionCheck(
 )
 
 
+_PACKAGE_E_STEP = {
+    function.__name__: function
+    for function in (category_posterior, log_joint_by_component, log_marginal_density, marginal_density)
+}
+"""The package's functions that compute the E step, or the log terms or normaliser it is made of."""
+
+
+def _names_in(code: types.CodeType):
+    """The global and attribute names that ``code`` and the functions defined inside it use."""
+    yield from code.co_names
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            yield from _names_in(constant)
+
+
+def _package_route(function) -> str | None:
+    """The name of the package's E step (``_PACKAGE_E_STEP``) that ``function`` is, wraps (a decorator,
+    ``functools.partial``, ``jax.jit``), holds in a closure or a default argument, or names in its code
+    (``gg.category_posterior``, an alias, a helper of the same notebook that calls it), else ``None``;
+    never raises."""
+    pending, seen = [function], set()
+    try:
+        while pending:
+            candidate = pending.pop()
+            if id(candidate) in seen:
+                continue
+            seen.add(id(candidate))
+            for name, package_function in _PACKAGE_E_STEP.items():
+                if candidate is package_function:
+                    return name
+            for attribute in ("__wrapped__", "func"):  # decorators and jax.jit; functools.partial
+                if (inner := getattr(candidate, attribute, None)) is not None:
+                    pending.append(inner)
+            code = getattr(candidate, "__code__", None)
+            if not isinstance(code, types.CodeType):
+                continue
+            pending += list(getattr(candidate, "__defaults__", None) or ())  # posterior=gg.category_posterior
+            pending += list((getattr(candidate, "__kwdefaults__", None) or {}).values())
+            for cell in getattr(candidate, "__closure__", None) or ():
+                try:
+                    pending.append(cell.cell_contents)
+                except ValueError:  # a cell not filled yet
+                    continue
+            namespace = getattr(candidate, "__globals__", {})
+            for name in _names_in(code):
+                value = namespace.get(name)
+                if name in _PACKAGE_E_STEP and (value is None or value is _PACKAGE_E_STEP[name]):  # gg.<name>
+                    return name
+                if isinstance(value, types.FunctionType) and value.__module__ == candidate.__module__:
+                    pending.append(value)  # a helper defined beside the function (in the notebook)
+                elif any(value is package_function for package_function in _PACKAGE_E_STEP.values()):
+                    return value.__name__  # an alias, cp = gg.category_posterior
+    except Exception:  # an object whose attributes raise: nothing to find
+        return None
+    return None
+
+
 def exercise_6_1(e_step) -> Feedback:
-    """``e_step(x, weights, means, stds)`` returns the (n, K) responsibilities, rows summing to 1."""
+    """``e_step(x, weights, means, stds)`` returns the (n, K) responsibilities, rows summing to 1, written
+    out: a function that is, or calls, the package's E step (``gg.category_posterior`` …) is told so."""
+    if (name := _package_route(e_step)) is not None:
+        return incorrect(
+            "6.1",
+            f"your e_step uses the package's {name}, which computes (part of) the E step for you.",
+            "write it yourself: log π_k + norm.logpdf(x[:, None], means, stds) for every point and component, "
+            "then normalise each row in log space with logsumexp(..., axis=1, keepdims=True) and take exp.",
+        )
     return _E_STEP(e_step)
 
 
@@ -255,41 +335,80 @@ def _aic(fit, num_components: int) -> float:
     return -2 * fit.log_likelihood + 2 * _num_parameters(num_components)
 
 
-def exercise_6_3(num_blends) -> Feedback:
-    """The K in ``BLEND_COUNTS`` whose EM fit to the coffee has the smallest BIC."""
-    if num_blends is None:  # before fitting anything: an untouched notebook waits at once
-        return unanswered("6.3", f"one of {list(BLEND_COUNTS)}")
-    bic = {k: fit.bic for k, fit in _fits().items()}
-    expected = min(bic, key=bic.get)
-    hints = {
-        expected - 1: "if you took np.argmin of the BIC values for K = 1 … 5, it returns a position counted "
-        "from 0, while K counts from 1.",
-        max(bic, key=bic.get): "that K has the largest BIC; the smaller BIC is the better.",
-        max(BLEND_COUNTS): "more blends always fit at least as well, but BIC charges (3K − 1) log n for them.",
-    }
-    return check_choice(
-        "6.3",
-        num_blends,
-        expected,
-        options=BLEND_COUNTS,
-        hints=hints,
-        hint="compute gg.em(coffee, k).bic for every k from 1 to 5 and take the k with the smallest.",
+def _string_answer(exercise: str, answer, name: str) -> Feedback | None:
+    """❌ for a number given as a string (quoted), else ``None``."""
+    if not isinstance(answer, str):
+        return None
+    return incorrect(
+        exercise,
+        f"{name} is the string {answer!r}: give a number, not a string.",
+        "store the number your code computed (no quotes around it).",
     )
+
+
+def _rounded_as_asked(exercise: str, feedback: Feedback, answer, expected: float, subtracted: str) -> Feedback:
+    """``feedback``, unless it accepted an answer given to ``DIFFERENCE_DECIMALS`` decimals that is not the
+    difference rounded there (cut off, or two printed, rounded ``subtracted`` values subtracted)."""
+    value = read_number(answer)
+    half_unit = 0.5 * 10.0**-DIFFERENCE_DECIMALS
+    if feedback and abs(value - expected) > half_unit * (1 + 1e-9):
+        return incorrect(
+            exercise,
+            f"{value:g} is close, but it is not the difference rounded to {DIFFERENCE_DECIMALS} decimal place.",
+            f"round to the nearest {10.0**-DIFFERENCE_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise "
+            "it by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals. If "
+            f"you subtracted two {subtracted} as printed, already rounded, subtract the unrounded values your code "
+            "computed and round only the difference.",
+        )
+    return feedback
+
+
+def exercise_6_3(bic_margin) -> Feedback:
+    """BIC's margin for the best K in ``BLEND_COUNTS``: the second-smallest BIC of the EM fits to the coffee
+    minus the smallest, to ``DIFFERENCE_DECIMALS`` decimal place (rounded correctly, or with more decimals).
+    The margin, unlike the best K, which the story names (the café's three blends), asks for every fit."""
+    if bic_margin is None:  # before fitting anything: an untouched notebook waits at once
+        return unanswered("6.3", "a BIC difference")
+    if (feedback := _string_answer("6.3", bic_margin, "bic_margin")) is not None:
+        return feedback
+    fits = _fits()
+    bic = {k: fit.bic for k, fit in fits.items()}
+    best, runner_up = sorted(bic, key=bic.get)[:2]
+    expected = bic[runner_up] - bic[best]
+    aic = sorted(_aic(fit, k) for k, fit in fits.items())
+    mistakes = {
+        -expected: f"the margin is the runner-up's BIC minus the best one's (K = {best}'s): a positive number.",
+        float(best): "that is the best number of blends; the exercise asks by how much its BIC beats the "
+        "runner-up's.",
+        bic[best]: "that is the smallest BIC itself; subtract it from the second-smallest.",
+        aic[1] - aic[0]: "that is AIC's margin, −2 L̂ + 2p; BIC charges log n per parameter, (3K − 1) log n.",
+        **{
+            bic[k] - bic[best]: f"that is the margin over K = {k}; the runner-up is the K whose BIC is the "
+            "second-smallest, whichever K that is."
+            for k in bic
+            if k not in (best, runner_up)
+        },
+    }
+    hint = (
+        "compute gg.em(coffee, k).bic for every k from 1 to 5, find the smallest and the second-smallest, and "
+        "subtract the smallest from the second-smallest."
+    )
+    feedback = check_number(
+        "6.3", bic_margin, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes,
+        mistake_abs=0.5 * 10.0**-DIFFERENCE_DECIMALS, hint=hint, what="a BIC difference",  # mistakes rounded too
+    )
+    return _rounded_as_asked("6.3", feedback, bic_margin, expected, "BICs")
 
 
 def exercise_6_4(aic_drop) -> Feedback:
     """AIC(K = 2) − AIC(K = 3) of the EM fits to the coffee, AIC = −2 L̂ + 2 (3K − 1), to
-    ``AIC_DECIMALS`` decimal places: within half a unit of the last decimal (rounded correctly, or
+    ``DIFFERENCE_DECIMALS`` decimal places: within half a unit of the last decimal (rounded correctly, or
     given with more decimals)."""
     if aic_drop is None:
         return unanswered("6.4", "an AIC difference")
     fewer, more = AIC_BLENDS
-    if isinstance(aic_drop, str):
-        return incorrect(
-            "6.4",
-            f"aic_drop is the string {aic_drop!r}: give a number, not a string.",
-            "store the number your code computed (no quotes around it).",
-        )
+    if (feedback := _string_answer("6.4", aic_drop, "aic_drop")) is not None:
+        return feedback
     fits = _fits()
     aic_fewer, aic_more = _aic(fits[fewer], fewer), _aic(fits[more], more)
     expected = aic_fewer - aic_more
@@ -315,20 +434,10 @@ def exercise_6_4(aic_drop) -> Feedback:
         f"subtract the AIC of {more} blends from that of {fewer}."
     )
     feedback = check_number(
-        "6.4", aic_drop, expected, decimals=AIC_DECIMALS, mistakes=mistakes, hint=hint, what="an AIC difference"
+        "6.4", aic_drop, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes, hint=hint,
+        what="an AIC difference",
     )
-    value = read_number(aic_drop)
-    half_unit = 0.5 * 10.0**-AIC_DECIMALS
-    if feedback and abs(value - expected) > half_unit * (1 + 1e-9):
-        return incorrect(
-            "6.4",
-            f"{value:g} is close, but it is not the difference rounded to {AIC_DECIMALS} decimal place.",
-            f"round to the nearest {10.0**-AIC_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise it "
-            "by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals. If you "
-            "subtracted two AICs as printed, already rounded, subtract the unrounded values your code computed "
-            "and round only the difference.",
-        )
-    return feedback
+    return _rounded_as_asked("6.4", feedback, aic_drop, expected, "AICs")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import jax
 import numpy as np
 
 from ..validation import check_float_dtype, check_key, check_memory, check_nonnegative_int, check_positive_int
-from .buckets import chain_width, pad_to_bucket
+from .buckets import STEPS_PER_DOUBLING, chain_width, pad_to_bucket
 from .chains import Kernel, record_shapes, run_chains
 from .diagnostics import MIN_DRAWS, rhat_and_ess, warn_if_unreliable
 
@@ -115,12 +115,14 @@ def sample(
     *,
     sampler: str,
     sizes: dict[str, int] | None = None,
+    steps_per_doubling: int = STEPS_PER_DOUBLING,
 ) -> Draws:
     """Run ``kernel``'s chains on ``data`` (N, …) under ``prior`` as ``settings`` say (module
     docstring); ``sampler`` names the caller in the convergence warning, ``sizes`` the model's
-    arguments the memory grows with (e.g. ``{"num_components": K}``) in memory errors."""
+    arguments the memory grows with (e.g. ``{"num_components": K}``) in memory errors;
+    ``steps_per_doubling`` sets the data buckets (``buckets.bucket_size``)."""
     sizes, num_data = sizes or {}, data.shape[0]
-    padded, mask = pad_to_bucket(data)
+    padded, mask = pad_to_bucket(data, steps_per_doubling=steps_per_doubling)
     dtype = settings.dtype
     data, mask = _on_device(padded, dtype), _on_device(mask, dtype)
     prior = jax.tree.map(lambda value: _on_device(value, dtype), prior)

@@ -38,11 +38,15 @@ def num_trials(num_centers: int) -> int:
     return 2 + int(np.log(num_centers))
 
 
-def seed_centers(uniforms: jax.Array, points: jax.Array, mask: jax.Array | None = None) -> jax.Array:
+def seed_centers(
+    uniforms: jax.Array, points: jax.Array, mask: jax.Array | None = None, trials: jax.Array | None = None
+) -> jax.Array:
     """K centres (K, D) among ``points`` (N, D) with mask 1 (default all), by greedy k-means++
     (module docstring), with the randomness given: row k of ``uniforms`` (K, T), numbers in
-    [0, 1), draws the T candidates of centre k. Traceable; one program per shape."""
+    [0, 1), draws the T candidates of centre k, of which the first ``trials`` (default T; may be
+    traced) compete. Traceable; one program per shape."""
     mask = jnp.ones(points.shape[0], points.dtype) if mask is None else mask
+    competing = jnp.arange(uniforms.shape[1]) < (uniforms.shape[1] if trials is None else trials)
 
     def next_center(squared_distance: jax.Array, uniform: jax.Array) -> tuple[jax.Array, jax.Array]:
         """T candidates drawn ∝ d_i (∞ before the first centre: uniformly) by inverse CDF; keep the
@@ -52,7 +56,7 @@ def seed_centers(uniforms: jax.Array, points: jax.Array, mask: jax.Array | None 
         targets = uniform * cumulative[-1]
         candidates = points[jnp.sum(cumulative[None, :] < targets[:, None], axis=1)]  # (trials, D)
         distances = jnp.minimum(squared_distance, jnp.sum((points - candidates[:, None]) ** 2, axis=-1))  # (T, N)
-        best = jnp.argmin(jnp.sum(mask * distances, axis=1))
+        best = jnp.argmin(jnp.where(competing, jnp.sum(mask * distances, axis=1), jnp.inf))
         return distances[best], candidates[best]
 
     no_center_yet = jnp.full(points.shape[0], jnp.inf, points.dtype)
@@ -61,14 +65,22 @@ def seed_centers(uniforms: jax.Array, points: jax.Array, mask: jax.Array | None 
 
 
 def greedy_kmeans_plus_plus(
-    key: jax.Array, points: jax.Array, num_centers: int, mask: jax.Array | None = None
+    key: jax.Array,
+    points: jax.Array,
+    num_centers: int,
+    mask: jax.Array | None = None,
+    num_used: jax.Array | None = None,
 ) -> jax.Array:
     """``seed_centers`` with the uniforms of centre k drawn from the k-th of ``num_centers`` keys
-    split from ``key``. Traceable: call it inside ``jit`` with ``num_centers`` static."""
+    split from ``key``. Traceable: call it inside ``jit`` with ``num_centers`` static. Given
+    ``num_used`` = K′ ≤ K (may be traced), the first K′ centres are those ``num_centers=K′`` would
+    seed, with T = 2 + ⌊log K′⌋ candidates each (the others are seeded too, and meant to be unused):
+    ``jax.random``'s threefry numbers for a shape are a prefix of those for a larger one."""
     keys = jax.random.split(key, num_centers)
     trials = num_trials(num_centers)
     uniforms = jax.vmap(lambda key: jax.random.uniform(key, (trials,), points.dtype))(keys)
-    return seed_centers(uniforms, points, mask)
+    used_trials = None if num_used is None else 2 + jnp.floor(jnp.log(num_used)).astype(jnp.int32)
+    return seed_centers(uniforms, points, mask, used_trials)
 
 
 _seed_centers = jax.jit(seed_centers)

@@ -65,7 +65,7 @@ def best_restart(
     restart with the highest final ELBO, with a ``ConvergenceWarning`` if it did not converge."""
     best, finals = None, []
     for restart in range(settings.num_restarts):
-        state, trace, converged = iterate(step, starts(restart), operands, settings.max_iterations)
+        state, trace, converged = iterate(step, starts(restart), operands, settings.max_iterations, quick_if_small=True)
         finals.append(float(trace[-1]))
         if best is None or finals[-1] > float(best[1][-1]):
             best = (state, trace, converged)
