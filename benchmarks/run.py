@@ -32,7 +32,8 @@ Every measurement is printed beside its reference and its target, with PASS/MISS
    posterior over the number of kinds beside scikit-learn's variational DP mixture, with the same
    base measure, whose fits each give one number (components with weight > 1 %).
 8. Sequential Monte Carlo (``--only smc``): the spread over keys of ``gg.smc``'s log-evidence
-   estimate beside importance sampling's (full and marginal) at equal wall time, on the bentos
+   estimate beside importance sampling's (full and marginal) and Gibbs sampling's
+   (``gibbs_log_evidence``) at equal wall time, on the bentos
    (exact reference) and the coffee; target SMC's sd ≤ 1/10 of joint IS's.
 
 ``--only SECTION …`` runs some sections (names: throughput, ess, em, importance, notebooks,
@@ -415,6 +416,7 @@ def importance_particles_per_second(config: Config) -> list[str]:
 
 
 SMC_SPREAD_RATIO = 0.1  # SMC's spread of log p̂(x) over keys at most this fraction of joint IS's
+GIBBS_EVIDENCE_SWEEPS = 200  # Gibbs sweeps (4 chains) before ``gibbs_log_evidence``'s proposals
 
 
 def _spread_at_equal_time(name, sampler, num_particles, num_keys, repeats, reference_seconds) -> tuple:
@@ -436,7 +438,9 @@ def smc_versus_importance(config: Config) -> list[str]:
     time of one SMC run (its particle count calibrated by a timing), beside the reference value:
     exact for the bentos (z* and its mirror image, Chapter 6), for the coffee (3³⁰ assignments) the
     mean of 5 SMC runs of 50,000 particles and 5 sweeps. Target: SMC's sd ≤ 1/10 of joint IS's.
-    Also SMC's particle-steps per second (P × N / s)."""
+    Also SMC's particle-steps per second (P × N / s), and a row for Gibbs sampling (4 chains of
+    ``GIBBS_EVIDENCE_SWEEPS`` sweeps) followed by ``gibbs_log_evidence``, its proposals ("particles")
+    calibrated to the same time."""
     num_keys = 5 if config is QUICK else 20
     rows = ["| data (K) | sampler | particles | seconds per run | mean log p̂(x) | sd over keys | reference log p(x) "
             "| particle-steps/s |", "|" + "---|" * 8]
@@ -451,8 +455,16 @@ def smc_versus_importance(config: Config) -> list[str]:
         def importance(sampler, data=data, num_components=num_components, prior=prior):
             return lambda key, num_particles: sampler(key, data, num_components, prior, num_particles, 100)
 
+        def gibbs_evidence(key, num_proposals, data=data, num_components=num_components, prior=prior):
+            gibbs_key, proposal_key = jax.random.split(key)
+            draws = gg.gibbs(gibbs_key, data, num_components, prior, GIBBS_EVIDENCE_SWEEPS)
+            return gg.gibbs_log_evidence(proposal_key, draws, data, prior, num_proposals=num_proposals)
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gg.ImportanceWarning)
+            # 4 × 150 kept Gibbs draws have an ESS of 300–450, under gibbs's 100 per chain for summaries; the
+            # proposal needs less (the spread column shows what it gives)
+            warnings.simplefilter("ignore", gg.ConvergenceWarning)
             if data is gg.MYSTERY_BENTO_WEIGHTS:
                 reference = f"{bento_exact:.3f} (exact)"
             else:
@@ -463,7 +475,8 @@ def smc_versus_importance(config: Config) -> list[str]:
                 _spread_at_equal_time(name, importance(sampler), 10**5, num_keys, config.repeats, smc_row[2])
                 for name, sampler in [("importance_resampling", importance_resampling),
                                       ("marginal_importance_resampling", marginal_importance_resampling)]
-            ]
+            ] + [_spread_at_equal_time("gibbs + gibbs_log_evidence", gibbs_evidence, 2000, num_keys, config.repeats,
+                                       smc_row[2])]
         for name, num_particles, seconds, estimates in results:
             steps = f"{num_particles * data.size / seconds:.3g}" if name == "smc" else ""
             rows.append(f"| {label} | {name} | {num_particles:,} | {seconds:.3f} | {estimates.mean():.3f} "
