@@ -1,4 +1,4 @@
-"""Chapter 6, §7: how far GenJAX's importance estimate of the evidence misses the exact value.
+"""Chapter 6, §8: how far GenJAX's importance estimate of the evidence misses the exact value.
 
 For K = 2 and K = 3 kinds and each of 200 keys (1000-1199), ``genjax.inference.init`` draws 300,000
 particles of ``gg.marginal_gmm(20, K)`` from Chapter 5's prior with the 20 bentos as constraints;

@@ -4,7 +4,7 @@
 categorisation (``gg.category_posterior``, another implementation), a right step written in any
 style passes, every registered mistake gets its own hint, and a step computed outside log space
 is told why it gives NaN; a function that is or calls the package's E step is refused. The coffee
-answers (6.3, 6.4) are recomputed by another route: BIC by hand from the fits' log-likelihoods, and
+answers (6.3 to 6.5) are recomputed by another route: BIC by hand from the fits' log-likelihoods, and
 scikit-learn's EM, whose BIC and AIC must agree with the package's where its fits do not collapse.
 The fits are a session fixture: they run once, when a test needs them, not at import in every xdist
 worker.
@@ -239,7 +239,7 @@ def test_reading_a_responsibility():
 
 
 # ---------------------------------------------------------------------------------------------
-# 6.3 and 6.4: the coffee
+# 6.3 to 6.5: the coffee
 
 
 @pytest.fixture(scope="session")
@@ -262,6 +262,25 @@ def aic_drop(sklearn_fits):
     return float(sklearn_fits[fewer].aic(COFFEE) - sklearn_fits[more].aic(COFFEE))
 
 
+def test_the_aic_of_three_blends_depends_on_the_count_of_parameters(sklearn_fits):
+    """scikit-learn's AIC of three blends (3K − 1 = 8 parameters) passes; a count of 3K, which
+    cancels from Exercise 6.5's difference, is caught here, as are −2 L̂ alone, BIC and K = 2."""
+    fewer, more = check.AIC_BLENDS
+    aic_three = float(sklearn_fits[more].aic(COFFEE))
+    log_l = float(sklearn_fits[more].score(COFFEE) * COFFEE.shape[0])
+    assert abs(aic_three - (-2 * log_l + 2 * 8)) < 1e-6
+    wrong = [aic_three + 2, -2 * log_l, sklearn_fits[more].bic(COFFEE), sklearn_fits[fewer].aic(COFFEE)]
+    assert_check_behaves(check.exercise_6_4, aic_three, wrong)
+    assert_incorrect(check.exercise_6_4(aic_three + 2), "3K = 9")
+    assert_incorrect(check.exercise_6_4(-2 * log_l), "−2 L̂ alone")
+    assert_incorrect(check.exercise_6_4(sklearn_fits[more].bic(COFFEE)), "that is BIC")
+    assert_incorrect(check.exercise_6_4(sklearn_fits[fewer].aic(COFFEE)), "AIC of 2 blends")
+    assert_incorrect(check.exercise_6_4(round(aic_three)), "rounded too much")
+    assert_correct(check.exercise_6_4(round(aic_three, 1)))
+    assert_incorrect(check.exercise_6_4(str(round(aic_three, 1))), "a number, not a string")
+    assert_unanswered(check.exercise_6_4(None))
+
+
 def test_the_aic_drop_of_a_third_blend(aic_drop, sklearn_fits):
     fewer, more = check.AIC_BLENDS
     log_l = {k: float(sklearn_fits[k].score(COFFEE) * COFFEE.shape[0]) for k in (fewer, more)}
@@ -269,13 +288,13 @@ def test_the_aic_drop_of_a_third_blend(aic_drop, sklearn_fits):
     gain = log_l[more] - log_l[fewer]
     bic_drop = sklearn_fits[fewer].bic(COFFEE) - sklearn_fits[more].bic(COFFEE)
     wrong = [-aic_drop, bic_drop, 2 * gain, 2 * gain + 6, gain, gain - 6, sklearn_fits[more].aic(COFFEE)]
-    assert_check_behaves(check.exercise_6_4, aic_drop, wrong)
-    assert_incorrect(check.exercise_6_4(bic_drop), "difference of the BICs")
-    assert_incorrect(check.exercise_6_4(2 * gain), "penalties do not cancel")
-    assert_incorrect(check.exercise_6_4(2 * gain + 6), "larger penalty")
-    assert_incorrect(check.exercise_6_4(-aic_drop), "positive when")
-    assert_incorrect(check.exercise_6_4(sklearn_fits[more].aic(COFFEE)), "alone")
-    assert check.exercise_6_4(np.float32(aic_drop)) and check.exercise_6_4(jnp.asarray(aic_drop))
+    assert_check_behaves(check.exercise_6_5, aic_drop, wrong)
+    assert_incorrect(check.exercise_6_5(bic_drop), "difference of the BICs")
+    assert_incorrect(check.exercise_6_5(2 * gain), "penalties do not cancel")
+    assert_incorrect(check.exercise_6_5(2 * gain + 6), "larger penalty")
+    assert_incorrect(check.exercise_6_5(-aic_drop), "positive when")
+    assert_incorrect(check.exercise_6_5(sklearn_fits[more].aic(COFFEE)), "alone")
+    assert check.exercise_6_5(np.float32(aic_drop)) and check.exercise_6_5(jnp.asarray(aic_drop))
 
 
 def test_the_aic_drop_to_one_decimal_place_must_be_rounded_right(aic_drop):
@@ -285,18 +304,18 @@ def test_the_aic_drop_to_one_decimal_place_must_be_rounded_right(aic_drop):
     cut_off = math.floor(aic_drop * 10) / 10
     assert abs(rounded - cut_off) > 0.05 and abs(aic_drop - cut_off) < 0.1  # the case the review found
     for right in (rounded, round(aic_drop, 2), round(aic_drop, 4)):
-        assert_correct(check.exercise_6_4(right))
-    assert_incorrect(check.exercise_6_4(cut_off), "not the difference rounded to 1 decimal place")
-    assert_incorrect(check.exercise_6_4(round(aic_drop)), "rounded too much")
-    assert_incorrect(check.exercise_6_4(rounded + 0.1))
+        assert_correct(check.exercise_6_5(right))
+    assert_incorrect(check.exercise_6_5(cut_off), "not the difference rounded to 1 decimal place")
+    assert_incorrect(check.exercise_6_5(round(aic_drop)), "rounded too much")
+    assert_incorrect(check.exercise_6_5(rounded + 0.1))
 
 
 def test_an_aic_drop_from_printed_rounded_aics_or_as_a_string_is_told_so(aic_drop):
     """57.6 (the printed, rounded AICs subtracted) is told to subtract the unrounded values; '57.7'
     (quoted) is told it is a string, not a number."""
     cut_off = math.floor(aic_drop * 10) / 10
-    assert_incorrect(check.exercise_6_4(cut_off), "subtracted two AICs as printed")
-    assert_incorrect(check.exercise_6_4(str(round(aic_drop, 1))), "a number, not a string")
+    assert_incorrect(check.exercise_6_5(cut_off), "subtracted two AICs as printed")
+    assert_incorrect(check.exercise_6_5(str(round(aic_drop, 1))), "a number, not a string")
 
 
 def test_the_bic_margin_of_the_best_number_of_blends(sklearn_bic):
@@ -334,12 +353,12 @@ def test_an_untouched_notebook_waits_without_fitting_anything():
     """None is ⏳ at once: the student copy does not pay for the check's five EM fits."""
     check._fits.cache_clear()
     assert_unanswered(check.exercise_6_3(None))
-    assert_unanswered(check.exercise_6_4(None))
+    assert_unanswered(check.exercise_6_5(None))
     assert check._fits.cache_info().currsize == 0
 
 
 # ---------------------------------------------------------------------------------------------
-# 6.5: the M step with one shared spread
+# 6.6: the M step with one shared spread
 
 
 def m_step_shared_numpy(x, responsibilities):
@@ -381,8 +400,8 @@ def test_the_shared_m_step_reference_maximises_q():
 
 def test_a_right_shared_m_step_passes_however_it_is_written():
     for m_step_shared in (m_step_shared_numpy, m_step_shared_loops, m_step_shared_jax):
-        assert_correct(check.exercise_6_5(m_step_shared))
-    assert_unanswered(check.exercise_6_5(None))
+        assert_correct(check.exercise_6_6(m_step_shared))
+    assert_unanswered(check.exercise_6_6(None))
 
 
 def per_kind_spreads(x, r):
@@ -420,14 +439,14 @@ def deviations_not_squared(x, r):
     ],
 )
 def test_a_wrong_shared_m_step_gets_a_cross_saying_what_went_wrong(mistake, hint):
-    feedback = check.exercise_6_5(mistake)
+    feedback = check.exercise_6_6(mistake)
     assert_incorrect(feedback)
     assert hint in feedback.message, feedback.message
 
 
 def test_a_shared_m_step_that_is_not_a_function_is_told_so():
     for answer in (3, m_step_shared_numpy(check._SHARED_POINTS, check._SOFT)):
-        assert_incorrect(check.exercise_6_5(answer), "give its name")
+        assert_incorrect(check.exercise_6_6(answer), "give its name")
 
 
 def m_step_shared_points_in_a_row(x, responsibilities):
@@ -441,16 +460,16 @@ def m_step_shared_points_in_a_row(x, responsibilities):
 @pytest.mark.parametrize("jit", [False, True])
 def test_shared_m_step_points_not_in_a_column_are_shown_x_with_a_new_axis(jit):
     m_step = jax.jit(m_step_shared_points_in_a_row) if jit else m_step_shared_points_in_a_row
-    feedback = check.exercise_6_5(m_step)
+    feedback = check.exercise_6_6(m_step)
     assert_incorrect(feedback, "Write x[:, None]")
     assert "shape (9, 1)" in feedback.message, feedback.message
 
 
 def test_the_generic_shared_m_step_hint_gives_the_derivative_not_the_formula():
-    """Exercise 6.5 asks the student to derive σ²: a wrong answer no registered mistake explains is
+    """Exercise 6.6 asks the student to derive σ²: a wrong answer no registered mistake explains is
     told how to differentiate, never the maximiser itself."""
     weights, means, _ = check._shared_m_step(check._SHARED_POINTS, check._SOFT)
-    feedback = check.exercise_6_5(lambda x, r: (weights, means, np.ones(r.shape[1])))
+    feedback = check.exercise_6_6(lambda x, r: (weights, means, np.ones(r.shape[1])))
     assert_incorrect(feedback, "−1/σ + (x_i − μ_k)²/σ³")
     for formula in ("σ² = Σ", "/ n for every", "Σ_i Σ_k r_ik (x_i − μ_k)² / n"):
         assert formula not in feedback.message, feedback.message

@@ -140,14 +140,15 @@ def test_no_pair_of_odd_inputs_in_a_tuple_breaks_a_check(check):
 
 def test_the_battery_is_not_trivial():
     """The battery reaches every check with hundreds of inputs of many types."""
-    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 5 + 4 + 5 + 4 + 4
+    assert len(CHECKS) == 5 + 6 + 5 + 9 + 5 + 6 + 4 + 5 + 4 + 4
     assert len(BATTERY) > 300
     assert len({type(answer) for answer in BATTERY}) > 30
 
 
 def test_non_numbers_are_not_accepted_as_numbers():
     numeric = [chapter1.exercise_1_1, chapter2.exercise_2_1, chapter3.exercise_3_1, chapter4.exercise_4_1,
-               chapter4.exercise_4_3, chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_4]
+               chapter4.exercise_4_3, chapter5.exercise_5_1, chapter5.exercise_5_2, chapter6.exercise_6_4,
+               chapter6.exercise_6_5]
     for check, answer in itertools.product(numeric, STRINGS + CONTAINERS + OTHERS[1:] + [True, 1j, np.zeros(2)]):
         assert check(answer).status == "incorrect", (check.__name__, answer)
 
@@ -176,7 +177,8 @@ RIGHT = {
     chapter5.exercise_5_1: 1.7774e-5,
     chapter5.exercise_5_2: 2.935,
     chapter6.exercise_6_3: 4.93,
-    chapter6.exercise_6_4: 57.7,
+    chapter6.exercise_6_4: 204.85,
+    chapter6.exercise_6_5: 57.7,
     chapter8.exercise_8_1: 0.5,
     chapter8.exercise_8_2: 0.86,
     chapter8.exercise_8_5: 0.238,
@@ -219,7 +221,8 @@ def test_the_right_letter_passes_in_any_spelling(check, letter):
         (chapter4.exercise_4_8, 0.55),
         (chapter5.exercise_5_1, 1.8e-5),
         (chapter5.exercise_5_2, 2.9),
-        (chapter6.exercise_6_4, 58.0),
+        (chapter6.exercise_6_4, 205.0),
+        (chapter6.exercise_6_5, 58.0),
     ],
 )
 def test_a_close_but_rounded_answer_is_told_so_in_every_chapter(check, rounded):

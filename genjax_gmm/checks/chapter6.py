@@ -13,19 +13,22 @@
 * 6.3: by how much the best number of coffee blends, K = 1 … 5, beats the runner-up in BIC: the
   second-smallest BIC of the EM fits minus the smallest (the best K itself, three, is the café's
   story, so it would not show that the student compared the fits).
-* 6.4: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
+* 6.4: the coffee's AIC with three blends, −2 L̂ + 2d with d = 3K − 1 = 8 free parameters (it asks
+  for one AIC, not only a difference, because a wrong count of parameters cancels from a difference:
+  3K instead of 3K − 1 is told so).
+* 6.5: by how much a third blend lowers the coffee's AIC, AIC(K = 2) − AIC(K = 3) with
   AIC = −2 L̂ + 2 (3K − 1).
 
-6.3 and 6.4 ask for 1 decimal place: rounded correctly (an answer cut off, or rounded the wrong way,
+6.3, 6.4 and 6.5 ask for 1 decimal place: rounded correctly (an answer cut off, or rounded the wrong way,
 is told so), or with more decimals.
-* 6.5 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
+* 6.6 (code): ``m_step_shared(x, responsibilities)``, the M step of a mixture whose kinds share
   one spread: π_k = N_k / n, μ_k = Σ_i r_ik x_i / N_k and one σ² = Σ_i Σ_k r_ik (x_i − μ_k)² / n
   (Q's maximiser when σ_k = σ for every k), judged by behaviour on hidden data and
   responsibilities, soft and hard; standard deviations may come as K equal numbers or as one. A wrong
   answer is told the derivative step, not the formula it leads to; ``x`` where ``x[:, None]`` is
   needed is told how to make it a column, as in 6.1.
 
-Each check computes its expected answer itself (6.3 and 6.4 by refitting EM), independently
+Each check computes its expected answer itself (6.3 to 6.5 by refitting EM), independently
 of the notebook. A wrong answer that reproduces a common mistake gets a hint about that mistake.
 """
 
@@ -61,16 +64,17 @@ __all__ = [
     "exercise_6_3",
     "exercise_6_4",
     "exercise_6_5",
+    "exercise_6_6",
 ]
 
 BLEND_COUNTS = (1, 2, 3, 4, 5)
 """Exercise 6.3: the numbers of blends K whose EM fits are compared by BIC."""
 
 AIC_BLENDS = (2, 3)
-"""Exercise 6.4: the numbers of blends K of the two fits whose AICs are compared (fewer first)."""
+"""Exercise 6.5: the numbers of blends K of the two fits whose AICs are compared (fewer first)."""
 
 DIFFERENCE_DECIMALS = 1
-"""Exercises 6.3 and 6.4: the answers' stated precision (decimal places)."""
+"""Exercises 6.3 to 6.5: the answers' stated precision (decimal places)."""
 
 _CHOICES = ("a", "b", "c", "d")
 
@@ -314,7 +318,7 @@ def exercise_6_2(answer) -> Feedback:
 
 
 # ---------------------------------------------------------------------------------------------
-# 6.3 and 6.4: the coffee
+# 6.3 to 6.5: the coffee
 
 
 @functools.cache
@@ -381,7 +385,7 @@ def exercise_6_3(bic_margin) -> Feedback:
         float(best): "that is the best number of blends; the exercise asks by how much its BIC beats the "
         "runner-up's.",
         bic[best]: "that is the smallest BIC itself; subtract it from the second-smallest.",
-        aic[1] - aic[0]: "that is AIC's margin, −2 L̂ + 2p; BIC charges log n per parameter, (3K − 1) log n.",
+        aic[1] - aic[0]: "that is AIC's margin, −2 L̂ + 2d; BIC charges log n per parameter, (3K − 1) log n.",
         **{
             bic[k] - bic[best]: f"that is the margin over K = {k}; the runner-up is the K whose BIC is the "
             "second-smallest, whichever K that is."
@@ -400,14 +404,44 @@ def exercise_6_3(bic_margin) -> Feedback:
     return _rounded_as_asked("6.3", feedback, bic_margin, expected, "BICs")
 
 
-def exercise_6_4(aic_drop) -> Feedback:
+def exercise_6_4(aic_three) -> Feedback:
+    """AIC of the EM fit with three blends to the coffee, −2 L̂ + 2d with d = 3K − 1, to
+    ``DIFFERENCE_DECIMALS`` decimal place. A count of 3K parameters, which cancels from 6.5's
+    difference, shows here as an AIC 2 too large."""
+    if aic_three is None:
+        return unanswered("6.4", "an AIC")
+    if (feedback := _string_answer("6.4", aic_three, "aic_three")) is not None:
+        return feedback
+    blends = AIC_BLENDS[1]
+    fits = _fits()
+    fit = fits[blends]
+    expected = _aic(fit, blends)
+    minus_twice = -2 * fit.log_likelihood
+    mistakes = {
+        expected + 2: f"you counted 3K = {3 * blends} free parameters; the {blends} weights sum to 1, so only "
+        f"{blends - 1} of them are free: d = 3K − 1.",
+        minus_twice: "that is −2 L̂ alone; AIC adds 2 for each free parameter.",
+        fit.bic: "that is BIC, which charges log n per parameter; AIC charges 2.",
+        -fit.log_likelihood + 2 * _num_parameters(blends): "AIC starts from −2 L̂, not −L̂.",
+        _aic(fits[AIC_BLENDS[0]], AIC_BLENDS[0]): f"that is the AIC of {AIC_BLENDS[0]} blends; fit {blends}.",
+    }
+    hint = (
+        f"fit gg.em(coffee, {blends}), take its log_likelihood L̂ and compute −2 L̂ + 2d, with d the number of "
+        "free parameters: K means, K variances and the weights, of which one fewer than K are free."
+    )
+    return check_number(
+        "6.4", aic_three, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes, hint=hint, what="an AIC",
+    )
+
+
+def exercise_6_5(aic_drop) -> Feedback:
     """AIC(K = 2) − AIC(K = 3) of the EM fits to the coffee, AIC = −2 L̂ + 2 (3K − 1), to
     ``DIFFERENCE_DECIMALS`` decimal places: within half a unit of the last decimal (rounded correctly, or
     given with more decimals)."""
     if aic_drop is None:
-        return unanswered("6.4", "an AIC difference")
+        return unanswered("6.5", "an AIC difference")
     fewer, more = AIC_BLENDS
-    if (feedback := _string_answer("6.4", aic_drop, "aic_drop")) is not None:
+    if (feedback := _string_answer("6.5", aic_drop, "aic_drop")) is not None:
         return feedback
     fits = _fits()
     aic_fewer, aic_more = _aic(fits[fewer], fewer), _aic(fits[more], more)
@@ -423,25 +457,25 @@ def exercise_6_4(aic_drop) -> Feedback:
         "numbers of parameters, so the penalties do not cancel.",
         2 * log_likelihood_gain + 2 * extra_parameters: "the model with more parameters pays the larger penalty, "
         f"so the penalties make AIC(K = {more}) larger and the difference smaller.",
-        log_likelihood_gain: "AIC is −2 L̂ + 2p: the log-likelihoods enter multiplied by 2, and the penalties "
+        log_likelihood_gain: "AIC is −2 L̂ + 2d: the log-likelihoods enter multiplied by 2, and the penalties "
         "count too.",
         log_likelihood_gain - 2 * extra_parameters: "AIC starts from −2 L̂, not −L̂.",
         aic_more: f"that is the AIC of {more} blends alone; subtract it from the AIC of {fewer} blends.",
         aic_fewer: f"that is the AIC of {fewer} blends alone; subtract the AIC of {more} blends from it.",
     }
     hint = (
-        f"AIC = −2 L̂ + 2p for each fit (p = 3K − 1 free parameters, L̂ = gg.em(coffee, K).log_likelihood); "
+        f"AIC = −2 L̂ + 2d for each fit (d = 3K − 1 free parameters, L̂ = gg.em(coffee, K).log_likelihood); "
         f"subtract the AIC of {more} blends from that of {fewer}."
     )
     feedback = check_number(
-        "6.4", aic_drop, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes, hint=hint,
+        "6.5", aic_drop, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes, hint=hint,
         what="an AIC difference",
     )
-    return _rounded_as_asked("6.4", feedback, aic_drop, expected, "AICs")
+    return _rounded_as_asked("6.5", feedback, aic_drop, expected, "AICs")
 
 
 # ---------------------------------------------------------------------------------------------
-# 6.5: the M step with one spread shared by every kind, on hidden points and responsibilities:
+# 6.6: the M step with one spread shared by every kind, on hidden points and responsibilities:
 # soft ones (three kinds) and hard ones (two kinds of different sizes, so that n and N_k differ).
 
 _SHARED_POINTS = np.array([2.1, 3.4, 3.9, 5.0, 6.2, 7.7, 8.1, 9.6, 11.3])
@@ -542,7 +576,7 @@ def _shared_m_step_behaviour(m_step_shared) -> dict:
 
 
 _SHARED_M_STEP = FunctionCheck(
-    exercise="6.5",
+    exercise="6.6",
     reference=_shared_m_step,
     behaviour=_shared_m_step_behaviour,
     mistakes=[
@@ -570,6 +604,6 @@ _SHARED_M_STEP = FunctionCheck(
 )
 
 
-def exercise_6_5(m_step_shared) -> Feedback:
+def exercise_6_6(m_step_shared) -> Feedback:
     """``m_step_shared(x, responsibilities)`` returns π, μ and the shared σ (K times), the maximisers of Q."""
     return _SHARED_M_STEP(m_step_shared)
