@@ -30,7 +30,12 @@ proposed, and p̂ misses about log K! nats with no warning from the ESS (Neal 19
 Chib's estimator). ``permute_labels=False`` gives that unsymmetrised proposal, as a control. The
 same holds for any region of the posterior the chains never visit (an assignment of the kinds
 that holds a tenth of the posterior, say): q barely covers it and p̂ is low by about its share,
-again unseen by the ESS and the standard error. Several chains guard against it.
+again unseen by the ESS and the standard error. Several chains guard against it. In theory the
+weights' variance can be infinite even so: where the posterior lets a kind empty, that kind's
+parameters follow the prior, whose tails are heavier than those of q's conditionals (built from
+kinds holding points), and the standard error is then unreliable; on the course's data
+the weights stay well behaved. Frühwirth-Schnatter recommends bridge sampling with the same q,
+which is more robust to that.
 
 Cost: M × N density evaluations for p(x | θ), and M × S × K² for q (a matrix product of
 per-kind statistics), summed over K! relabellings; so S is at most ``mixture_draws`` draws, evenly
@@ -54,11 +59,13 @@ from scipy.special import gammaln, logsumexp
 
 from ..models import GMMPrior
 from ..validation import (
+    check_finite,
     check_instance,
     check_key,
     check_magnitude,
     check_memory,
     check_observations,
+    check_positive,
     check_positive_int,
 )
 from .gibbs import GibbsResult
@@ -170,26 +177,29 @@ class MixtureProposal:
         and relabellings ρ of exp(log D_s + Σ_k T[m, k, s, ρ(k)]), kind k of θ_m scored by term ρ(k)
         of draw s, where
 
-            T[m, k, s, j] = c_sj + (a_sj − 1) log π_k + μ_k m_sj/v_sj − μ_k²/(2 v_sj) − (A_sj + 1) log σ²_k − B_sj/σ²_k
+            T[m, k, s, j] = c_sj + (a_sj − 1) log π_k − (μ_k − m_sj)²/(2 v_sj) − (A_sj + 1) log σ²_k − B_sj/σ²_k
 
         (a the Dirichlet's parameters, m and v = scale² the normal's, A and B the inverse gamma's
-        shape and scale, c_sj their constants, log D_s = log Γ(Σ_j a_sj) − Σ_j log Γ(a_sj)) is one
-        matrix product of per-kind features."""
+        shape and scale, c_sj their constants, log D_s = log Γ(Σ_j a_sj) − Σ_j log Γ(a_sj)): a matrix
+        product of per-kind features for the Dirichlet and inverse gamma terms, and the normal's
+        square taken directly (expanded into μ m/v − μ²/2v − m²/2v it would cancel badly for tight
+        kinds far from the data's mean)."""
         num_draws, num_components = self.loc.shape
         variance = self.scale**2
-        coefficients = np.stack(  # (5, S·K) against the features (log π, μ, μ², log σ², 1/σ²)
-            [self.dirichlet - 1, self.loc / variance, -0.5 / variance, -(self.ig_shape + 1), -self.ig_scale]
-        ).reshape(5, -1)
-        constants = (-HALF_LOG_TWO_PI - np.log(self.scale) - 0.5 * self.loc**2 / variance
+        coefficients = np.stack(  # (3, S·K) against the features (log π, log σ², 1/σ²)
+            [self.dirichlet - 1, -(self.ig_shape + 1), -self.ig_scale]
+        ).reshape(3, -1)
+        constants = (-HALF_LOG_TWO_PI - np.log(self.scale)
                      + self.ig_shape * np.log(self.ig_scale) - gammaln(self.ig_shape)).reshape(-1)
         log_d = gammaln(self.dirichlet.sum(axis=1)) - gammaln(self.dirichlet).sum(axis=1)  # (S,) log D_s
-        features = np.stack([log_weights, means, means**2, log_variances, np.exp(-log_variances)], axis=-1)
+        features = np.stack([log_weights, log_variances, np.exp(-log_variances)], axis=-1)
         rows = max(1, CHUNK_ELEMENTS // (num_draws * num_components**2))
         result = []
         for start in range(0, features.shape[0], rows):
-            chunk = features[start : start + rows]  # (m, K, 5)
-            terms = (chunk @ coefficients + constants).reshape(chunk.shape[0], num_components, num_draws,
-                                                               num_components)  # T[m, k, s, j]
+            chunk = features[start : start + rows]  # (m, K, 3)
+            shape = (chunk.shape[0], num_components, num_draws, num_components)
+            terms = (chunk @ coefficients + constants).reshape(shape)  # T[m, k, s, j] without the normal's square
+            terms -= (means[start : start + rows, :, None, None] - self.loc) ** 2 / (2 * variance)
             by_relabelling = np.stack(  # (m, S, R): log D_s + Σ_k T[m, k, s, ρ(k)]
                 [sum(terms[:, k, :, j] for k, j in enumerate(rho)) + log_d for rho in self.permutations], axis=-1
             )
@@ -221,6 +231,7 @@ def _log_likelihood(data: np.ndarray, log_weights, means, log_variances) -> np.n
 
 
 def _checked_draws(result, data, prior) -> tuple[np.ndarray, int]:
+    """The data as float64, and the number of kinds; errors name the argument at fault."""
     check_instance(result, GibbsResult, "result")
     data = check_magnitude(check_observations(data), "data")
     check_instance(prior, GMMPrior, "prior")
@@ -228,7 +239,14 @@ def _checked_draws(result, data, prior) -> tuple[np.ndarray, int]:
         raise ValueError("result must hold the assignments of its draws: run gg.gibbs with keep_assignments=True")
     if result.assignments.shape[-1] != data.size:
         raise ValueError(f"data must be the {result.assignments.shape[-1]} points result was run on, got {data.size}")
-    return data, result.means.shape[-1]
+    num_components = result.means.shape[-1]
+    check_finite(result.means, "result.means")
+    check_positive(result.stds, "result.stds")
+    assignments = np.asarray(result.assignments)
+    if assignments.size and (assignments.min() < 0 or assignments.max() >= num_components):
+        raise ValueError(f"result.assignments must name kinds 0 … {num_components - 1}, got "
+                         f"{assignments.min()} … {assignments.max()}")
+    return data, num_components
 
 
 def gibbs_log_evidence(
@@ -248,8 +266,9 @@ def gibbs_log_evidence(
     warning (``ImportanceWarning``) when the ESS is below 20. q averages over ``mixture_draws`` of
     the draws, evenly spaced over the chains (all of them if there are fewer): its cost grows with
     num_proposals × mixture_draws × K! (at most ``MAX_PERMUTED_COMPONENTS`` kinds with relabellings).
-    ``permute_labels=False`` leaves out the relabellings: a chain that stays in one of the K! mirror
-    images then misses about log K!. The proposals come from NumPy on the host, seeded by ``key``."""
+    ``permute_labels=False`` leaves out the relabellings, a control that warns: a chain that stays in
+    one of the K! mirror images then misses about log K!. The proposals come from NumPy on the host,
+    seeded by ``key``."""
     key = check_key(key)
     data, num_components = _checked_draws(result, data, prior)
     num_proposals = check_positive_int(num_proposals, "num_proposals")
@@ -268,6 +287,15 @@ def gibbs_log_evidence(
                  {"mixture_draws": mixture_draws})
     check_memory(96 * num_proposals * num_components, "gibbs_log_evidence's proposals",
                  {"num_proposals": num_proposals})
+    if not permute_labels and num_components > 1:
+        warnings.warn(
+            f"gibbs_log_evidence: permute_labels=False leaves out the relabellings of the kinds; a chain that "
+            f"stayed in one of the {math.factorial(num_components):,} mirror images of the posterior then gives "
+            f"an estimate about log {num_components}! = {math.log(math.factorial(num_components)):.2f} nats low, "
+            "with healthy-looking weights. It is a control, not an estimate.",
+            ImportanceWarning,
+            stacklevel=2,
+        )
     proposal = MixtureProposal.from_draws(result, data, prior, bool(permute_labels), mixture_draws)
     rng = np.random.default_rng(np.asarray(jax.random.key_data(key)))  # host draws: nothing to compile
     theta = proposal.sample(rng, num_proposals)
