@@ -264,7 +264,8 @@ def aic_drop(sklearn_fits):
 
 def test_the_aic_of_three_blends_depends_on_the_count_of_parameters(sklearn_fits):
     """scikit-learn's AIC of three blends (3K − 1 = 8 parameters) passes; a count of 3K, which
-    cancels from Exercise 6.5's difference, is caught here, as are −2 L̂ alone, BIC and K = 2."""
+    cancels from Exercise 6.5's difference, is caught here, as are −2 L̂ alone, BIC, K = 2 and the
+    value cut off instead of rounded (as in 6.3 and 6.5)."""
     fewer, more = check.AIC_BLENDS
     aic_three = float(sklearn_fits[more].aic(COFFEE))
     log_l = float(sklearn_fits[more].score(COFFEE) * COFFEE.shape[0])
@@ -277,6 +278,9 @@ def test_the_aic_of_three_blends_depends_on_the_count_of_parameters(sklearn_fits
     assert_incorrect(check.exercise_6_4(sklearn_fits[fewer].aic(COFFEE)), "AIC of 2 blends")
     assert_incorrect(check.exercise_6_4(round(aic_three)), "rounded too much")
     assert_correct(check.exercise_6_4(round(aic_three, 1)))
+    cut_off = math.floor(aic_three * 10) / 10  # 204.8 for 204.85…: within 0.1, but not rounded
+    assert cut_off != round(aic_three, 1)
+    assert_incorrect(check.exercise_6_4(cut_off), "not the value rounded to 1 decimal place")
     assert_incorrect(check.exercise_6_4(str(round(aic_three, 1))), "a number, not a string")
     assert_unanswered(check.exercise_6_4(None))
 

@@ -350,19 +350,23 @@ def _string_answer(exercise: str, answer, name: str) -> Feedback | None:
     )
 
 
-def _rounded_as_asked(exercise: str, feedback: Feedback, answer, expected: float, subtracted: str) -> Feedback:
+def _rounded_as_asked(exercise: str, feedback: Feedback, answer, expected: float, subtracted: str | None) -> Feedback:
     """``feedback``, unless it accepted an answer given to ``DIFFERENCE_DECIMALS`` decimals that is not the
-    difference rounded there (cut off, or two printed, rounded ``subtracted`` values subtracted)."""
+    value rounded there (cut off, or, for a difference, two printed, rounded ``subtracted`` values
+    subtracted; ``subtracted`` is None for a single value)."""
     value = read_number(answer)
     half_unit = 0.5 * 10.0**-DIFFERENCE_DECIMALS
     if feedback and abs(value - expected) > half_unit * (1 + 1e-9):
+        what = "the value" if subtracted is None else "the difference"
+        advice = "" if subtracted is None else (
+            f" If you subtracted two {subtracted} as printed, already rounded, subtract the unrounded values your "
+            "code computed and round only the difference."
+        )
         return incorrect(
             exercise,
-            f"{value:g} is close, but it is not the difference rounded to {DIFFERENCE_DECIMALS} decimal place.",
+            f"{value:g} is close, but it is not {what} rounded to {DIFFERENCE_DECIMALS} decimal place.",
             f"round to the nearest {10.0**-DIFFERENCE_DECIMALS:g}: keep the digit if the next one is 0 to 4, raise "
-            "it by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals. If "
-            f"you subtracted two {subtracted} as printed, already rounded, subtract the unrounded values your code "
-            "computed and round only the difference.",
+            f"it by one if the next is 5 to 9 (cutting the digits off is not rounding); or give more decimals.{advice}",
         )
     return feedback
 
@@ -429,9 +433,10 @@ def exercise_6_4(aic_three) -> Feedback:
         f"fit gg.em(coffee, {blends}), take its log_likelihood L̂ and compute −2 L̂ + 2d, with d the number of "
         "free parameters: K means, K variances and the weights, of which one fewer than K are free."
     )
-    return check_number(
+    feedback = check_number(
         "6.4", aic_three, expected, decimals=DIFFERENCE_DECIMALS, mistakes=mistakes, hint=hint, what="an AIC",
     )
+    return _rounded_as_asked("6.4", feedback, aic_three, expected, None)
 
 
 def exercise_6_5(aic_drop) -> Feedback:
