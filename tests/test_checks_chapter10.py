@@ -165,6 +165,7 @@ def test_a_right_resampling_passes_however_it_is_written():
         (lambda u, w: np.arange(len(w)) + 0.5, "whole numbers"),
         (lambda u, w: np.arange(len(w)) + 1, "must lie in 0"),
         (uncapped, "the last position (P − 1 + u)/P can round up to 1"),  # the cause of the hidden case
+        (check._counted_from_one, "Python counts from 0"),  # indices 1 … P: not the cap's message either
         (check._shifted_by_one_slot, "shifted by one slot"),  # indices up to P: not the cap's message
         (check._shifted_by_one_slot_capped, "shifted by one slot"),
         (lambda u, w: np.zeros(3, int), "shape"),
@@ -257,6 +258,12 @@ def _whole_cloud(model, log_weights, thetas, x):
     return weighted - jax.scipy.special.logsumexp(weighted), jax.scipy.special.logsumexp(weighted)
 
 
+def _theta_as_one_argument(model, log_weights, thetas, x):
+    """assess given a particle's θ as one tuple, not unpacked."""
+    weighted = log_weights + jax.vmap(lambda theta: model.assess({"x": x}, theta)[0])(thetas)
+    return weighted - jax.scipy.special.logsumexp(weighted), jax.scipy.special.logsumexp(weighted)
+
+
 def _past_the_pair(model, log_weights, thetas, x):
     return log_weights + jax.vmap(lambda *theta: model.assess({"x": x}, *theta)[2])(*thetas), 0.0
 
@@ -285,6 +292,7 @@ def test_the_whole_cloud_call_is_right_for_next_bento_only():
         (check._scored_as_a_mixture, "score the bento with the model you are given"),
         (_whole_cloud, "apply it to every particle with jax.vmap"),
         (_past_the_pair, "returns a pair, (log density, return value)"),
+        (_theta_as_one_argument, "model.assess({\"x\": x}, *theta)"),
         (_log_of_log_weights, "the log of a negative number"),
         (_numpy_inside_vmap, "placeholders for the particles' values"),
         (check._old_weights_forgotten, "do not start from equal weights"),

@@ -206,7 +206,14 @@ _BOUNDARY_HINT = ("the interval [F_{j-1}, F_j) holds its left end, not its right
 _OFFSET_HINT = "divide the whole (i + u) by P: the positions (i + u)/P all lie in [0, 1)."
 _SHIFT_HINT = ("the slots are i = 0, …, P − 1, so the positions are (i + u)/P, the first of them u/P: yours are "
                "shifted by one slot, (i + 1 + u)/P, and the last lies beyond 1.")
+def _counted_from_one(u, weights):
+    """Particles numbered 1 … P, as on paper: every index one too large."""
+    return _systematic_resample(u, weights) + 1
+
+
 _RESAMPLING_MISTAKES = [
+    Mistake(_counted_from_one, "Python counts from 0: the P particles are indices 0 … P − 1, so particle j of a "
+            "list numbered from 1 is index j − 1. Every index of yours is one too large."),
     Mistake(_without_offset, "the positions are (i + u)/P: every slot is shifted by the same random u/P."),
     *(Mistake(mistake, _SHIFT_HINT) for mistake in (_shifted_by_one_slot, _shifted_by_one_slot_capped)),
     *(Mistake(mistake, _OFFSET_HINT) for mistake in (_offset_not_divided, _offset_not_divided_capped)),
@@ -371,11 +378,18 @@ def _read_pair(returned, size: int) -> tuple[np.ndarray, float]:
 
 
 def _run_reweight(reweight, x):
-    """The student's ``reweight`` on the hidden cloud at ``x``; ``Unusable`` for the two crashes that
-    say what is missing (the model given the whole cloud at once; an index past assess's pair)."""
+    """The student's ``reweight`` on the hidden cloud at ``x``; ``Unusable`` for the three crashes that
+    say what is missing (θ passed to assess as one tuple; the model given the whole cloud at once; an
+    index past assess's pair)."""
     try:
         return reweight(_blended_bento, _OLD_LOG_WEIGHTS.copy(), tuple(a.copy() for a in _THETAS), x)
     except TypeError as error:
+        if "_blended_bento()" in str(error) and "positional argument" in str(error):
+            raise Unusable(
+                f"your function raised {one_line(error)}. model.assess(choices, *args) takes the model's arguments "
+                "one by one, here a particle's (π, μ, σ): pass a particle's θ, a tuple, unpacked, "
+                "model.assess({\"x\": x}, *theta), not as one argument."
+            ) from error
         if _WHOLE_CLOUD_ERROR not in str(error):
             raise
         raise Unusable(
