@@ -227,11 +227,14 @@ def test_blend_probabilities_pass_and_their_mistakes_get_a_hint(blend_probabilit
     assert_incorrect(check.exercise_5_5(reversed_and_stuck), "another order")
     counts = np.round(600 * raw)  # 600 draws counted, labels unsorted
     assert_incorrect(check.exercise_5_5(counts), "counts rather than probabilities")
-    assert_incorrect(check.exercise_5_5(raw), "label switching")
+    assert_incorrect(check.exercise_5_5(raw), "names switched within the chains")
     assert_incorrect(check.exercise_5_5(blend_probabilities.T), "one row per cup")
     assert_incorrect(check.exercise_5_5(2 * blend_probabilities), "distribution")
     assert_incorrect(check.exercise_5_5(blend_probabilities[:-1]), "append the 100 mg cup")
-    assert_incorrect(check.exercise_5_5(stuck), "never move it")
+    assert_incorrect(check.exercise_5_5(stuck), "says its blend is certain")
+    slow = blend_probabilities.copy()
+    slow[-1] = [0.09, 0.91, 0.0]  # blocked Gibbs with clean log-joint diagnostics, the cup moving too rarely
+    assert_incorrect(check.exercise_5_5(slow), "moves between blends too rarely")
     assert_incorrect(check.exercise_5_5(known), "parameters known")
     uniform = check.exercise_5_5(np.full((31, 3), 1 / 3))  # a wrong entry is named by row and column
     assert_incorrect(uniform, "kind_probabilities")

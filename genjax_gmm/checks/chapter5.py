@@ -359,16 +359,24 @@ def _blend_hint(answer: np.ndarray, expected: np.ndarray, cup: int) -> str:
         if np.allclose(mixing, np.round(mixing), atol=0.1):
             return ("your columns hold the blends in another order (labels switched, or sorted the wrong way): "
                     "column 0 must be the weakest blend, column 2 the strongest.")
-        return ("your columns mix the blends: label switching. Sort the blends by mean in every draw before "
-                "averaging (gg.assignment_probabilities does that relabelling), so that column 0 is the weakest.")
+        return ("your columns mix the blends: cups of one blend are partly given to another. Either the blends' "
+                "names switched within the chains and were not sorted by mean in every draw before averaging "
+                "(gg.assignment_probabilities and kind_probabilities() do sort), or the chains never settled on "
+                "the three blends: read the sampler's warning, and check that you used coffee_prior.")
     if cup == expected.shape[0] - 1:
         known = np.asarray(category_posterior(NEW_CUP, *COFFEE))
         if np.all(np.abs(answer[cup] - known) <= tolerance):
             return ("that is Bayes' rule with the blends' parameters known; here they are learned, and widening a "
                     "blend to take the 100 mg cup costs its other cups density (§12).")
-        return ("the other cups are right; the 100 mg cup's row is not. Chains that settle it in one blend and "
-                "never move it (like §12's blocked chains) give 0, 1 or the fraction of chains that started each "
-                "way: look at R-hat and the sampler's warning, and use a sampler that can move it.")
+        if np.allclose(answer[cup], np.round(answer[cup])):
+            return ("the other cups are right; the 100 mg cup's row says its blend is certain (0s and a 1). "
+                    "With the blends' parameters learned it is not: average over the posterior's draws, every "
+                    "chain's, not one fit or one draw.")
+        return ("the other cups are right; the 100 mg cup's row is not. The log joint's R-hat and the sampler's "
+                "warning can pass while this one cup moves between blends too rarely: compare each chain's share "
+                "of draws with the cup in each blend (§12), or gg.split_rhat of its 0/1 indicator. Chains that "
+                "never move it give 0, 1 or the fraction of chains that started each way; use a sampler that "
+                "moves it easily (§12) and enough sweeps.")
     return _BLEND_HINT
 
 
