@@ -251,7 +251,9 @@ def _reseating_behaviour(reseat) -> dict:
             raise Unusable(f"your probabilities for {where} include negative numbers ({low:.6g}): they look like "
                            "logarithms. Exponentiate first (np.exp), then divide the weights by their sum.")
         if not np.all(np.isfinite(probabilities)):
-            raise Unusable(f"your function returned NaN or infinite probabilities for {where}.")
+            alone = (" Point i sits alone at its table here, so without it that table has no points, and "
+                     "their mean is 0/0 = NaN." if np.sum(labels == labels[i]) == 1 else "")
+            raise Unusable(f"your function returned NaN or infinite probabilities for {where}.{alone}")
         if abs(probabilities.sum() - 1.0) > 1e-6:
             raise Unusable(f"your probabilities for {where} add up to {probabilities.sum():.6g}, not 1: divide the "
                            "weights n_k · p(x_i | table k) and α · p(x_i) by their sum.")
@@ -325,6 +327,7 @@ def exercise_7_3(p_three_blends) -> Feedback:
             "these are the weights P(K | x, α) (α′/α)^K: divide by their sum over every K."
         ),
         float(at_one[3]): "that is P(K = 3 | x) for α = 1; reweight every K by (α′/α)^K and normalise.",
+        100 * float(expected[3]): "give a probability, a number between 0 and 1, not a percentage.",
         float(inverted[3] / inverted.sum()): (
             "the weight is (α′/α)^K = 0.3^K, not (α/α′)^K: a smaller α makes many tables less likely."
         ),
