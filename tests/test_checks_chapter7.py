@@ -202,6 +202,47 @@ def test_a_crash_inside_a_right_signature_is_not_blamed_on_the_arguments():
     assert_incorrect(check.exercise_7_2(lambda i, labels: None), "check the arguments your function takes")
 
 
+def test_a_type_error_elsewhere_is_not_blamed_on_the_predictive():
+    """A TypeError inside that has nothing to do with gg.predictive_log_density names the failing
+    line only: no advice about that function's five arguments."""
+    def length_of_an_index(i, labels, data, prior):
+        return reseat_as_the_notebook_does(len(i), labels, data, prior)
+
+    feedback = check.exercise_7_2(length_of_an_index)
+    assert_incorrect(feedback, "TypeError")
+    assert "len(i)" in feedback.message and "see where it fails" in feedback.message
+    assert "takes five" not in feedback.message and "comes from a call inside" not in feedback.message
+
+
+def test_nan_from_a_point_alone_says_so():
+    """Statistics of every label, i's emptied one too, give NaN (the mean of no points) where i sat
+    alone: the feedback says that i sits alone in that example."""
+    def statistics_of_every_label(i, labels, data, prior):
+        others = np.arange(data.size) != i
+        weights = np.zeros(data.size)
+        for k in np.unique(labels):
+            members = data[others & (labels == k)]
+            weights[k] = members.size * np.exp(gg.predictive_log_density(data[i], *statistics(members), prior))
+        new = min(set(range(data.size)) - set(labels.tolist()))
+        weights[new] = prior.concentration * np.exp(gg.predictive_log_density(data[i], 0.0, 0.0, 0.0, prior))
+        return weights / weights.sum()
+
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        assert np.isnan(statistics_of_every_label(*check._RESEATING_PROBLEMS[1])).any()
+    assert_incorrect(check.exercise_7_2(statistics_of_every_label), "Point i sits alone at its table here")
+
+
+def test_parameters_in_another_order_are_named():
+    """(labels, i, data, prior): the feedback names the student's order and the one the check calls."""
+    def labels_first(labels, i, data, prior):
+        return reseat_as_the_notebook_does(i, labels, data, prior)
+
+    feedback = check.exercise_7_2(labels_first)
+    assert_incorrect(feedback, "your function's parameters are (labels, i, data, prior)")
+    assert "reseat_probabilities(i, labels, data, prior)" in feedback.message
+    assert "takes five" not in feedback.message and "comes from a call inside" not in feedback.message
+
+
 def test_the_feedback_shows_the_hidden_example_in_full():
     """A student can rebuild the failing case from the message: i, labels, data and prior."""
     i, labels, data, prior = check._RESEATING_PROBLEMS[0]
@@ -236,6 +277,7 @@ def test_reweighting_to_a_smaller_alpha():
     assert_check_behaves(check.exercise_7_3, reweighted, wrong)
     assert_incorrect(check.exercise_7_3(exact[3]), "for α = 1")
     assert_incorrect(check.exercise_7_3(exact[3] * 0.3**3), "divide by their sum")
+    assert_incorrect(check.exercise_7_3(round(100 * float(reweighted), 1)), "not a percentage")
     assert check.exercise_7_3(round(float(reweighted), 3)) and check.exercise_7_3(np.float32(reweighted))
 
 

@@ -165,38 +165,80 @@ def _takes_the_prompted_arguments(reseat) -> bool:
     return True
 
 
-def _line_in(error: BaseException, function) -> str:
-    """" in the line `…` of your code": the last line of the student's cell (the file of ``function``)
-    that the error passed through, or "" if none did."""
+_PROMPTED_PARAMETERS = ("i", "labels", "data", "prior")
+
+
+def _parameters_out_of_order(reseat) -> None:
+    """``Unusable`` if the student's first four parameters are the prompted names in another order,
+    as in ``(labels, i, data, prior)``: the check passes them by position, in the prompted order."""
+    try:
+        parameters = inspect.signature(reseat).parameters.values()
+    except (TypeError, ValueError):
+        return
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = tuple(parameter.name for parameter in parameters if parameter.kind in positional)[:4]
+    if sorted(names) == sorted(_PROMPTED_PARAMETERS) and names != _PROMPTED_PARAMETERS:
+        raise Unusable(
+            f"your function's parameters are ({', '.join(names)}); the check calls it as "
+            f"reseat_probabilities({', '.join(_PROMPTED_PARAMETERS)}), in the order the prompt asks for, so "
+            f"your parameter {names[0]} receives the value meant for {_PROMPTED_PARAMETERS[0]}. Put them in "
+            "that order."
+        )
+
+
+def _failing_line(error: BaseException, function) -> tuple[int, str] | None:
+    """(number, text) of the last line of the student's cell (the file of ``function``) that the error
+    passed through, or None if none did."""
     filename = getattr(getattr(function, "__code__", None), "co_filename", None)
-    traceback, line = error.__traceback__, ""
+    traceback, line = error.__traceback__, None
     while traceback is not None:
         if traceback.tb_frame.f_code.co_filename == filename:
-            text = linecache.getline(filename, traceback.tb_lineno).strip()
-            line = f" in the line `{text}` of your code" if text else f" in line {traceback.tb_lineno} of your cell"
+            line = traceback.tb_lineno, linecache.getline(filename, traceback.tb_lineno).strip()
         traceback = traceback.tb_next
     return line
 
 
+def _line_in(line: tuple[int, str] | None) -> str:
+    """" in the line `…` of your code" for ``_failing_line``'s answer, or "" if there is none."""
+    if line is None:
+        return ""
+    number, text = line
+    return f" in the line `{text}` of your code" if text else f" in line {number} of your cell"
+
+
+def _from_the_predictive(error: BaseException, line: tuple[int, str] | None) -> bool:
+    """Whether ``error`` concerns a call of ``predictive_log_density``: its message, a frame it
+    passed through, or the student's failing line names that function."""
+    name = predictive_log_density.__name__
+    traceback, frames = error.__traceback__, []
+    while traceback is not None:
+        frames.append(traceback.tb_frame.f_code.co_name)
+        traceback = traceback.tb_next
+    return name in str(error) or name in frames or (line is not None and name in line[1])
+
+
 def _call(reseat, i, labels, data, prior, where: str):
     """``reseat(i, labels, data, prior)``; a crash inside a function that takes the prompted arguments
-    becomes ``Unusable`` naming the error, the line of the student's code and the example (a wrong
-    signature is left to the generic feedback, which names the prompted one)."""
+    becomes ``Unusable`` naming the error, the line of the student's code and the example, and, for a
+    TypeError from ``predictive_log_density``, that call's five arguments (a wrong signature is left to
+    the generic feedback, which names the prompted one)."""
     try:
         return reseat(i, labels.copy(), data.copy(), prior)
     except Exception as error:
         if not _takes_the_prompted_arguments(reseat):
             raise
-        raised = one_line(error).rstrip(".")
+        raised, line = one_line(error).rstrip("."), _failing_line(error, reseat)
         advice = ("Your function takes the arguments the prompt asks for, so the error comes from a call inside "
                   "it: check that call's arguments (gg.predictive_log_density(x_i, n, x̄, SS, prior) takes five)."
-                  if isinstance(error, TypeError) else "Run your function on that example to see where it fails.")
-        raise Unusable(f"your code raised {raised}{_line_in(error, reseat)}, for {where}. {advice}") from error
+                  if isinstance(error, TypeError) and _from_the_predictive(error, line)
+                  else "Run your function on that example to see where it fails.")
+        raise Unusable(f"your code raised {raised}{_line_in(line)}, for {where}. {advice}") from error
 
 
 def _reseating_behaviour(reseat) -> dict:
     """For each hidden problem: the probability of each label the other points use, and of the new
     table (the total over the labels no other point uses), exact."""
+    _parameters_out_of_order(reseat)
     behaviour = {}
     for index, (i, labels, data, prior) in enumerate(_RESEATING_PROBLEMS):
         where = _describe_problem(index, i, labels, data, prior)
@@ -209,7 +251,9 @@ def _reseating_behaviour(reseat) -> dict:
             raise Unusable(f"your probabilities for {where} include negative numbers ({low:.6g}): they look like "
                            "logarithms. Exponentiate first (np.exp), then divide the weights by their sum.")
         if not np.all(np.isfinite(probabilities)):
-            raise Unusable(f"your function returned NaN or infinite probabilities for {where}.")
+            alone = (" Point i sits alone at its table here, so without it that table has no points, and "
+                     "their mean is 0/0 = NaN." if np.sum(labels == labels[i]) == 1 else "")
+            raise Unusable(f"your function returned NaN or infinite probabilities for {where}.{alone}")
         if abs(probabilities.sum() - 1.0) > 1e-6:
             raise Unusable(f"your probabilities for {where} add up to {probabilities.sum():.6g}, not 1: divide the "
                            "weights n_k · p(x_i | table k) and α · p(x_i) by their sum.")
@@ -283,6 +327,7 @@ def exercise_7_3(p_three_blends) -> Feedback:
             "these are the weights P(K | x, α) (α′/α)^K: divide by their sum over every K."
         ),
         float(at_one[3]): "that is P(K = 3 | x) for α = 1; reweight every K by (α′/α)^K and normalise.",
+        100 * float(expected[3]): "give a probability, a number between 0 and 1, not a percentage.",
         float(inverted[3] / inverted.sum()): (
             "the weight is (α′/α)^K = 0.3^K, not (α/α′)^K: a smaller α makes many tables less likely."
         ),
