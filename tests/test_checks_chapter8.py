@@ -33,6 +33,9 @@ def sklearn_counts() -> dict:
 
 COUNTS = sklearn_counts()
 ARI = adjusted_rand_score(check.LABELS_A, check.LABELS_B)
+# Exercise 8.5 asks for E, the chance term of the ARI: both clusterings put 7 of the 28 pairs
+# together (sizes 3, 3, 2 and 2, 3, 3), so E = 7 · 7 / 28.
+CHANCE_PAIRS = 7 * 7 / 28
 RAND_INDEX = np.mean(
     [
         (a1 == a2) == (b1 == b2)
@@ -55,7 +58,7 @@ CASES = [
             [17, 11, 14, 11],  # not a dict
         ],
     ),
-    (check.exercise_8_5, ARI, [RAND_INDEX, 1.0, 0.0]),
+    (check.exercise_8_5, CHANCE_PAIRS, [ARI, RAND_INDEX, 49.0, 3.0]),
 ]
 
 
@@ -179,7 +182,9 @@ def test_exercise_8_3_lists_every_wrong_type():
 def test_more_named_mistakes():
     assert_incorrect(check.exercise_8_1(np.corrcoef(COVARIANCE)[0, 1]), "np.corrcoef")
     assert_incorrect(check.exercise_8_2(np.exp(-2.0)), "outside")
-    assert_incorrect(check.exercise_8_5(100 * ARI), "percentage")
+    assert_incorrect(check.exercise_8_5(ARI), "the adjusted Rand index itself")
+    assert_incorrect(check.exercise_8_5(49.0), "divide the product")
+    assert_incorrect(check.exercise_8_5(49 / 56), "not N(N − 1)")
 
 
 @pytest.mark.parametrize("exercise", [case[0] for case in CASES] + [check.exercise_8_4])

@@ -181,7 +181,7 @@ RIGHT = {
     chapter6.exercise_6_5: 57.7,
     chapter8.exercise_8_1: 0.5,
     chapter8.exercise_8_2: 0.86,
-    chapter8.exercise_8_5: 0.238,
+    chapter8.exercise_8_5: 1.75,
     chapter9.exercise_9_2: -41.0,
 }
 

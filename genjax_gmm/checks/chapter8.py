@@ -18,8 +18,10 @@
   Checked by behaviour (``checks.behaviour.ModelCheck``) with weights, means and covariances the
   notebook never shows: exact ``assess`` log densities and simulated moments, including the
   average product of the two coordinates, which a model without the correlation gets wrong.
-* 8.5: the adjusted Rand index of ``LABELS_A`` and ``LABELS_B`` (5/21 ≈ 0.238) to three significant
-  figures, recomputed here from the pair counts with the standard library.
+* 8.5: the chance term E of the adjusted Rand index of ``LABELS_A`` and ``LABELS_B``, the number of
+  pairs both would put together by chance (7 · 7 / 28 = 1.75), to three significant figures,
+  recomputed here from the pair counts with the standard library. It asks for E, not the index,
+  which ``gg.adjusted_rand_index`` would hand over without any counting.
 
 Every check answers any input with feedback (never an exception): ⏳ for None, ❌ with a hint for
 a wrong answer or an answer of the wrong kind, ✅ when right.
@@ -273,24 +275,28 @@ def _pairs_together(labels) -> int:
     return sum(math.comb(count, 2) for count in Counter(labels).values())
 
 
-def exercise_8_5(index) -> Feedback:
-    """The adjusted Rand index of ``LABELS_A`` and ``LABELS_B`` from the pair counts."""
+def exercise_8_5(chance_pairs) -> Feedback:
+    """E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2) for ``LABELS_A`` and ``LABELS_B``, from the pair counts."""
     together_both = _pairs_together(zip(LABELS_A, LABELS_B))
     together_a, together_b = _pairs_together(LABELS_A), _pairs_together(LABELS_B)
-    total = math.comb(len(LABELS_A), 2)
-    expected_by_chance = together_a * together_b / total
-    largest = (together_a + together_b) / 2
-    expected = (together_both - expected_by_chance) / (largest - expected_by_chance)
-    rand_index = (total - together_a - together_b + 2 * together_both) / total
-    value = read_number(index)
-    if value is not None and 1 < value <= 100:
-        return incorrect("8.5", f"{value:g} looks like a percentage.", "give the index itself, at most 1.")
+    num_points = len(LABELS_A)
+    total = math.comb(num_points, 2)
+    expected = together_a * together_b / total
+    index = (together_both - expected) / ((together_a + together_b) / 2 - expected)
     return check_number(
         "8.5",
-        index,
+        chance_pairs,
         expected,
         significant_figures=3,
-        mistakes={rand_index: "that is the unadjusted Rand index; subtract what chance agreement would give."},
-        hint="ARI = (Σ C(n_ij, 2) − E) / (½(Σ C(a_i, 2) + Σ C(b_j, 2)) − E), E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2).",
-        what="an index between −1 and 1",
+        mistakes={
+            together_a * together_b: "divide the product of the two sums by C(N, 2), the number of pairs among "
+            "all N points.",
+            together_a * together_b / (num_points * (num_points - 1)): "C(N, 2) = N(N − 1)/2 pairs, not N(N − 1).",
+            float(together_both): "that is Σ C(n_ij, 2), the pairs both clusterings put together; E is how many "
+            "of them chance alone would give.",
+            index: "that is the adjusted Rand index itself; the exercise asks for E, the chance term inside it.",
+        },
+        hint="E = Σ C(a_i, 2) Σ C(b_j, 2) / C(N, 2): a_i and b_j are the cluster sizes of each clustering, N the "
+        "number of points.",
+        what="a number of pairs",
     )
