@@ -547,3 +547,22 @@ def test_the_robustness_battery_gets_feedback_never_a_traceback(check):
         warnings.simplefilter("error")
         for answer in BATTERY:
             assert_feedback(check(answer), answer)
+
+
+def test_parameters_in_another_order_are_named_before_any_call():
+    """A function whose parameters are the prompted names in another order is told which parameter
+    receives which value (the check passes them by position); other names, or a right order with extra
+    parameters, are left to the behaviour."""
+    calls = []
+
+    def weights_first(weights, x, means, stds):
+        calls.append(1)
+        return np.ones((x.size, len(weights)))
+
+    feedback = RESPONSIBILITIES(weights_first)
+    assert_incorrect(feedback, "your function's parameters are (weights, x, means, stds)")
+    assert "responsibilities(x, weights, means, stds)" in feedback.message
+    assert "your parameter weights receives the value meant for x" in feedback.message
+    assert not calls  # refused before the check ran it
+    for fine in (lambda x, weights, means, stds, unused=None: None, lambda points, w, m, s: None):
+        assert "parameters are" not in RESPONSIBILITIES(fine).message

@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 import re
 import warnings
@@ -616,6 +617,27 @@ class ModelCheck(_BehaviourCheck):
         return behaviour
 
 
+def parameters_out_of_order(function, signature: str) -> str | None:
+    """What is wrong if ``function``'s first positional parameters are the names of ``signature``
+    (``"name(a, b, c)"``) in another order, as in ``(b, a, c)``: checks pass the arguments by position,
+    in the prompted order, so each would land in the wrong parameter. None otherwise."""
+    prompted = tuple(name.strip() for name in signature[signature.find("(") + 1 : signature.rfind(")")].split(","))
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = tuple(parameter.name for parameter in parameters if parameter.kind in positional)[: len(prompted)]
+    if len(prompted) < 2 or sorted(names) != sorted(prompted) or names == prompted:
+        return None
+    moved = next(name for name, wanted in zip(names, prompted, strict=True) if name != wanted)
+    meant = prompted[names.index(moved)]
+    return (
+        f"your function's parameters are ({', '.join(names)}); the check calls it as {signature}, in the order "
+        f"the prompt asks for, so your parameter {moved} receives the value meant for {meant}."
+    )
+
+
 @dataclasses.dataclass(eq=False, kw_only=True)
 class FunctionCheck(_BehaviourCheck):
     """Checks a function (an estimator, an inference step) against ``reference`` by behaviour.
@@ -637,4 +659,6 @@ class FunctionCheck(_BehaviourCheck):
                 f"expected a function ({self.signature}), got {describe(answer)}.",
                 "define it with def and give its name without calling it (no parentheses).",
             )
+        if (problem := parameters_out_of_order(answer, self.signature)) is not None:
+            return incorrect(self.exercise, problem, "put the parameters in that order.")
         return None

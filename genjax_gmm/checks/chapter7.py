@@ -165,27 +165,6 @@ def _takes_the_prompted_arguments(reseat) -> bool:
     return True
 
 
-_PROMPTED_PARAMETERS = ("i", "labels", "data", "prior")
-
-
-def _parameters_out_of_order(reseat) -> None:
-    """``Unusable`` if the student's first four parameters are the prompted names in another order,
-    as in ``(labels, i, data, prior)``: the check passes them by position, in the prompted order."""
-    try:
-        parameters = inspect.signature(reseat).parameters.values()
-    except (TypeError, ValueError):
-        return
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    names = tuple(parameter.name for parameter in parameters if parameter.kind in positional)[:4]
-    if sorted(names) == sorted(_PROMPTED_PARAMETERS) and names != _PROMPTED_PARAMETERS:
-        raise Unusable(
-            f"your function's parameters are ({', '.join(names)}); the check calls it as "
-            f"reseat_probabilities({', '.join(_PROMPTED_PARAMETERS)}), in the order the prompt asks for, so "
-            f"your parameter {names[0]} receives the value meant for {_PROMPTED_PARAMETERS[0]}. Put them in "
-            "that order."
-        )
-
-
 def _failing_line(error: BaseException, function) -> tuple[int, str] | None:
     """(number, text) of the last line of the student's cell (the file of ``function``) that the error
     passed through, or None if none did."""
@@ -238,7 +217,6 @@ def _call(reseat, i, labels, data, prior, where: str):
 def _reseating_behaviour(reseat) -> dict:
     """For each hidden problem: the probability of each label the other points use, and of the new
     table (the total over the labels no other point uses), exact."""
-    _parameters_out_of_order(reseat)
     behaviour = {}
     for index, (i, labels, data, prior) in enumerate(_RESEATING_PROBLEMS):
         where = _describe_problem(index, i, labels, data, prior)
