@@ -55,7 +55,7 @@ import warnings
 
 import jax
 import numpy as np
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from ..models import GMMPrior
 from ..validation import (
@@ -69,7 +69,7 @@ from ..validation import (
     check_positive_int,
 )
 from .gibbs import GibbsResult
-from .importance import MIN_RELIABLE_ESS, ImportanceWarning
+from .importance import MIN_RELIABLE_ESS, ImportanceWarning, normalised_weights
 
 __all__ = ["GibbsEvidence", "MixtureProposal", "gibbs_log_evidence"]
 
@@ -302,8 +302,7 @@ def gibbs_log_evidence(
     centred_prior = dataclasses.replace(prior, mean_loc=prior.mean_loc - proposal.centre)
     log_weights = (_log_likelihood(data - proposal.centre, *theta) + _log_prior(centred_prior, *theta)
                    - proposal.log_density(*theta))
-    normalised = np.exp(log_weights - logsumexp(log_weights))
-    ess = float(1 / np.sum(normalised**2))
+    _, log_total, ess = normalised_weights(log_weights)
     if ess < MIN_RELIABLE_ESS:
         warnings.warn(
             f"gibbs_log_evidence: the importance weights' effective sample size is {ess:.1f} of {num_proposals:,} "
@@ -313,7 +312,7 @@ def gibbs_log_evidence(
             stacklevel=2,
         )
     return GibbsEvidence(
-        log_marginal_likelihood=float(logsumexp(log_weights) - math.log(num_proposals)),
+        log_marginal_likelihood=log_total - math.log(num_proposals),
         standard_error=float(np.sqrt(max(num_proposals / ess - 1, 0.0) / (num_proposals - 1))),
         effective_sample_size=ess,
         log_weights=log_weights,

@@ -58,7 +58,13 @@ from ..validation import (
     check_positive_int,
 )
 
-__all__ = ["ImportanceResult", "ImportanceWarning", "importance_resampling", "two_pass_resampling"]
+__all__ = [
+    "ImportanceResult",
+    "ImportanceWarning",
+    "importance_resampling",
+    "normalised_weights",
+    "two_pass_resampling",
+]
 
 MIN_PARTICLE_DATA_BUCKET = 16
 """The particle methods' smallest DATA bucket (importance sampling, ``smc``, ``dpmm_smc``; the
@@ -169,9 +175,7 @@ def two_pass_resampling(
             f"{sampler}: every particle's likelihood is 0 in float64 (largest log weight {largest}): the "
             "data lie far outside what the prior proposes. Rescale the data or widen the prior."
         )
-    log_total = largest + np.log(np.sum(np.exp(log_weights - largest)))
-    normalised = np.exp(log_weights - log_total)
-    ess = float(1.0 / np.sum(normalised**2))
+    normalised, log_total, ess = normalised_weights(log_weights)
     if ess < MIN_RELIABLE_ESS:
         warnings.warn(
             f"{sampler}: the effective sample size is {ess:.1f} of {num_particles:,} particles, so the "
@@ -193,6 +197,15 @@ def two_pass_resampling(
     )
     draws = tuple(np.concatenate(parts)[:num_samples] for parts in zip(*resampled))
     return log_weights, draws, float(log_total - np.log(num_particles)), ess
+
+
+def normalised_weights(log_weights: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """Host summary of importance log weights log w (some finite): the normalised weights
+    w̄ = w / Σ w, log Σ w (by log-sum-exp) and the effective sample size 1 / Σ w̄²."""
+    largest = log_weights.max()
+    log_total = float(largest + np.log(np.sum(np.exp(log_weights - largest))))
+    normalised = np.exp(log_weights - log_total)
+    return normalised, log_total, float(1.0 / np.sum(normalised**2))
 
 
 def validated_arguments(key, data, num_components, prior, num_particles, num_samples):
